@@ -1,0 +1,102 @@
+# luatorch: `make` builds everything into build/ (laid out like an install prefix),
+# `make test` runs the C and Lua suites, `make demo` the tour, `make install PREFIX=...`.
+PREFIX ?= /usr/local
+BUILD  := build
+LUAV   := 5.4
+
+CC      ?= cc
+NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+LUA_INC := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_LIB := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+BLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
+BLAS_INC := -I/usr/include/x86_64-linux-gnu/openblas-openmp
+CFLAGS  ?= -O3 -march=x86-64-v2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fwrapv -fopenmp -fPIC -Itensor $(BLAS_INC)
+LDLIBS  := -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lm -ldl -lpthread -fopenmp
+
+ENGINE_SRC := $(wildcard tensor/*.c)
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
+BIND_SRC   := $(wildcard bindings/*.c)
+BIND_OBJ   := $(BIND_SRC:%.c=$(BUILD)/obj/%.o)
+CTEST_SRC  := $(wildcard tests/c/*.c)
+CUDA_SRC   := $(wildcard tensor/cuda/*.cu)
+LUA_SRC    := $(shell find stdlib nn -name '*.lua' 2>/dev/null)
+LUA_OUT    := $(patsubst stdlib/%,$(BUILD)/share/lua/$(LUAV)/%,$(filter stdlib/%,$(LUA_SRC))) \
+              $(patsubst nn/%,$(BUILD)/share/lua/$(LUAV)/nn/%,$(filter nn/%,$(LUA_SRC)))
+HEADERS    := $(wildcard tensor/*.h) $(wildcard bindings/*.h)
+
+LIBENGINE := $(BUILD)/lib/libluatorch.so
+CORE      := $(BUILD)/lib/lua/$(LUAV)/torch/core.so
+TH        := $(BUILD)/bin/th
+CTEST     := $(BUILD)/tests/test_engine
+CUDALIB   := $(if $(NVCC),$(if $(CUDA_SRC),$(BUILD)/lib/libluatorch_cuda.so))
+
+.PHONY: all deps test demo bench install clean
+all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LUA_INC) -c $< -o $@
+
+$(LIBENGINE): $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+$(BUILD)/lib/libluatorch.a: $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+# the Lua module carries its own copy of the engine, so it needs no library path
+$(CORE): $(BIND_OBJ) $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+$(TH): $(BUILD)/obj/interp/th.o
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LUA_LIB) -lreadline -lm -ldl
+
+$(BUILD)/obj/interp/th.o: interp/th.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LUA_INC) -DLT_VERSION='"$(shell cat VERSION)"' -c $< -o $@
+
+$(BUILD)/share/lua/$(LUAV)/nn/%: nn/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/share/lua/$(LUAV)/%: stdlib/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(CUDALIB): $(CUDA_SRC) tensor/luatorch.h tensor/internal.h tensor/scalar_math.h
+	@mkdir -p $(dir $@)
+	$(NVCC) -O3 -std=c++17 -shared -Xcompiler -fPIC -Itensor -o $@ $(CUDA_SRC) -lcublas
+
+$(CTEST): $(CTEST_SRC) $(ENGINE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(CTEST_SRC) $(ENGINE_OBJ) $(LDLIBS)
+
+test: all $(CTEST)
+	@sh tests/run.sh $(BUILD)
+
+demo: all
+	$(TH) examples/tour.lua
+
+bench: all
+	@sh bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/$(LUAV)/torch \
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/lua/$(LUAV) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m755 $(TH) $(DESTDIR)$(PREFIX)/bin/th
+	install -m644 $(CORE) $(DESTDIR)$(PREFIX)/lib/lua/$(LUAV)/torch/core.so
+	install -m644 $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CUDALIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m644 tensor/luatorch.h $(DESTDIR)$(PREFIX)/include/
+	cp -r $(BUILD)/share/lua/$(LUAV)/. $(DESTDIR)$(PREFIX)/share/lua/$(LUAV)/
+	install -m644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+
+clean:
+	rm -rf $(BUILD)

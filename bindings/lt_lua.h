@@ -1,0 +1,95 @@
+/* lt_lua.h: what the binding files share. Bindings are thin: check arguments, call the
+ * engine, turn engine errors into Lua errors. No math here.
+ *
+ * Conventions (Torch7's):
+ *  - indices and dims are 1-based in Lua, negative counts from the end; ltb_checkdim and
+ *    ltb_checkindex convert to the engine's 0-based.
+ *  - a C function registered with ltb_register gets upvalue 1 = true when called as a
+ *    method (t:add(b) writes into t) and false as torch.add (returns a new tensor, or
+ *    writes into a leading result tensor: torch.add(res, a, b)). Test with LTB_METHOD(L).
+ *  - engine failures: return ltb_fail(L) (raises lt_errmsg(), which names the op).
+ *  - argument errors: luaL_argerror / luaL_error with the function's name, e.g.
+ *    "bad argument #2 to 'narrow' (number expected, got string)".
+ */
+#ifndef LT_LUA_H
+#define LT_LUA_H
+
+#include "luatorch.h"
+#include <lua.h>
+#include <lauxlib.h>
+
+/* the userdata: one pointer to an engine tensor (owned reference) */
+typedef struct { lt_tensor *t; } ltb_box;
+
+/* Lua-visible tensor types: one per (device type, dtype): torch.FloatTensor ... torch.CudaTensor */
+#define LTB_NTYPES (LT_NDEVTYPES * LT_NDTYPES)
+static inline int ltb_typeidx(lt_dtype dt, lt_device dev) { return dev.type * LT_NDTYPES + dt; }
+extern const void *ltb_mt[LTB_NTYPES];       /* metatable identities, for fast checks */
+extern int ltb_mt_ref[LTB_NTYPES];           /* registry refs of the metatables */
+extern int ltb_methods_ref, ltb_torch_ref;   /* the shared methods table, the torch table */
+extern lt_dtype ltb_default_dtype;           /* torch.setdefaulttensortype */
+const char *ltb_typename(lt_dtype dt, lt_device dev); /* "torch.FloatTensor", "torch.CudaTensor" */
+
+/* The tensor at idx, or NULL when it is not a tensor. */
+static inline lt_tensor *ltb_totensor(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
+  const void *p = lua_topointer(L, -1);
+  lua_pop(L, 1);
+  for (int i = 0; i < LTB_NTYPES; i++)
+    if (ltb_mt[i] == p) return ((ltb_box *)lua_touserdata(L, idx))->t;
+  return NULL;
+}
+/* The tensor at idx or a Lua error "bad argument #idx to 'fname' (tensor expected, got X)" */
+lt_tensor *ltb_checktensor(lua_State *L, int idx);
+/* Pushes a tensor, taking over the caller's reference; t == NULL raises lt_errmsg(). */
+void ltb_push(lua_State *L, lt_tensor *t);
+/* Pushes t as the result of an in-place/out= op: when t is the tensor at index `same`
+ * (already on the stack) that value is pushed again, else t is pushed as new. */
+void ltb_push_result(lua_State *L, lt_tensor *t, int same);
+int ltb_fail(lua_State *L);                   /* raises lt_errmsg() */
+
+/* dim argument: 1-based (negative from the end) -> 0-based, checked against ndim */
+int ltb_checkdim(lua_State *L, int idx, int ndim);
+int ltb_optdim(lua_State *L, int idx, int ndim, int def0);  /* def0 is 0-based */
+/* index argument along a dim of size n: 1-based (negative from the end) -> 0-based */
+int64_t ltb_checkindex(lua_State *L, int idx, int64_t n);
+/* sizes: numbers, a table of numbers, or a torch.LongStorage/LongTensor at idx..top;
+ * returns ndim (into size[LT_MAXDIM]) */
+int ltb_checksizes(lua_State *L, int idx, int64_t *size);
+/* an INT64 tensor of 0-based indices converted from a 1-based LongTensor (or table) */
+lt_tensor *ltb_checkindices(lua_State *L, int idx);
+/* a dtype from a name: "torch.FloatTensor", "Float", "float" ... ; -1 when unknown */
+int ltb_dtype_from_name(const char *name, lt_device *dev);
+
+/* Registers methods (into the shared methods table, upvalue true) and functions (into the
+ * torch table, upvalue false). Either list may be NULL. */
+void ltb_register(lua_State *L, const luaL_Reg *methods, const luaL_Reg *functions);
+#define LTB_METHOD(L) lua_toboolean((L), lua_upvalueindex(1))
+
+/* storages: torch.FloatStorage ... (one metatable per dtype) */
+typedef struct { lt_storage *s; } ltb_sbox;
+extern const void *ltb_smt[LT_NDTYPES];
+static inline lt_storage *ltb_tostorage(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
+  const void *p = lua_topointer(L, -1);
+  lua_pop(L, 1);
+  for (int i = 0; i < LT_NDTYPES; i++)
+    if (ltb_smt[i] == p) return ((ltb_sbox *)lua_touserdata(L, idx))->s;
+  return NULL;
+}
+void ltb_pushstorage(lua_State *L, lt_storage *s);   /* takes over the reference */
+
+/* Tell Lua's collector about n bytes of tensor data allocated outside Lua. */
+void ltb_account(lua_State *L, int64_t nbytes);
+
+/* the family openers, called by luaopen_torch_core in this order */
+void ltb_open_tensor(lua_State *L);     /* tensor.c: constructors, views, indexing, types */
+void ltb_open_math(lua_State *L);       /* math.c: pointwise ops and operators */
+void ltb_open_reduce(lua_State *L);     /* reduce.c */
+void ltb_open_linalg(lua_State *L);     /* linalg.c */
+void ltb_open_index(lua_State *L);      /* index.c: index/gather/scatter/masked/sort/topk */
+void ltb_open_shape(lua_State *L);      /* shape.c: cat/stack/split/chunk/repeat/flip/roll */
+void ltb_open_random(lua_State *L);     /* random.c: random, ranges, eye */
+void ltb_open_util(lua_State *L);       /* util.c: Timer, threads, misc */
+
+#endif

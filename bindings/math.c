@@ -1,0 +1,211 @@
+/* math.c: pointwise ops (Torch7's method and torch.* forms) and the operators. */
+#include "lt_lua.h"
+#include <math.h>
+
+static double checkvalue(lua_State *L, int idx) {
+  if (lua_isboolean(L, idx)) return lua_toboolean(L, idx);
+  return luaL_checknumber(L, idx);
+}
+
+/* ---- unary: t:exp() in place, res:exp(src), torch.exp([res,] src) ---- */
+static int unary(lua_State *L, lt_unary_op op) {
+  lt_tensor *res = NULL, *src;
+  int resi = 0;
+  if (LTB_METHOD(L)) {
+    res = ltb_checktensor(L, 1);
+    resi = 1;
+    src = lua_isnoneornil(L, 2) ? res : ltb_checktensor(L, 2);
+  } else if (ltb_totensor(L, 2)) {
+    res = ltb_checktensor(L, 1);
+    resi = 1;
+    src = ltb_totensor(L, 2);
+  } else src = ltb_checktensor(L, 1);
+  ltb_push_result(L, lt_unary(op, res, src), resi);
+  return 1;
+}
+
+#define UNARY_FN(NAME, OP) static int m_##NAME(lua_State *L) { return unary(L, OP); }
+UNARY_FN(neg, LT_NEG) UNARY_FN(abs, LT_ABS) UNARY_FN(sign, LT_SIGN) UNARY_FN(exp, LT_EXP)
+UNARY_FN(log, LT_LOG) UNARY_FN(log1p, LT_LOG1P) UNARY_FN(expm1, LT_EXPM1) UNARY_FN(sqrt, LT_SQRT)
+UNARY_FN(rsqrt, LT_RSQRT) UNARY_FN(sin, LT_SIN) UNARY_FN(cos, LT_COS) UNARY_FN(tan, LT_TAN)
+UNARY_FN(asin, LT_ASIN) UNARY_FN(acos, LT_ACOS) UNARY_FN(atan, LT_ATAN) UNARY_FN(sinh, LT_SINH)
+UNARY_FN(cosh, LT_COSH) UNARY_FN(tanh, LT_TANH) UNARY_FN(sigmoid, LT_SIGMOID)
+UNARY_FN(floor, LT_FLOOR) UNARY_FN(ceil, LT_CEIL) UNARY_FN(round, LT_ROUND) UNARY_FN(trunc, LT_TRUNC)
+UNARY_FN(frac, LT_FRAC) UNARY_FN(cinv, LT_CINV) UNARY_FN(log2, LT_LOG2) UNARY_FN(log10, LT_LOG10)
+UNARY_FN(exp2, LT_EXP2) UNARY_FN(square, LT_SQUARE) UNARY_FN(logicalNot, LT_NOT)
+
+/* ---- binary arithmetic ----
+ * method:   t:add(n) t:add(u) t:add(n, u)      (first operand t, result into t)
+ *           t:add(a, n) t:add(a, b) t:add(a, n, b)   (result into t: Torch7's res form)
+ * function: torch.add(a, n|b) torch.add(a, n, b), with a leading result tensor:
+ *           torch.add(res, a, n|b), torch.add(res, a, n, b); a may be a number (pow). */
+static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
+  int top = lua_gettop(L);
+  lt_tensor *res = NULL, *a = NULL;
+  int resi = 0, i;
+  double as = 0;
+  bool a_num = false;
+  if (LTB_METHOD(L)) {
+    res = ltb_checktensor(L, 1);
+    resi = 1;
+    int n = top - 1;
+    bool implicit = n == 1 || (n == 2 && lua_type(L, 2) == LUA_TNUMBER && ltb_totensor(L, 3));
+    if (n < 1) return luaL_error(L, "bad arguments to '%s' (a number or a tensor expected)", lt_binary_name(op));
+    if (implicit) { a = res; i = 2; }
+    else { a = ltb_checktensor(L, 2); i = 3; }
+  } else {
+    if (top >= 3 && ltb_totensor(L, 1) && ltb_totensor(L, 2)) {
+      res = ltb_totensor(L, 1); resi = 1; a = ltb_totensor(L, 2); i = 3;
+    } else if (lua_type(L, 1) == LUA_TNUMBER) {
+      as = lua_tonumber(L, 1); a_num = true; i = 2;
+    } else { a = ltb_checktensor(L, 1); i = 2; }
+  }
+  int n = top - i + 1;
+  lt_tensor *r;
+  if (n == 1) {
+    lt_tensor *b = ltb_totensor(L, i);
+    if (a_num) {
+      if (!b) return luaL_typeerror(L, i, "tensor");
+      r = lt_binary_scalar(op, res, b, as, true);
+    } else if (b) r = lt_binary(op, res, a, b, 1);
+    else if (lua_type(L, i) == LUA_TNUMBER || lua_isboolean(L, i)) r = lt_binary_scalar(op, res, a, checkvalue(L, i), false);
+    else return luaL_typeerror(L, i, "number or tensor");
+  } else if (n == 2 && alpha_ok && !a_num) {
+    double alpha = luaL_checknumber(L, i);
+    r = lt_binary(op, res, a, ltb_checktensor(L, i + 1), alpha);
+  } else {
+    return luaL_error(L, "bad arguments to '%s' (expected %s)", lt_binary_name(op),
+                      alpha_ok ? "[res,] tensor, [value,] tensor|number" : "[res,] tensor, tensor|number");
+  }
+  ltb_push_result(L, r, resi);
+  return 1;
+}
+
+#define ARITH_FN(NAME, OP, ALPHA) static int m_##NAME(lua_State *L) { return arith(L, OP, ALPHA); }
+ARITH_FN(add, LT_ADD, true) ARITH_FN(csub, LT_SUB, true) ARITH_FN(mul, LT_MUL, false)
+ARITH_FN(div, LT_DIV, false) ARITH_FN(pow, LT_POW, false) ARITH_FN(fmod, LT_FMOD, false)
+ARITH_FN(remainder, LT_REMAINDER, false) ARITH_FN(atan2, LT_ATAN2, false)
+ARITH_FN(cmax, LT_MAX, false) ARITH_FN(cmin, LT_MIN, false) ARITH_FN(bitand, LT_BITAND, false)
+ARITH_FN(bitor, LT_BITOR, false) ARITH_FN(bitxor, LT_BITXOR, false)
+ARITH_FN(lshift, LT_LSHIFT, false) ARITH_FN(rshift, LT_RSHIFT, false)
+ARITH_FN(logicalAnd, LT_LOGICAL_AND, false) ARITH_FN(logicalOr, LT_LOGICAL_OR, false)
+
+/* ---- comparisons: t:gt(x) and torch.gt(a, x) return a new ByteTensor;
+ * res:gt(a, x) and torch.gt(res, a, x) write into res ---- */
+static int compare(lua_State *L, lt_binary_op op) {
+  int top = lua_gettop(L);
+  lt_tensor *res = NULL;
+  int resi = 0, i = 1;
+  if (top >= 3) { res = ltb_checktensor(L, 1); resi = 1; i = 2; }
+  lt_tensor *a = ltb_checktensor(L, i), *b = ltb_totensor(L, i + 1);
+  lt_tensor *r = b ? lt_binary(op, res, a, b, 1) : lt_binary_scalar(op, res, a, checkvalue(L, i + 1), false);
+  ltb_push_result(L, r, resi);
+  return 1;
+}
+#define CMP_FN(NAME, OP) static int m_##NAME(lua_State *L) { return compare(L, OP); }
+CMP_FN(eq, LT_EQ) CMP_FN(ne, LT_NE) CMP_FN(lt, LT_LT) CMP_FN(le, LT_LE) CMP_FN(gt, LT_GT) CMP_FN(ge, LT_GE)
+
+/* ---- clamp, lerp, addcmul, addcdiv ---- */
+static double optbound(lua_State *L, int idx) { return lua_isnoneornil(L, idx) ? NAN : luaL_checknumber(L, idx); }
+
+static int m_clamp(lua_State *L) {
+  lt_tensor *res = NULL, *a;
+  int resi = 0, i;
+  if (ltb_totensor(L, 2)) { res = ltb_checktensor(L, 1); resi = 1; a = ltb_totensor(L, 2); i = 3; }
+  else if (LTB_METHOD(L)) { res = a = ltb_checktensor(L, 1); resi = 1; i = 2; }
+  else { a = ltb_checktensor(L, 1); i = 2; }
+  ltb_push_result(L, lt_clamp(res, a, optbound(L, i), optbound(L, i + 1)), resi);
+  return 1;
+}
+
+static int m_lerp(lua_State *L) {
+  lt_tensor *res = NULL, *a, *b;
+  int resi = 0, i;
+  if (ltb_totensor(L, 3)) { res = ltb_checktensor(L, 1); resi = 1; a = ltb_totensor(L, 2); i = 3; }
+  else if (LTB_METHOD(L)) { res = a = ltb_checktensor(L, 1); resi = 1; i = 2; }
+  else { a = ltb_checktensor(L, 1); i = 2; }
+  b = ltb_checktensor(L, i);
+  ltb_push_result(L, lt_lerp(res, a, b, luaL_checknumber(L, i + 1)), resi);
+  return 1;
+}
+
+static int addc(lua_State *L, bool mul) {
+  int top = lua_gettop(L);
+  int ntensors = 0;
+  for (int k = 1; k <= top; k++) ntensors += ltb_totensor(L, k) != NULL;
+  lt_tensor *res = NULL, *a;
+  int resi = 0, i;
+  if (ntensors == 4) { res = ltb_checktensor(L, 1); resi = 1; a = ltb_checktensor(L, 2); i = 3; }
+  else if (LTB_METHOD(L)) { res = a = ltb_checktensor(L, 1); resi = 1; i = 2; }
+  else { a = ltb_checktensor(L, 1); i = 2; }
+  double v = 1;
+  if (lua_type(L, i) == LUA_TNUMBER) v = lua_tonumber(L, i++);
+  lt_tensor *b = ltb_checktensor(L, i), *c = ltb_checktensor(L, i + 1);
+  ltb_push_result(L, mul ? lt_addcmul(res, a, v, b, c) : lt_addcdiv(res, a, v, b, c), resi);
+  return 1;
+}
+static int m_addcmul(lua_State *L) { return addc(L, true); }
+static int m_addcdiv(lua_State *L) { return addc(L, false); }
+
+/* ---- operators: always new tensors ---- */
+static int op_binary(lua_State *L, lt_binary_op op) {
+  lt_tensor *a = ltb_totensor(L, 1), *b = ltb_totensor(L, 2);
+  lt_tensor *r;
+  if (a && b) r = lt_binary(op, NULL, a, b, 1);
+  else if (a) r = lt_binary_scalar(op, NULL, a, luaL_checknumber(L, 2), false);
+  else if (b) r = lt_binary_scalar(op, NULL, b, luaL_checknumber(L, 1), true);
+  else return luaL_error(L, "tensor operator: a tensor operand expected");
+  ltb_push(L, r);
+  return 1;
+}
+static int op_add(lua_State *L) { return op_binary(L, LT_ADD); }
+static int op_sub(lua_State *L) { return op_binary(L, LT_SUB); }
+static int op_div(lua_State *L) { return op_binary(L, LT_DIV); }
+static int op_mod(lua_State *L) { return op_binary(L, LT_REMAINDER); }
+static int op_pow(lua_State *L) { return op_binary(L, LT_POW); }
+static int op_unm(lua_State *L) { ltb_push(L, lt_unary(LT_NEG, NULL, ltb_checktensor(L, 1))); return 1; }
+
+/* a * b: scalar product by a number; between tensors Torch7's meaning: 1-D.1-D dot (a
+ * number), 2-D x 1-D matrix-vector, 2-D x 2-D matrix product; otherwise matmul */
+static int op_mul(lua_State *L) {
+  lt_tensor *a = ltb_totensor(L, 1), *b = ltb_totensor(L, 2);
+  if (!a || !b) return op_binary(L, LT_MUL);
+  if (a->ndim == 1 && b->ndim == 1) {
+    double r;
+    if (lt_dot(a, b, &r) < 0) return ltb_fail(L);
+    if (lt_dtype_is_float(a->dtype)) lua_pushnumber(L, r);
+    else lua_pushinteger(L, (lua_Integer)r);
+    return 1;
+  }
+  if (a->ndim == 2 && b->ndim == 1) { ltb_push(L, lt_mv(NULL, a, b)); return 1; }
+  if (a->ndim == 2 && b->ndim == 2) { ltb_push(L, lt_mm(NULL, a, b)); return 1; }
+  ltb_push(L, lt_matmul(NULL, a, b));
+  return 1;
+}
+
+void ltb_set_operators(lua_State *L) {
+  static const luaL_Reg ops[] = {
+    {"__add", op_add}, {"__sub", op_sub}, {"__mul", op_mul}, {"__div", op_div},
+    {"__mod", op_mod}, {"__pow", op_pow}, {"__unm", op_unm}, {NULL, NULL}};
+  luaL_setfuncs(L, ops, 0);
+}
+
+static const luaL_Reg methods[] = {
+  {"neg", m_neg}, {"abs", m_abs}, {"sign", m_sign}, {"exp", m_exp}, {"log", m_log},
+  {"log1p", m_log1p}, {"expm1", m_expm1}, {"sqrt", m_sqrt}, {"rsqrt", m_rsqrt}, {"sin", m_sin},
+  {"cos", m_cos}, {"tan", m_tan}, {"asin", m_asin}, {"acos", m_acos}, {"atan", m_atan},
+  {"sinh", m_sinh}, {"cosh", m_cosh}, {"tanh", m_tanh}, {"sigmoid", m_sigmoid},
+  {"floor", m_floor}, {"ceil", m_ceil}, {"round", m_round}, {"trunc", m_trunc}, {"frac", m_frac},
+  {"cinv", m_cinv}, {"reciprocal", m_cinv}, {"log2", m_log2}, {"log10", m_log10}, {"exp2", m_exp2},
+  {"square", m_square}, {"logicalNot", m_logicalNot},
+  {"add", m_add}, {"csub", m_csub}, {"sub", m_csub}, {"mul", m_mul}, {"cmul", m_mul},
+  {"div", m_div}, {"cdiv", m_div}, {"pow", m_pow}, {"cpow", m_pow}, {"fmod", m_fmod},
+  {"cfmod", m_fmod}, {"remainder", m_remainder}, {"cremainder", m_remainder}, {"atan2", m_atan2},
+  {"cmax", m_cmax}, {"cmin", m_cmin}, {"bitand", m_bitand}, {"bitor", m_bitor},
+  {"bitxor", m_bitxor}, {"cbitand", m_bitand}, {"cbitor", m_bitor}, {"cbitxor", m_bitxor},
+  {"lshift", m_lshift}, {"rshift", m_rshift}, {"logicalAnd", m_logicalAnd}, {"logicalOr", m_logicalOr},
+  {"eq", m_eq}, {"ne", m_ne}, {"lt", m_lt}, {"le", m_le}, {"gt", m_gt}, {"ge", m_ge},
+  {"clamp", m_clamp}, {"lerp", m_lerp}, {"addcmul", m_addcmul}, {"addcdiv", m_addcdiv},
+  {NULL, NULL}};
+
+void ltb_open_math(lua_State *L) { ltb_register(L, methods, methods); }

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages luatorch builds and tests with. Idempotent: when
+# everything is present it only runs dpkg-query and exits.
+set -e
+PKGS="build-essential pkg-config lua5.4 liblua5.4-dev libreadline-dev libopenblas-openmp-dev
+libopenblas0-openmp zlib1g-dev gnuplot-nox dataset-fashion-mnist tmux"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

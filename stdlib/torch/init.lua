@@ -1,0 +1,15 @@
+-- torch: the tensor library. The C module torch.core holds the types and the ops;
+-- the Lua files add what is better written in Lua (printing, classes, the tester,
+-- the command line). `require 'torch'` works from th and from plain lua5.4.
+local torch = require 'torch.core'
+package.loaded.torch = torch
+
+for _, name in ipairs { 'class', 'print', 'Tester', 'CmdLine' } do
+  local ok, err = pcall(require, 'torch.' .. name)
+  if not ok and not tostring(err):find("module 'torch." .. name .. "' not found", 1, true) then
+    error(err, 0)
+  end
+end
+
+torch.version = '0.1.0'
+return torch

@@ -1,0 +1,314 @@
+/* luatorch.h: the public API of the luatorch tensor engine.
+ *
+ * Plain C11; knows nothing of Lua. Every function that can fail returns NULL (for
+ * pointers) or a negative number (for ints) and leaves a message naming the op and
+ * the offending shapes/dtypes/devices in lt_errmsg(). Nothing a caller passes makes the
+ * engine abort.
+ *
+ * Ownership: a function returning lt_tensor* / lt_storage* hands the caller one
+ * reference; give it back with lt_release / lt_storage_release. Arguments are borrowed.
+ * Dimensions and indices are 0-based here; the Lua bindings translate from 1-based.
+ * An "out" argument may be NULL (a new tensor is returned) or a tensor that is resized
+ * to the result's shape and written (its reference is returned, retained once more).
+ */
+#ifndef LUATORCH_H
+#define LUATORCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LT_MAXDIM 16
+
+/* X(ENUM, ctype, Torch7 name prefix, element size) */
+#define LT_DTYPES(X)                         \
+  X(FLOAT32,  float,    "Float",    4)       \
+  X(FLOAT64,  double,   "Double",   8)       \
+  X(INT64,    int64_t,  "Long",     8)       \
+  X(INT32,    int32_t,  "Int",      4)       \
+  X(INT16,    int16_t,  "Short",    2)       \
+  X(INT8,     int8_t,   "Char",     1)       \
+  X(UINT8,    uint8_t,  "Byte",     1)       \
+  X(BOOL,     uint8_t,  "Bool",     1)       \
+  X(FLOAT16,  uint16_t, "Half",     2)       \
+  X(BFLOAT16, uint16_t, "BFloat16", 2)
+
+typedef enum {
+#define LT_X(E, T, N, S) LT_##E,
+  LT_DTYPES(LT_X)
+#undef LT_X
+  LT_NDTYPES
+} lt_dtype;
+
+const char *lt_dtype_name(lt_dtype t);     /* "Float", "Double", ... */
+size_t lt_dtype_size(lt_dtype t);
+bool lt_dtype_is_float(lt_dtype t);        /* float32/64/16, bfloat16 */
+lt_dtype lt_promote(lt_dtype a, lt_dtype b);
+static inline bool lt_is_half(lt_dtype t) { return t == LT_FLOAT16 || t == LT_BFLOAT16; }
+/* one element of dtype t at p, as double / int64 (saturating from floats) / stored from double */
+double lt_load(lt_dtype t, const void *p);
+int64_t lt_load_int(lt_dtype t, const void *p);
+void lt_store(lt_dtype t, void *p, double v);
+
+typedef enum { LT_CPU = 0, LT_CUDA = 1, LT_NDEVTYPES } lt_devtype;
+typedef struct { int8_t type; int8_t index; } lt_device;
+static inline lt_device lt_cpu(void) { lt_device d = {LT_CPU, 0}; return d; }
+static inline bool lt_same_device(lt_device a, lt_device b) { return a.type == b.type && a.index == b.index; }
+
+/* ---- errors ---- */
+const char *lt_errmsg(void);
+void lt_seterr(const char *fmt, ...);
+
+/* ---- storage: a refcounted buffer on one device ---- */
+typedef struct lt_storage {
+  int refcount;
+  lt_dtype dtype;
+  lt_device device;
+  bool owned;              /* data freed with the storage */
+  bool small;              /* data lives inline after the header (engine-internal) */
+  bool inline_block;       /* header is part of a small block whose data moved out */
+  void *data;
+  int64_t size;            /* elements */
+  uint32_t version;        /* bumped by in-place writes (autograd checks it) */
+} lt_storage;
+
+lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev);
+lt_storage *lt_storage_wrap(lt_dtype dtype, void *data, int64_t size, lt_device dev); /* not owned */
+void lt_storage_retain(lt_storage *s);
+void lt_storage_release(lt_storage *s);
+int lt_storage_resize(lt_storage *s, int64_t size);   /* keeps the prefix */
+/* Bytes of tensor data currently held by CPU storages (for the Lua GC's accounting). */
+int64_t lt_mem_live_bytes(void);
+void lt_mem_trim(void);                                /* empty the free-buffer cache */
+
+/* ---- tensor: a strided view of a storage ---- */
+struct lt_node;
+typedef struct lt_tensor {
+  int refcount;
+  lt_dtype dtype;
+  lt_device device;
+  int ndim;
+  lt_storage *storage;     /* NULL only for a tensor with no elements and no storage */
+  int64_t offset;          /* elements */
+  int64_t size[LT_MAXDIM];
+  int64_t stride[LT_MAXDIM];
+  /* autograd (filled in by the autograd layer) */
+  bool requires_grad;
+  struct lt_tensor *grad;
+  struct lt_node *grad_fn;
+  void *user;              /* for the embedder (the Lua bindings keep nothing here) */
+} lt_tensor;
+
+lt_tensor *lt_empty(int ndim, const int64_t *size, lt_dtype dtype, lt_device dev);
+lt_tensor *lt_empty_like(const lt_tensor *t);
+lt_tensor *lt_new_empty(lt_dtype dtype, lt_device dev);   /* no storage, no dims, 0 elements */
+lt_tensor *lt_zeros(int ndim, const int64_t *size, lt_dtype dtype, lt_device dev);
+lt_tensor *lt_scalar_tensor(double v, lt_dtype dtype, lt_device dev); /* 0-dim */
+/* A view of s: size/stride arrays of ndim entries; stride NULL means contiguous. */
+lt_tensor *lt_from_storage(lt_storage *s, int64_t offset, int ndim, const int64_t *size,
+                           const int64_t *stride);
+void lt_retain(lt_tensor *t);
+void lt_release(lt_tensor *t);
+
+int64_t lt_numel(const lt_tensor *t);
+bool lt_is_contiguous(const lt_tensor *t);
+bool lt_same_size(const lt_tensor *a, const lt_tensor *b);
+static inline void *lt_data(const lt_tensor *t) {
+  return t->storage ? (char *)t->storage->data + t->offset * (int64_t)lt_dtype_size(t->dtype) : NULL;
+}
+void lt_contiguous_strides(int ndim, const int64_t *size, int64_t *stride);
+/* Format "2x3x4" (or "[]" for 0-dim) into buf. */
+const char *lt_shape_str(const lt_tensor *t, char *buf, size_t n);
+
+/* In place changes of the tensor's own metadata (Torch7 resize/set semantics). */
+int lt_resize(lt_tensor *t, int ndim, const int64_t *size);   /* contiguous strides; grows storage */
+int lt_resize_as(lt_tensor *t, const lt_tensor *like);
+int lt_set(lt_tensor *t, lt_storage *s, int64_t offset, int ndim, const int64_t *size,
+           const int64_t *stride);
+int lt_set_tensor(lt_tensor *t, const lt_tensor *src);
+
+/* ---- views (no copy) ---- */
+lt_tensor *lt_alias(const lt_tensor *t);                  /* same view, new header */
+lt_tensor *lt_view(const lt_tensor *t, int ndim, const int64_t *size); /* one size may be -1 */
+lt_tensor *lt_reshape(const lt_tensor *t, int ndim, const int64_t *size); /* copies if needed */
+lt_tensor *lt_narrow(const lt_tensor *t, int dim, int64_t start, int64_t len);
+lt_tensor *lt_select(const lt_tensor *t, int dim, int64_t index);
+lt_tensor *lt_transpose(const lt_tensor *t, int d1, int d2);
+lt_tensor *lt_permute(const lt_tensor *t, const int *perm);  /* perm has t->ndim entries */
+lt_tensor *lt_expand(const lt_tensor *t, int ndim, const int64_t *size); /* -1 keeps */
+lt_tensor *lt_squeeze(const lt_tensor *t);
+lt_tensor *lt_squeeze_dim(const lt_tensor *t, int dim);
+lt_tensor *lt_unsqueeze(const lt_tensor *t, int dim);
+lt_tensor *lt_unfold(const lt_tensor *t, int dim, int64_t size, int64_t step);
+lt_tensor *lt_contiguous(const lt_tensor *t);             /* t itself (retained) when already contiguous */
+lt_tensor *lt_clone(const lt_tensor *t);
+
+/* ---- copy, fill, conversion ---- */
+int lt_copy(lt_tensor *dst, const lt_tensor *src);        /* any dtype/device; same numel */
+lt_tensor *lt_to_dtype(const lt_tensor *t, lt_dtype dtype); /* t itself (retained) if same */
+lt_tensor *lt_to_device(const lt_tensor *t, lt_device dev);
+int lt_fill(lt_tensor *t, double v);
+double lt_get(const lt_tensor *t, const int64_t *index);  /* element as double */
+int64_t lt_get_int(const lt_tensor *t, const int64_t *index);
+int lt_put(lt_tensor *t, const int64_t *index, double v);
+
+/* ---- pointwise (broadcasting) ---- */
+typedef enum {
+  LT_NEG, LT_ABS, LT_SIGN, LT_EXP, LT_LOG, LT_LOG1P, LT_EXPM1, LT_SQRT, LT_RSQRT,
+  LT_SIN, LT_COS, LT_TAN, LT_ASIN, LT_ACOS, LT_ATAN, LT_SINH, LT_COSH, LT_TANH,
+  LT_SIGMOID, LT_FLOOR, LT_CEIL, LT_ROUND, LT_TRUNC, LT_FRAC, LT_CINV, LT_LOG2, LT_LOG10,
+  LT_EXP2, LT_SQUARE, LT_NOT,
+  LT_NUNARY
+} lt_unary_op;
+
+typedef enum {
+  LT_ADD, LT_SUB, LT_MUL, LT_DIV, LT_POW, LT_FMOD, LT_REMAINDER, LT_ATAN2, LT_MAX, LT_MIN,
+  LT_BITAND, LT_BITOR, LT_BITXOR, LT_LSHIFT, LT_RSHIFT,
+  LT_EQ, LT_NE, LT_LT, LT_LE, LT_GT, LT_GE,              /* comparisons: BOOL result */
+  LT_LOGICAL_AND, LT_LOGICAL_OR,
+  LT_NBINARY
+} lt_binary_op;
+
+const char *lt_unary_name(lt_unary_op op);
+const char *lt_binary_name(lt_binary_op op);
+
+lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a);
+/* out = a op (alpha * b); alpha applies to ADD/SUB only (Torch7's add(value, t2)). */
+lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b,
+                     double alpha);
+/* out = a op s (or s op a when reversed), in a's dtype (Torch7). */
+lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s,
+                            bool reversed);
+/* comparisons write into out of dtype BOOL or UINT8 (Torch7 ByteTensor) when given */
+lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi); /* NAN = no bound */
+lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c);
+lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c);
+lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double w);
+lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b);
+/* Broadcast shape of a and b into size (returns ndim, or -1 with an error naming op). */
+int lt_broadcast_shape(const char *op, const lt_tensor *a, const lt_tensor *b, int64_t *size);
+
+/* ---- random (Philox 4x32-10; the same stream on every device) ---- */
+typedef struct lt_generator {
+  uint64_t seed;
+  uint64_t offset;          /* 128-bit blocks consumed */
+  double next_normal;       /* cached Box-Muller value */
+  bool has_next_normal;
+} lt_generator;
+lt_generator *lt_default_generator(void);
+void lt_generator_seed(lt_generator *g, uint64_t seed);
+uint64_t lt_generator_random_seed(lt_generator *g);       /* seeds from the clock/urandom */
+/* g may be NULL (the default generator). */
+int lt_uniform(lt_tensor *t, lt_generator *g, double a, double b);
+int lt_normal(lt_tensor *t, lt_generator *g, double mean, double std);
+int lt_bernoulli(lt_tensor *t, lt_generator *g, double p);
+int lt_bernoulli_tensor(lt_tensor *t, lt_generator *g, const lt_tensor *p);
+int lt_exponential(lt_tensor *t, lt_generator *g, double lambda);
+int lt_geometric(lt_tensor *t, lt_generator *g, double p);
+int lt_cauchy(lt_tensor *t, lt_generator *g, double median, double sigma);
+int lt_log_normal(lt_tensor *t, lt_generator *g, double mean, double std);
+int lt_random_int(lt_tensor *t, lt_generator *g, int64_t lo, int64_t hi); /* [lo, hi] inclusive */
+lt_tensor *lt_randperm(lt_generator *g, int64_t n, lt_dtype dtype);       /* 0-based */
+/* rows of p (1-D or 2-D) are unnormalized weights; result INT64, 0-based indices */
+lt_tensor *lt_multinomial(lt_generator *g, const lt_tensor *p, int64_t n, bool replacement);
+double lt_random_uniform01(lt_generator *g);              /* one number, for Lua helpers */
+double lt_random_normal(lt_generator *g);                 /* one N(0,1) (Box-Muller, pairs cached) */
+uint64_t lt_random_u64(lt_generator *g);
+
+/* ---- creation ranges ---- */
+lt_tensor *lt_range(double a, double b, double step, lt_dtype dtype);   /* inclusive (Torch7) */
+lt_tensor *lt_arange(double a, double b, double step, lt_dtype dtype);  /* exclusive */
+lt_tensor *lt_linspace(double a, double b, int64_t n, lt_dtype dtype);
+lt_tensor *lt_logspace(double a, double b, int64_t n, double base, lt_dtype dtype);
+lt_tensor *lt_eye(int64_t n, int64_t m, lt_dtype dtype);
+
+/* ---- reductions ---- */
+typedef enum {
+  LT_RSUM, LT_RMEAN, LT_RPROD, LT_RMAX, LT_RMIN, LT_RSTD, LT_RVAR, LT_RNORM,
+  LT_RALL, LT_RANY, LT_RLOGSUMEXP, LT_RMEDIAN, LT_RKTHVALUE, LT_RMODE, LT_RARGMAX, LT_RARGMIN,
+  LT_NREDUCE
+} lt_reduce_op;
+/* Over all elements, as a double (max/min/median of an empty tensor is an error).
+ * param: p for NORM; unbiased flag (nonzero) for STD/VAR; k (1-based) for KTHVALUE. */
+int lt_reduce_all(lt_reduce_op op, const lt_tensor *a, double param, double *result);
+/* Over one dimension; the result keeps dim with size 1 when keepdim (Torch7).
+ * indices (may be NULL) receives 0-based INT64 positions for MAX/MIN/MEDIAN/KTHVALUE/MODE. */
+lt_tensor *lt_reduce_dim(lt_reduce_op op, lt_tensor *out, lt_tensor *indices_out,
+                         lt_tensor **indices, const lt_tensor *a, int dim, bool keepdim,
+                         double param);
+lt_tensor *lt_cumsum(lt_tensor *out, const lt_tensor *a, int dim);
+lt_tensor *lt_cumprod(lt_tensor *out, const lt_tensor *a, int dim);
+int lt_equal(const lt_tensor *a, const lt_tensor *b, bool *result);  /* same size and values */
+
+/* ---- linear algebra (OpenBLAS) ---- */
+/* out = beta*M + alpha*(A @ B) etc., Torch7 argument order. M may be NULL (beta ignored). */
+lt_tensor *lt_addmm(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
+                    const lt_tensor *A, const lt_tensor *B);
+lt_tensor *lt_addmv(lt_tensor *out, double beta, const lt_tensor *v, double alpha,
+                    const lt_tensor *A, const lt_tensor *x);
+lt_tensor *lt_addr(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
+                   const lt_tensor *x, const lt_tensor *y);
+lt_tensor *lt_baddbmm(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
+                      const lt_tensor *A, const lt_tensor *B);
+lt_tensor *lt_addbmm(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
+                     const lt_tensor *A, const lt_tensor *B);
+lt_tensor *lt_mm(lt_tensor *out, const lt_tensor *A, const lt_tensor *B);
+lt_tensor *lt_mv(lt_tensor *out, const lt_tensor *A, const lt_tensor *x);
+lt_tensor *lt_bmm(lt_tensor *out, const lt_tensor *A, const lt_tensor *B);
+lt_tensor *lt_ger(lt_tensor *out, const lt_tensor *x, const lt_tensor *y);
+lt_tensor *lt_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B); /* PyTorch rules */
+int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result);
+int lt_trace(const lt_tensor *a, double *result);
+lt_tensor *lt_diag(lt_tensor *out, const lt_tensor *a, int64_t k);
+lt_tensor *lt_tril(lt_tensor *out, const lt_tensor *a, int64_t k);
+lt_tensor *lt_triu(lt_tensor *out, const lt_tensor *a, int64_t k);
+lt_tensor *lt_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int dim); /* dim<0: first of size 3 */
+
+/* ---- indexing (indices are INT64 tensors holding 0-based positions) ---- */
+lt_tensor *lt_index_select(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index);
+int lt_index_copy(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src);
+int lt_index_add(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src);
+int lt_index_fill(lt_tensor *t, int dim, const lt_tensor *index, double v);
+lt_tensor *lt_gather(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index);
+int lt_scatter(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src);
+int lt_scatter_add(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src);
+int lt_scatter_fill(lt_tensor *t, int dim, const lt_tensor *index, double v);
+/* masks are BOOL or UINT8 tensors, broadcastable to t */
+int lt_masked_fill(lt_tensor *t, const lt_tensor *mask, double v);
+lt_tensor *lt_masked_select(lt_tensor *out, const lt_tensor *a, const lt_tensor *mask);
+int lt_masked_copy(lt_tensor *t, const lt_tensor *mask, const lt_tensor *src);
+lt_tensor *lt_nonzero(lt_tensor *out, const lt_tensor *a);   /* n x ndim INT64, 0-based */
+
+/* ---- sorting ---- */
+/* values and indices (0-based INT64); dim < 0 is the last dim */
+int lt_sort(const lt_tensor *a, int dim, bool descending, lt_tensor **values, lt_tensor **indices);
+int lt_topk(const lt_tensor *a, int64_t k, int dim, bool largest, bool sorted,
+            lt_tensor **values, lt_tensor **indices);
+
+/* ---- joining and splitting ---- */
+lt_tensor *lt_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim);
+lt_tensor *lt_stack(lt_tensor *out, const lt_tensor *const *ts, int n, int dim);
+/* split into pieces of `size` along dim; returns the count, pieces in *parts (malloc'd array) */
+int lt_split(const lt_tensor *a, int64_t size, int dim, lt_tensor ***parts);
+int lt_chunk(const lt_tensor *a, int64_t n, int dim, lt_tensor ***parts);
+lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps);
+lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims);
+lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim);
+
+/* ---- threads ---- */
+void lt_set_num_threads(int n);
+int lt_get_num_threads(void);
+
+/* ---- devices ---- */
+/* Loads the CUDA backend on first use; returns -1 with a message when unavailable. */
+int lt_cuda_available(void);
+int lt_cuda_device_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,276 @@
+/* pointwise.c: entry points of the elementwise ops: checks, dtype promotion,
+ * broadcasting, the result tensor, then the backend's kernel. */
+#include "pointwise.h"
+#include <math.h>
+
+static const char *unary_names[LT_NUNARY] = {
+  "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan",
+  "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "floor", "ceil", "round", "trunc",
+  "frac", "cinv", "log2", "log10", "exp2", "square", "logicalNot"};
+static const char *binary_names[LT_NBINARY] = {
+  "add", "sub", "mul", "div", "pow", "fmod", "remainder", "atan2", "cmax", "cmin", "bitand",
+  "bitor", "bitxor", "lshift", "rshift", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr"};
+const char *lt_unary_name(lt_unary_op op) { return (unsigned)op < LT_NUNARY ? unary_names[op] : "?"; }
+const char *lt_binary_name(lt_binary_op op) { return (unsigned)op < LT_NBINARY ? binary_names[op] : "?"; }
+
+static inline bool is_compare(lt_binary_op op) { return op >= LT_EQ && op <= LT_GE; }
+
+/* run a loop over same-shape operands: flat when all contiguous, else the iterator */
+static void run_loop(lt_loop_fn fn, int nop, const lt_tensor *const *ops, void *ctx) {
+  bool flat = true;
+  for (int k = 0; k < nop && flat; k++) flat = lt_is_contiguous(ops[k]);
+  int64_t n = lt_numel(ops[0]);
+  if (flat && (n < LT_PARALLEL_GRAIN || lt_threads() == 1)) {
+    char *d[LT_ITER_MAXOP];
+    int64_t s[LT_ITER_MAXOP];
+    for (int k = 0; k < nop; k++) { d[k] = (char *)lt_data(ops[k]); s[k] = (int64_t)lt_dtype_size(ops[k]->dtype); }
+    if (n) fn(d, s, n, ctx);
+    return;
+  }
+  lt_iter it;
+  lt_iter_init(&it, nop, ops);
+  lt_iter_run(&it, fn, ctx, LT_PARALLEL_GRAIN);
+}
+
+int lt_cpu_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
+  lt_loop_fn fn = lt_unary_loops[op][a->dtype];
+  if (!fn) LT_FAIL(-1, "%s: not defined for %sTensor", unary_names[op], lt_dtype_name(a->dtype));
+  const lt_tensor *ops[2] = {out, a};
+  run_loop(fn, 2, ops, NULL);
+  return 0;
+}
+
+int lt_cpu_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
+  lt_loop_fn fn = lt_binary_loops[op][a->dtype];
+  if (!fn) LT_FAIL(-1, "%s: not defined for %sTensor", binary_names[op], lt_dtype_name(a->dtype));
+  const lt_tensor *ops[3] = {out, a, b};
+  run_loop(fn, 3, ops, &alpha);
+  return 0;
+}
+
+int lt_cpu_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
+  lt_loop_fn fn = lt_binary_loops[op][a->dtype];
+  if (!fn) LT_FAIL(-1, "%s: not defined for %sTensor", binary_names[op], lt_dtype_name(a->dtype));
+  union { double d; int64_t i; float f; char c[8]; } buf;
+  lt_store(a->dtype, buf.c, s);
+  lt_tensor sv;
+  lt_view_init(&sv, a);
+  sv.storage = NULL;
+  /* a stride-0 view of the scalar, shaped like a */
+  for (int i = 0; i < a->ndim; i++) sv.stride[i] = 0;
+  lt_storage st = {.refcount = 1, .dtype = a->dtype, .device = a->device, .data = buf.c, .size = 1};
+  sv.storage = &st;
+  sv.offset = 0;
+  double alpha = 1;
+  if (lt_is_contiguous(a) && lt_is_contiguous(out) && lt_numel(a) < LT_PARALLEL_GRAIN) {
+    char *d[3] = {(char *)lt_data(out), reversed ? buf.c : (char *)lt_data(a), reversed ? (char *)lt_data(a) : buf.c};
+    int64_t es = (int64_t)lt_dtype_size(a->dtype);
+    int64_t str[3] = {(int64_t)lt_dtype_size(out->dtype), reversed ? 0 : es, reversed ? es : 0};
+    int64_t n = lt_numel(a);
+    if (n) fn(d, str, n, &alpha);
+    return 0;
+  }
+  const lt_tensor *ops[3] = {out, reversed ? &sv : a, reversed ? a : &sv};
+  lt_iter it;
+  lt_iter_init(&it, 3, ops);
+  lt_iter_run(&it, fn, &alpha, LT_PARALLEL_GRAIN);
+  return 0;
+}
+
+/* ---- entry points ---- */
+
+/* Half types compute through float32: convert, run, convert back into out. */
+static lt_tensor *via_float(lt_tensor *out, lt_tensor *r, lt_dtype want) {
+  if (!r) return NULL;
+  if (out) {
+    int rc = lt_resize_as(out, r) < 0 ? -1 : lt_copy(out, r);
+    lt_release(r);
+    if (rc < 0) return NULL;
+    lt_retain(out);
+    return out;
+  }
+  lt_tensor *c = lt_to_dtype(r, want);
+  lt_release(r);
+  return c;
+}
+
+lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
+  if ((unsigned)op >= LT_NUNARY) LT_FAIL(NULL, "unary: unknown op %d", (int)op);
+  if (lt_is_half(a->dtype)) {
+    lt_tensor *af = lt_to_dtype(a, LT_FLOAT32);
+    if (!af) return NULL;
+    lt_tensor *r = lt_unary(op, NULL, af);
+    lt_release(af);
+    return via_float(out, r, a->dtype);
+  }
+  if (out && out != a && out->dtype != a->dtype) {
+    lt_tensor *r = lt_unary(op, NULL, a);
+    return via_float(out, r, out->dtype);
+  }
+  const lt_backend *be = lt_backend_for(a->device);
+  if (!be) return NULL;
+  lt_tensor *o = lt_prepare_out(unary_names[op], out, a->ndim, a->size, a->dtype, a->device);
+  if (!o) return NULL;
+  if (be->unary(op, o, a) < 0) { lt_release(o); return NULL; }
+  lt_bump_version(o);
+  return o;
+}
+
+lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
+  if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
+  const char *name = binary_names[op];
+  if (lt_check_same_device(name, a, b) < 0) return NULL;
+  bool cmp = is_compare(op);
+  /* the dtype to compute in: the promoted one, or out's for an arithmetic op writing into out */
+  lt_dtype ct = lt_promote(a->dtype, b->dtype);
+  if (out && !cmp) ct = out->dtype;
+  if (ct == LT_BOOL && (op == LT_ADD || op == LT_SUB || op == LT_MUL || op == LT_DIV) && !out) ct = LT_BOOL;
+  lt_dtype rt = cmp ? (out ? out->dtype : LT_UINT8) : ct;
+  if (cmp && rt != LT_UINT8 && rt != LT_BOOL)
+    LT_FAIL(NULL, "%s: result tensor must be a ByteTensor or BoolTensor, got %sTensor", name, lt_dtype_name(rt));
+  if (lt_is_half(ct)) {
+    lt_tensor *af = lt_to_dtype(a, LT_FLOAT32), *bf = af ? lt_to_dtype(b, LT_FLOAT32) : NULL;
+    lt_tensor *r = bf ? lt_binary(op, NULL, af, bf, alpha) : NULL;
+    lt_release(af); lt_release(bf);
+    return via_float(out, r, rt);
+  }
+  if (lt_dtype_is_float(ct) && op >= LT_BITAND && op <= LT_BITXOR)
+    LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(ct));
+  int64_t size[LT_MAXDIM];
+  int nd;
+  if (a->ndim == b->ndim && lt_same_size(a, b)) { nd = a->ndim; memcpy(size, a->size, sizeof(int64_t) * nd); }
+  else if ((nd = lt_broadcast_shape(name, a, b, size)) < 0) return NULL;
+  if (out && (out == a || out == b)) {
+    /* in place: the result must have out's shape */
+    if (out->ndim != nd || memcmp(out->size, size, sizeof(int64_t) * nd)) {
+      char b1[128], b2[128];
+      LT_FAIL(NULL, "%s: in-place result of size %s cannot hold the broadcast of %s", name,
+              lt_shape_str(out, b1, sizeof b1), lt_shape_str(out == a ? b : a, b2, sizeof b2));
+    }
+  }
+  const lt_backend *be = lt_backend_for(a->device);
+  if (!be) return NULL;
+  lt_tensor *ac = NULL, *bc = NULL;
+  if (a->dtype != ct && !(ac = lt_to_dtype(a, ct))) return NULL;
+  if (b->dtype != ct && !(bc = lt_to_dtype(b, ct))) { lt_release(ac); return NULL; }
+  const lt_tensor *A = ac ? ac : a, *B = bc ? bc : b;
+  lt_tensor *o = lt_prepare_out(name, out, nd, size, rt, a->device);
+  int rc = -1;
+  if (o) {
+    lt_tensor va, vb;
+    if (A->ndim != nd || !lt_same_size(A, o)) { lt_broadcast_view(A, nd, size, &va); A = &va; }
+    if (B->ndim != nd || !lt_same_size(B, o)) { lt_broadcast_view(B, nd, size, &vb); B = &vb; }
+    rc = be->binary(op, o, A, B, alpha);
+  }
+  lt_release(ac);
+  lt_release(bc);
+  if (rc < 0) { lt_release(o); return NULL; }
+  lt_bump_version(o);
+  return o;
+}
+
+lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
+  if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
+  const char *name = binary_names[op];
+  bool cmp = is_compare(op);
+  if (lt_is_half(a->dtype) || (cmp && !lt_dtype_is_float(a->dtype) && s != floor(s))) {
+    /* compute in float: half storage, or an integer tensor compared with a fraction */
+    lt_dtype ft = lt_is_half(a->dtype) ? LT_FLOAT32 : LT_FLOAT64;
+    lt_tensor *af = lt_to_dtype(a, ft);
+    lt_tensor *r = af ? lt_binary_scalar(op, NULL, af, s, reversed) : NULL;
+    lt_release(af);
+    return via_float(out, r, cmp ? LT_UINT8 : a->dtype);
+  }
+  if (lt_dtype_is_float(a->dtype) && op >= LT_BITAND && op <= LT_BITXOR)
+    LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(a->dtype));
+  lt_dtype rt = cmp ? (out ? out->dtype : LT_UINT8) : a->dtype;
+  if (cmp && rt != LT_UINT8 && rt != LT_BOOL)
+    LT_FAIL(NULL, "%s: result tensor must be a ByteTensor or BoolTensor, got %sTensor", name, lt_dtype_name(rt));
+  if (!cmp && out && out != a && out->dtype != a->dtype) {
+    lt_tensor *r = lt_binary_scalar(op, NULL, a, s, reversed);
+    return via_float(out, r, out->dtype);
+  }
+  const lt_backend *be = lt_backend_for(a->device);
+  if (!be) return NULL;
+  lt_tensor *o = lt_prepare_out(name, out, a->ndim, a->size, rt, a->device);
+  if (!o) return NULL;
+  if (be->binary_scalar(op, o, a, s, reversed) < 0) { lt_release(o); return NULL; }
+  lt_bump_version(o);
+  return o;
+}
+
+/* ---- composite ops (built from the primitives; fused kernels can come later) ---- */
+lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi) {
+  if (!isnan(lo) && !isnan(hi) && lo > hi) LT_FAIL(NULL, "clamp: min %g is larger than max %g", lo, hi);
+  lt_tensor *r = NULL;
+  if (!isnan(lo)) r = lt_binary_scalar(LT_MAX, out, a, lo, false);
+  else { r = out ? (lt_copy(out, a) < 0 ? NULL : (lt_retain(out), out)) : lt_clone(a); }
+  if (r && !isnan(hi)) {
+    lt_tensor *r2 = lt_binary_scalar(LT_MIN, r, r, hi, false);
+    lt_release(r);
+    r = r2;
+  }
+  return r;
+}
+
+static lt_tensor *addc(lt_binary_op op, const char *name, lt_tensor *out, const lt_tensor *a,
+                       double v, const lt_tensor *b, const lt_tensor *c) {
+  lt_tensor *p = lt_binary(op, NULL, b, c, 1);
+  if (!p) { lt_seterr("%s: %s", name, lt_errmsg()); return NULL; }
+  lt_tensor *r = lt_binary(LT_ADD, out, a, p, v);
+  lt_release(p);
+  return r;
+}
+lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
+  return addc(LT_MUL, "addcmul", out, a, v, b, c);
+}
+lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
+  return addc(LT_DIV, "addcdiv", out, a, v, b, c);
+}
+
+lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double w) {
+  /* a + w * (b - a) */
+  lt_tensor *d = lt_binary(LT_SUB, NULL, b, a, 1);
+  if (!d) return NULL;
+  lt_tensor *r = lt_binary(LT_ADD, out, a, d, w);
+  lt_release(d);
+  return r;
+}
+
+lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b) {
+  if (cond->dtype != LT_BOOL && cond->dtype != LT_UINT8)
+    LT_FAIL(NULL, "where: condition must be a ByteTensor or BoolTensor, got %sTensor", lt_dtype_name(cond->dtype));
+  if (lt_check_cpu("where", a) < 0 || lt_check_same_device("where", a, b) < 0) return NULL;
+  int64_t s1[LT_MAXDIM], s2[LT_MAXDIM];
+  int n1 = lt_broadcast_shape("where", a, b, s1);
+  if (n1 < 0) return NULL;
+  lt_tensor tmp;
+  memset(&tmp, 0, sizeof tmp);
+  tmp.ndim = n1;
+  memcpy(tmp.size, s1, sizeof(int64_t) * n1);
+  int nd = lt_broadcast_shape("where", cond, &tmp, s2);
+  if (nd < 0) return NULL;
+  lt_dtype ct = lt_promote(a->dtype, b->dtype);
+  lt_tensor *o = lt_prepare_out("where", out, nd, s2, out ? out->dtype : ct, a->device);
+  if (!o) return NULL;
+  lt_tensor vc, va, vb;
+  lt_broadcast_view(cond, nd, s2, &vc);
+  lt_broadcast_view(a, nd, s2, &va);
+  lt_broadcast_view(b, nd, s2, &vb);
+  /* simple strided walk through the iterator: 4 operands, element by element */
+  const lt_tensor *ops[4] = {o, &vc, &va, &vb};
+  lt_iter it;
+  lt_iter_init(&it, 4, ops);
+  int64_t idx[LT_MAXDIM] = {0};
+  for (int64_t e = 0; e < it.numel; e++) {
+    int64_t off[4] = {0, 0, 0, 0};
+    for (int d = 0; d < it.ndim; d++)
+      for (int k = 0; k < 4; k++) off[k] += idx[d] * it.stride[k][d];
+    bool c = *(uint8_t *)(it.data[1] + off[1]) != 0;
+    double v = c ? lt_load(a->dtype, it.data[2] + off[2]) : lt_load(b->dtype, it.data[3] + off[3]);
+    lt_store(o->dtype, it.data[0] + off[0], v);
+    for (int d = it.ndim - 1; d >= 0; d--) { if (++idx[d] < it.size[d]) break; idx[d] = 0; }
+  }
+  lt_bump_version(o);
+  return o;
+}

@@ -1,0 +1,182 @@
+/* pointwise_kernels.c: the CPU inner loops of every unary and binary op, for every
+ * arithmetic dtype. Each loop runs one stretch of the iterator: data[0] is the output,
+ * data[1] (and data[2]) the inputs, strides in bytes. Contiguous stretches get a plain
+ * indexed loop the compiler vectorizes. */
+#include "internal.h"
+#include "pointwise.h"
+#include <tgmath.h>
+#pragma GCC diagnostic ignored "-Wtype-limits"  /* generic loops compare unsigned types with 0 */
+
+/* the computing type and the store conversion per dtype */
+#define CT_FLOAT32 float
+#define CT_FLOAT64 double
+#define CT_INT64 int64_t
+#define CT_INT32 int32_t
+#define CT_INT16 int16_t
+#define CT_INT8 int8_t
+#define CT_UINT8 uint8_t
+#define CT_BOOL uint8_t
+
+#define ST_FLOAT32(v) ((float)(v))
+#define ST_FLOAT64(v) ((double)(v))
+#define ST_INT64(v) ((int64_t)(v))
+#define ST_INT32(v) ((int32_t)(v))
+#define ST_INT16(v) ((int16_t)(v))
+#define ST_INT8(v) ((int8_t)(v))
+#define ST_UINT8(v) ((uint8_t)(v))
+#define ST_BOOL(v) ((uint8_t)((v) != 0))
+
+/* saturating conversion of a double into an integer type (no UB on NaN or overflow) */
+static inline int64_t sat64(double v, double lo, double hi) {
+  if (v != v) return 0;
+  if (v <= lo) return (int64_t)lo;
+  if (v >= hi) return v >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)hi;
+  return (int64_t)v;
+}
+#define SD_INT64(v) ((int64_t)sat64((v), -9.2233720368547758e18, 9.2233720368547758e18))
+#define SD_INT32(v) ((int32_t)sat64((v), -2147483648.0, 2147483647.0))
+#define SD_INT16(v) ((int16_t)sat64((v), -32768.0, 32767.0))
+#define SD_INT8(v) ((int8_t)sat64((v), -128.0, 127.0))
+#define SD_UINT8(v) ((uint8_t)sat64((v), 0.0, 255.0))
+#define SD_BOOL(v) ((uint8_t)((v) != 0))
+
+#define SIGMOID(x) _Generic((x), float: lt_sigmoidf, default: lt_sigmoid)(x)
+#define REMAINDER(x, y) _Generic((x), float: lt_remainderf, default: lt_remainder)(x, y)
+#define SIGNF(x) ((x) > 0 ? 1 : (x) < 0 ? -1 : (x))   /* keeps NaN and signed zero */
+
+/* ---- unary ---- */
+/* float-math ops: (ENUM, expression in x) */
+#define UNARY_MATH_OPS(X, A, B) \
+  X(EXP, exp(x), A, B) X(LOG, log(x), A, B) X(LOG1P, log1p(x), A, B) X(EXPM1, expm1(x), A, B) \
+  X(SQRT, sqrt(x), A, B) X(RSQRT, 1 / sqrt(x), A, B) X(SIN, sin(x), A, B) X(COS, cos(x), A, B) \
+  X(TAN, tan(x), A, B) X(ASIN, asin(x), A, B) X(ACOS, acos(x), A, B) X(ATAN, atan(x), A, B) \
+  X(SINH, sinh(x), A, B) X(COSH, cosh(x), A, B) X(TANH, tanh(x), A, B) \
+  X(SIGMOID, SIGMOID(x), A, B) X(LOG2, log2(x), A, B) X(LOG10, log10(x), A, B) \
+  X(EXP2, exp2(x), A, B)
+/* ops exact in the element type */
+#define UNARY_FLOAT_EXACT_OPS(X, A, B) \
+  X(NEG, -x, A, B) X(ABS, fabs(x), A, B) X(SIGN, SIGNF(x), A, B) X(FLOOR, floor(x), A, B) \
+  X(CEIL, ceil(x), A, B) X(ROUND, round(x), A, B) X(TRUNC, trunc(x), A, B) \
+  X(FRAC, x - trunc(x), A, B) X(CINV, 1 / x, A, B) X(SQUARE, x * x, A, B) X(NOT, x == 0, A, B)
+#define UNARY_INT_EXACT_OPS(X, A, B) \
+  X(NEG, -x, A, B) X(ABS, x < 0 ? -x : x, A, B) X(SIGN, (x > 0) - (x < 0), A, B) X(FLOOR, x, A, B) \
+  X(CEIL, x, A, B) X(ROUND, x, A, B) X(TRUNC, x, A, B) X(FRAC, x * 0, A, B) \
+  X(CINV, LT_INT_DIV(B, 1, x), A, B) X(SQUARE, x * x, A, B) X(NOT, x == 0, A, B)
+
+#define DEF_UNARY_LOOP(NAME, T, CT, EXPR, STORE)                                   \
+  static void NAME(char **d, const int64_t *s, int64_t n, void *ctx) {            \
+    (void)ctx;                                                                      \
+    if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                   \
+      T *o = (T *)d[0];                                                             \
+      const T *a = (const T *)d[1];                                                 \
+      for (int64_t i = 0; i < n; i++) { CT x = (CT)a[i]; o[i] = STORE(EXPR); }      \
+    } else {                                                                        \
+      for (int64_t i = 0; i < n; i++) {                                             \
+        CT x = (CT) * (const T *)(d[1] + i * s[1]);                                 \
+        *(T *)(d[0] + i * s[0]) = STORE(EXPR);                                      \
+      }                                                                             \
+    }                                                                               \
+  }
+
+/* float types: everything in the element type */
+#define U_FLT(E, EXPR, TE, T) DEF_UNARY_LOOP(u_##E##_##TE, T, T, EXPR, ST_##TE)
+UNARY_MATH_OPS(U_FLT, FLOAT32, float)
+UNARY_FLOAT_EXACT_OPS(U_FLT, FLOAT32, float)
+UNARY_MATH_OPS(U_FLT, FLOAT64, double)
+UNARY_FLOAT_EXACT_OPS(U_FLT, FLOAT64, double)
+/* integer types: exact ops in the type, math through double with saturation */
+#define U_INT(E, EXPR, TE, T) DEF_UNARY_LOOP(u_##E##_##TE, T, CT_##TE, EXPR, ST_##TE)
+#define U_INTD(E, EXPR, TE, T) DEF_UNARY_LOOP(u_##E##_##TE, T, double, EXPR, SD_##TE)
+#define INT_TYPES(M) M(INT64, int64_t) M(INT32, int32_t) M(INT16, int16_t) M(INT8, int8_t) M(UINT8, uint8_t) M(BOOL, uint8_t)
+#define U_INT_ALL(TE, T) UNARY_INT_EXACT_OPS(U_INT, TE, T) UNARY_MATH_OPS(U_INTD, TE, T)
+INT_TYPES(U_INT_ALL)
+
+/* ---- binary ---- (x, y in the computing type; al = alpha) */
+#define BINARY_FLOAT_OPS(X, A, B) \
+  X(ADD, x + al * y, A, B) X(SUB, x - al * y, A, B) X(MUL, x * y, A, B) X(DIV, x / y, A, B) \
+  X(POW, pow(x, y), A, B) X(FMOD, fmod(x, y), A, B) X(REMAINDER, REMAINDER(x, y), A, B) \
+  X(ATAN2, atan2(x, y), A, B) X(MAX, (x > y || x != x) ? x : y, A, B) \
+  X(MIN, (x < y || x != x) ? x : y, A, B) X(LSHIFT, x * exp2(y), A, B) X(RSHIFT, x / exp2(y), A, B) \
+  X(LOGICAL_AND, x != 0 && y != 0, A, B) X(LOGICAL_OR, x != 0 || y != 0, A, B)
+#define BINARY_INT_OPS(X, A, B) \
+  X(ADD, x + al * y, A, B) X(SUB, x - al * y, A, B) X(MUL, x * y, A, B) X(DIV, LT_INT_DIV(B, x, y), A, B) \
+  X(POW, int_pow(x, y), A, B) X(FMOD, LT_INT_MOD(B, x, y), A, B) X(REMAINDER, int_rem(x, y), A, B) \
+  X(ATAN2, atan2((double)x, (double)y), A, B) X(MAX, x > y ? x : y, A, B) X(MIN, x < y ? x : y, A, B) \
+  X(BITAND, x & y, A, B) X(BITOR, x | y, A, B) X(BITXOR, x ^ y, A, B) \
+  X(LSHIFT, (y < 0 || y > 63) ? 0 : (int64_t)((uint64_t)x << y), A, B) \
+  X(RSHIFT, (y < 0 || y > 63) ? (x < 0 ? -1 : 0) : (int64_t)x >> y, A, B) \
+  X(LOGICAL_AND, x != 0 && y != 0, A, B) X(LOGICAL_OR, x != 0 || y != 0, A, B)
+#define COMPARE_OPS(X, A, B) \
+  X(EQ, x == y, A, B) X(NE, x != y, A, B) X(LT, x < y, A, B) X(LE, x <= y, A, B) \
+  X(GT, x > y, A, B) X(GE, x >= y, A, B)
+
+static inline int64_t int_pow(int64_t x, int64_t y) {
+  if (y < 0) return x == 1 ? 1 : x == -1 ? (y & 1 ? -1 : 1) : 0;
+  uint64_t r = 1, b = (uint64_t)x;
+  while (y) { if (y & 1) r *= b; b *= b; y >>= 1; }
+  return (int64_t)r;
+}
+static inline int64_t int_rem(int64_t x, int64_t y) {
+  if (y == 0 || y == -1) return 0;
+  int64_t r = x % y;
+  if (r != 0 && ((r < 0) != (y < 0))) r += y;
+  return r;
+}
+
+#define DEF_BINARY_LOOP(NAME, T, OT, CT, EXPR, STORE)                                  \
+  static void NAME(char **d, const int64_t *s, int64_t n, void *ctx) {                \
+    CT al = (CT) * (const double *)ctx;                                                 \
+    (void)al;                                                                           \
+    if (s[0] == sizeof(OT) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                 \
+      OT *o = (OT *)d[0];                                                               \
+      const T *a = (const T *)d[1], *b = (const T *)d[2];                               \
+      for (int64_t i = 0; i < n; i++) { CT x = a[i], y = b[i]; o[i] = STORE(EXPR); }    \
+    } else if (s[0] == sizeof(OT) && s[1] == sizeof(T) && s[2] == 0) {                  \
+      OT *o = (OT *)d[0];                                                               \
+      const T *a = (const T *)d[1];                                                     \
+      CT y = *(const T *)d[2];                                                          \
+      for (int64_t i = 0; i < n; i++) { CT x = a[i]; o[i] = STORE(EXPR); }              \
+    } else if (s[0] == sizeof(OT) && s[1] == 0 && s[2] == sizeof(T)) {                  \
+      OT *o = (OT *)d[0];                                                               \
+      const T *b = (const T *)d[2];                                                     \
+      CT x = *(const T *)d[1];                                                          \
+      for (int64_t i = 0; i < n; i++) { CT y = b[i]; o[i] = STORE(EXPR); }              \
+    } else {                                                                            \
+      for (int64_t i = 0; i < n; i++) {                                                 \
+        CT x = *(const T *)(d[1] + i * s[1]), y = *(const T *)(d[2] + i * s[2]);        \
+        *(OT *)(d[0] + i * s[0]) = STORE(EXPR);                                         \
+      }                                                                                 \
+    }                                                                                   \
+  }
+
+#define ST_CMP(v) ((uint8_t)(v))
+#define B_FLT(E, EXPR, TE, T) DEF_BINARY_LOOP(b_##E##_##TE, T, T, T, EXPR, ST_##TE)
+#define B_INT(E, EXPR, TE, T) DEF_BINARY_LOOP(b_##E##_##TE, T, T, int64_t, EXPR, ST_##TE)
+#define B_CMP(E, EXPR, TE, T) DEF_BINARY_LOOP(b_##E##_##TE, T, uint8_t, T, EXPR, ST_CMP)
+BINARY_FLOAT_OPS(B_FLT, FLOAT32, float)
+BINARY_FLOAT_OPS(B_FLT, FLOAT64, double)
+COMPARE_OPS(B_CMP, FLOAT32, float)
+COMPARE_OPS(B_CMP, FLOAT64, double)
+#define B_INT_ALL(TE, T) BINARY_INT_OPS(B_INT, TE, T) COMPARE_OPS(B_CMP, TE, T)
+INT_TYPES(B_INT_ALL)
+
+/* ---- tables ---- */
+lt_loop_fn lt_unary_loops[LT_NUNARY][LT_NDTYPES];
+lt_loop_fn lt_binary_loops[LT_NBINARY][LT_NDTYPES];
+
+#define R_U(E, EXPR, TE, T) lt_unary_loops[LT_##E][LT_##TE] = u_##E##_##TE;
+#define R_B(E, EXPR, TE, T) lt_binary_loops[LT_##E][LT_##TE] = b_##E##_##TE;
+#define R_INT_ALL(TE, T) UNARY_INT_EXACT_OPS(R_U, TE, T) UNARY_MATH_OPS(R_U, TE, T) \
+  BINARY_INT_OPS(R_B, TE, T) COMPARE_OPS(R_B, TE, T)
+
+__attribute__((constructor)) static void register_loops(void) {
+  UNARY_MATH_OPS(R_U, FLOAT32, float)
+  UNARY_FLOAT_EXACT_OPS(R_U, FLOAT32, float)
+  UNARY_MATH_OPS(R_U, FLOAT64, double)
+  UNARY_FLOAT_EXACT_OPS(R_U, FLOAT64, double)
+  BINARY_FLOAT_OPS(R_B, FLOAT32, float)
+  BINARY_FLOAT_OPS(R_B, FLOAT64, double)
+  COMPARE_OPS(R_B, FLOAT32, float)
+  COMPARE_OPS(R_B, FLOAT64, double)
+  INT_TYPES(R_INT_ALL)
+}

@@ -1,0 +1,221 @@
+/* storage.c: refcounted buffers, the CPU allocator with its cache of large buffers. */
+#include "internal.h"
+#include <stdatomic.h>
+#include <pthread.h>
+
+static _Atomic int64_t live_bytes;
+int64_t lt_mem_live_bytes(void) { return atomic_load(&live_bytes); }
+
+/* Large buffers freed are kept (up to CACHE_MAX bytes) and handed out again for a
+ * request of the same rounded size, so loops of big ops do not fault pages afresh. */
+#define CACHE_MIN (256 * 1024)
+#define CACHE_SLOTS 32
+#define CACHE_MAX ((size_t)1 << 30)
+static struct { void *p; size_t n; } cache[CACHE_SLOTS];
+static size_t cache_bytes;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* round to a size class: 1/8 steps of a power of two, at least 64 bytes */
+static size_t size_class(size_t n) {
+  if (n < 64) return 64;
+  size_t p = 64;
+  while (p < n / 8 && p < ((size_t)1 << 62)) p <<= 1;
+  return (n + p - 1) / p * p;
+}
+
+void *lt_cpu_alloc(size_t nbytes) {
+  size_t n = size_class(nbytes);
+  if (n >= CACHE_MIN) {
+    pthread_mutex_lock(&cache_lock);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+      if (cache[i].p && cache[i].n == n) {
+        void *p = cache[i].p;
+        cache[i].p = NULL;
+        cache_bytes -= n;
+        pthread_mutex_unlock(&cache_lock);
+        atomic_fetch_add(&live_bytes, (int64_t)n);
+        return p;
+      }
+    pthread_mutex_unlock(&cache_lock);
+  }
+  void *p = NULL;
+  if (posix_memalign(&p, 64, n) != 0) return NULL;
+  atomic_fetch_add(&live_bytes, (int64_t)n);
+  return p;
+}
+
+void lt_cpu_free(void *p, size_t nbytes) {
+  if (!p) return;
+  size_t n = size_class(nbytes);
+  atomic_fetch_sub(&live_bytes, (int64_t)n);
+  if (n >= CACHE_MIN && n <= CACHE_MAX / 4) {
+    pthread_mutex_lock(&cache_lock);
+    int slot = -1;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+      if (!cache[i].p) { slot = i; break; }
+    /* evict older entries until it fits */
+    for (int i = 0; (slot < 0 || cache_bytes + n > CACHE_MAX) && i < CACHE_SLOTS; i++)
+      if (cache[i].p) {
+        free(cache[i].p);
+        cache_bytes -= cache[i].n;
+        cache[i].p = NULL;
+        if (slot < 0) slot = i;
+      }
+    cache[slot].p = p;
+    cache[slot].n = n;
+    cache_bytes += n;
+    pthread_mutex_unlock(&cache_lock);
+    return;
+  }
+  free(p);
+}
+
+void lt_mem_trim(void) {
+  pthread_mutex_lock(&cache_lock);
+  for (int i = 0; i < CACHE_SLOTS; i++)
+    if (cache[i].p) { free(cache[i].p); cache[i].p = NULL; }
+  cache_bytes = 0;
+  pthread_mutex_unlock(&cache_lock);
+}
+
+/* Storage headers come from a free list. A CPU storage of at most SMALL_BYTES bytes
+ * lives in the same block as its header (one allocation, reused whole): small tensors,
+ * the common case at the REPL and in small models, never touch malloc in a loop. */
+#define SMALL_BYTES 256
+#define FREELIST_MAX 16384
+typedef struct { lt_storage s; _Alignas(64) char data[SMALL_BYTES]; } small_block;
+static _Thread_local lt_storage *sfree[FREELIST_MAX];
+static _Thread_local int nsfree;
+static _Thread_local small_block *bfree[FREELIST_MAX];
+static _Thread_local int nbfree;
+
+static lt_storage *storage_header(void) {
+  if (nsfree) return sfree[--nsfree];
+  return malloc(sizeof(lt_storage));
+}
+
+static small_block *small_alloc(void) {
+  if (nbfree) return bfree[--nbfree];
+  small_block *b = NULL;
+  if (posix_memalign((void **)&b, 64, sizeof(small_block)) != 0) return NULL;
+  return b;
+}
+
+static void *dev_alloc(lt_device dev, size_t nbytes) {
+  if (dev.type == LT_CPU) return lt_cpu_alloc(nbytes);
+  const lt_backend *b = lt_backend_for(dev);
+  return b ? b->alloc(nbytes, dev.index) : NULL;
+}
+
+lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev) {
+  if (size < 0) LT_FAIL(NULL, "storage: negative size %lld", (long long)size);
+  size_t es = lt_dtype_size(dtype);
+  if ((uint64_t)size > ((uint64_t)1 << 50) / es)
+    LT_FAIL(NULL, "storage: size %lld too large", (long long)size);
+  if (dev.type == LT_CPU && (size_t)size * es <= SMALL_BYTES) {
+    small_block *b = small_alloc();
+    if (!b) LT_FAIL(NULL, "storage: out of memory");
+    lt_storage *s = &b->s;
+    s->refcount = 1; s->dtype = dtype; s->device = dev; s->owned = true;
+    s->size = size; s->version = 0; s->data = b->data;
+    s->small = true;
+    s->inline_block = false;
+    return s;
+  }
+  lt_storage *s = storage_header();
+  if (!s) LT_FAIL(NULL, "storage: out of memory");
+  s->small = false;
+  s->inline_block = false;
+  s->refcount = 1;
+  s->dtype = dtype;
+  s->device = dev;
+  s->owned = true;
+  s->size = size;
+  s->version = 0;
+  s->data = NULL;
+  if (size > 0) {
+    s->data = dev_alloc(dev, (size_t)size * es);
+    if (!s->data) {
+      free(s);
+      if (dev.type == LT_CPU)
+        LT_FAIL(NULL, "out of memory allocating %lld elements (%.1f MiB) of %s", (long long)size,
+                (double)size * es / 1048576.0, lt_dtype_name(dtype));
+      return NULL;
+    }
+  }
+  return s;
+}
+
+lt_storage *lt_storage_wrap(lt_dtype dtype, void *data, int64_t size, lt_device dev) {
+  lt_storage *s = storage_header();
+  if (!s) LT_FAIL(NULL, "storage: out of memory");
+  s->refcount = 1; s->dtype = dtype; s->device = dev; s->owned = false;
+  s->size = size; s->version = 0; s->data = data; s->small = false; s->inline_block = false;
+  return s;
+}
+
+void lt_storage_retain(lt_storage *s) { if (s) s->refcount++; }
+
+void lt_storage_release(lt_storage *s) {
+  if (!s || --s->refcount > 0) return;
+  if (s->small) {
+    if (nbfree < FREELIST_MAX) bfree[nbfree++] = (small_block *)s;
+    else free(s);
+    return;
+  }
+  if (s->owned && s->data) {
+    size_t n = (size_t)s->size * lt_dtype_size(s->dtype);
+    if (s->device.type == LT_CPU) lt_cpu_free(s->data, n);
+    else {
+      const lt_backend *b = lt_backend_for(s->device);
+      if (b) b->free(s->data, n, s->device.index);
+    }
+  }
+  if (s->inline_block) {
+    if (nbfree < FREELIST_MAX) bfree[nbfree++] = (small_block *)s;
+    else free(s);
+  } else if (nsfree < FREELIST_MAX) sfree[nsfree++] = s;
+  else free(s);
+}
+
+int lt_storage_resize(lt_storage *s, int64_t size) {
+  if (size == s->size) return 0;
+  if (s->small) {
+    size_t es = lt_dtype_size(s->dtype);
+    if ((size_t)size * es <= SMALL_BYTES && size >= 0) { s->size = size; return 0; }
+    if (size < 0) LT_FAIL(-1, "resize: negative size %lld", (long long)size);
+    void *p = lt_cpu_alloc((size_t)size * es);
+    if (!p) LT_FAIL(-1, "out of memory resizing storage to %lld elements", (long long)size);
+    memcpy(p, s->data, (size_t)s->size * es);
+    s->data = p;   /* the inline buffer stays unused until the block is freed */
+    s->size = size;
+    s->small = false;
+    s->inline_block = true;
+    return 0;
+  }
+  if (!s->owned) LT_FAIL(-1, "resize: cannot resize a storage that does not own its memory");
+  if (size < 0) LT_FAIL(-1, "resize: negative size %lld", (long long)size);
+  size_t es = lt_dtype_size(s->dtype);
+  void *p = NULL;
+  if (size > 0) {
+    p = dev_alloc(s->device, (size_t)size * es);
+    if (!p) {
+      if (s->device.type == LT_CPU)
+        LT_FAIL(-1, "out of memory resizing storage to %lld elements", (long long)size);
+      return -1;
+    }
+    size_t keep = (size_t)LT_MIN(size, s->size) * es;
+    if (keep) {
+      if (s->device.type == LT_CPU) memcpy(p, s->data, keep);
+      else lt_backend_for(s->device)->memcpy(p, s->device, s->data, s->device, keep);
+    }
+  }
+  if (s->data) {
+    size_t n = (size_t)s->size * es;
+    if (s->device.type == LT_CPU) lt_cpu_free(s->data, n);
+    else lt_backend_for(s->device)->free(s->data, n, s->device.index);
+  }
+  s->data = p;
+  s->size = size;
+  return 0;
+}

@@ -1,0 +1,71 @@
+#include "harness.h"
+#include "scalar_math.h"
+#include <string.h>
+
+static lt_tensor *from(int n, const double *v, lt_dtype dt) {
+  int64_t sz = n;
+  lt_tensor *t = lt_empty(1, &sz, dt, lt_cpu());
+  for (int64_t i = 0; i < n; i++) lt_put(t, &i, v[i]);
+  return t;
+}
+
+TEST(core_views_share_storage) {
+  int64_t sz[2] = {3, 4};
+  lt_tensor *t = lt_zeros(2, sz, LT_FLOAT32, lt_cpu());
+  lt_tensor *tr = lt_transpose(t, 0, 1);
+  CHECK(tr->size[0] == 4 && tr->size[1] == 3 && tr->stride[0] == 1 && tr->stride[1] == 4);
+  CHECK(!lt_is_contiguous(tr));
+  int64_t idx[2] = {2, 1};
+  lt_put(tr, idx, 7);
+  int64_t idx2[2] = {1, 2};
+  CHECK(lt_get(t, idx2) == 7);
+  lt_tensor *n = lt_narrow(t, 1, 1, 2);
+  CHECK(n->size[1] == 2 && n->offset == 1);
+  CHECK_ERR(lt_narrow(t, 1, 3, 2) != NULL, "out of bounds");
+  CHECK_ERR(lt_select(t, 2, 0) != NULL, "dimension 3 out of range");
+  int64_t v[1] = {-1};
+  lt_tensor *flat = lt_view(t, 1, v);
+  CHECK(flat && flat->size[0] == 12);
+  CHECK_ERR(lt_view(tr, 1, v) != NULL, "reshape");
+  lt_tensor *r = lt_reshape(tr, 1, v);
+  CHECK(r && r->size[0] == 12 && r->storage != t->storage);
+  lt_release(r); lt_release(flat); lt_release(n); lt_release(tr); lt_release(t);
+}
+
+TEST(core_binary_broadcast_and_types) {
+  double av[3] = {1, 2, 3}, bv[2] = {10, 20};
+  lt_tensor *a = from(3, av, LT_FLOAT64);
+  lt_tensor *b0 = from(2, bv, LT_FLOAT64);
+  int64_t s2[2] = {2, 1};
+  lt_tensor *b = lt_view(b0, 2, s2);            /* 2x1 */
+  lt_tensor *c = lt_binary(LT_ADD, NULL, a, b, 1); /* 2x3 */
+  CHECK(c && c->ndim == 2 && c->size[0] == 2 && c->size[1] == 3);
+  int64_t i[2] = {1, 2};
+  CHECK(lt_get(c, i) == 23);
+  lt_tensor *d = lt_binary(LT_SUB, NULL, a, a, 2);   /* a - 2a */
+  int64_t j = 1;
+  CHECK(lt_get(d, &j) == -2);
+  /* integer division by zero does not trap */
+  double iv[2] = {7, -7}, zv[2] = {0, 2};
+  lt_tensor *x = from(2, iv, LT_INT32), *z = from(2, zv, LT_INT32);
+  lt_tensor *q = lt_binary(LT_DIV, NULL, x, z, 1);
+  int64_t k0 = 0, k1 = 1;
+  CHECK(lt_get(q, &k0) == 0 && lt_get(q, &k1) == -3);
+  lt_tensor *m = lt_binary(LT_REMAINDER, NULL, x, z, 1);
+  CHECK(lt_get(m, &k1) == 1);
+  lt_tensor *g = lt_binary_scalar(LT_GT, NULL, a, 1.5, false);
+  CHECK(g->dtype == LT_UINT8 && lt_get(g, &k0) == 0 && lt_get(g, &k1) == 1);
+  CHECK_ERR(lt_binary(LT_ADD, NULL, a, b0, 1) != NULL, "do not broadcast");
+  lt_release(a); lt_release(b0); lt_release(b); lt_release(c); lt_release(d);
+  lt_release(x); lt_release(z); lt_release(q); lt_release(m); lt_release(g);
+}
+
+TEST(core_half_roundtrip) {
+  float vals[6] = {0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f, 3.14159f};
+  for (int i = 0; i < 6; i++) {
+    float h = lt_half_to_float(lt_float_to_half(vals[i]));
+    float bf = lt_bf16_to_float(lt_float_to_bf16(vals[i]));
+    CHECK_NEAR(bf, vals[i], fabs(vals[i]) * 1e-2);
+    CHECK_NEAR(h, vals[i], fabs(vals[i]) * 1e-3);
+  }
+}
