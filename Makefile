@@ -6,6 +6,7 @@ LUAV   := 5.4
 
 CC      ?= cc
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+NVCC_ARCH ?= -gencode arch=compute_80,code=[sm_80,compute_80] -gencode arch=compute_90,code=sm_90
 LUA_INC := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 LUA_LIB := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 BLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
@@ -71,7 +72,7 @@ $(BUILD)/share/lua/$(LUAV)/%: stdlib/%
 
 $(CUDALIB): $(CUDA_SRC) tensor/luatorch.h tensor/internal.h tensor/scalar_math.h
 	@mkdir -p $(dir $@)
-	$(NVCC) -O3 -std=c++17 -shared -Xcompiler -fPIC -Itensor -o $@ $(CUDA_SRC) -lcublas
+	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -shared -Xcompiler -fPIC -Xlinker --no-undefined -Itensor -o $@ $(CUDA_SRC)
 
 $(CTEST): $(CTEST_SRC) $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)

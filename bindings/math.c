@@ -198,7 +198,7 @@ static const luaL_Reg methods[] = {
   {"floor", m_floor}, {"ceil", m_ceil}, {"round", m_round}, {"trunc", m_trunc}, {"frac", m_frac},
   {"cinv", m_cinv}, {"reciprocal", m_cinv}, {"log2", m_log2}, {"log10", m_log10}, {"exp2", m_exp2},
   {"square", m_square}, {"logicalNot", m_logicalNot},
-  {"add", m_add}, {"csub", m_csub}, {"sub", m_csub}, {"mul", m_mul}, {"cmul", m_mul},
+  {"add", m_add}, {"csub", m_csub}, {"mul", m_mul}, {"cmul", m_mul},
   {"div", m_div}, {"cdiv", m_div}, {"pow", m_pow}, {"cpow", m_pow}, {"fmod", m_fmod},
   {"cfmod", m_fmod}, {"remainder", m_remainder}, {"cremainder", m_remainder}, {"atan2", m_atan2},
   {"cmax", m_cmax}, {"cmin", m_cmin}, {"bitand", m_bitand}, {"bitor", m_bitor},

@@ -118,7 +118,8 @@ int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first) {
       return luaL_argerror(L, first, lua_pushfstring(L, "expected a %s to share, got %s (use :type() to convert)",
                                                      ltb_typename(dt, dev), ltb_typename(src->dtype, src->device)));
     t = lt_alias(src);
-  } else if ((s = ltb_tostorage(L, first)) != NULL) {
+  } else if ((s = ltb_tostorage(L, first)) != NULL &&
+             !(s->dtype == LT_INT64 && (dt != LT_INT64 || top == first || lua_type(L, first + 1) != LUA_TNUMBER))) {
     if (s->dtype != dt) return luaL_argerror(L, first, "storage of another type");
     int64_t off = (int64_t)luaL_optinteger(L, first + 1, 1) - 1;
     int64_t size[LT_MAXDIM], stride[LT_MAXDIM];
@@ -541,10 +542,11 @@ static int t_typeAs(lua_State *L) {
   lt_tensor *o = ltb_checktensor(L, 2);
   return convert(L, o->dtype, o->device);
 }
+/* t:float() ... are Torch7's t:type('torch.FloatTensor'): CPU tensors */
 #define CONVERTER(NAME, DT)                                                            \
   static int t_##NAME(lua_State *L) {                                                  \
-    lt_tensor *t = ltb_checktensor(L, 1);                                              \
-    return convert(L, DT, t->device);                                                  \
+    ltb_checktensor(L, 1);                                                             \
+    return convert(L, DT, lt_cpu());                                                   \
   }
 CONVERTER(float, LT_FLOAT32)
 CONVERTER(double, LT_FLOAT64)
@@ -833,6 +835,14 @@ static int f_getdefaulttensortype(lua_State *L) {
   lua_pushstring(L, ltb_typename(ltb_default_dtype, lt_cpu()));
   return 1;
 }
+static int f_cudaAvailable(lua_State *L) {
+  int ok = lt_cuda_available();
+  lua_pushboolean(L, ok > 0);
+  if (ok > 0) return 1;
+  lua_pushstring(L, ok < 0 ? lt_errmsg() : "no CUDA device");
+  return 2;
+}
+static int f_cudaDeviceCount(lua_State *L) { lua_pushinteger(L, lt_cuda_device_count()); return 1; }
 static int f_memLive(lua_State *L) { lua_pushinteger(L, lt_mem_live_bytes()); return 1; }
 
 static const luaL_Reg methods[] = {
@@ -858,6 +868,7 @@ static const luaL_Reg functions[] = {
   {"onesLike", t_onesLike}, {"isTensor", f_isTensor}, {"isStorage", f_isStorage},
   {"setdefaulttensortype", f_setdefaulttensortype},
   {"getdefaulttensortype", f_getdefaulttensortype}, {"_memLive", f_memLive},
+  {"cudaAvailable", f_cudaAvailable}, {"cudaDeviceCount", f_cudaDeviceCount},
   /* function forms of views and shape queries: torch.view(t, ...) etc. */
   {"size", t_size}, {"dim", t_dim}, {"nElement", t_nElement}, {"numel", t_nElement},
   {"view", t_view}, {"reshape", t_reshape}, {"narrow", t_narrow}, {"select", t_select},

@@ -291,18 +291,36 @@ static char cuda_error[512];
 static void load_cuda(void) {
   cuda_tried = true;
   const char *path = getenv("LUATORCH_CUDA_LIB");
-  void *h = dlopen(path ? path : LT_CUDA_LIB, RTLD_NOW | RTLD_LOCAL);
+  void *h = NULL;
+  if (path) h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  else {
+    /* beside the engine's own file: lib/ for libluatorch.so, lib/lua/5.4/torch/ for the
+     * Lua module (whose library is then three levels up), else the loader's path */
+    Dl_info info;
+    char buf[4096];
+    if (dladdr((void *)load_cuda, &info) && info.dli_fname) {
+      const char *slash = strrchr(info.dli_fname, '/');
+      int len = slash ? (int)(slash - info.dli_fname) : 0;
+      static const char *rel[] = {"/", "/../../../"};
+      for (int i = 0; i < 2 && !h; i++) {
+        snprintf(buf, sizeof buf, "%.*s%s%s", len, info.dli_fname, rel[i], LT_CUDA_LIB);
+        h = dlopen(buf, RTLD_NOW | RTLD_LOCAL);
+      }
+    }
+    if (!h) h = dlopen(LT_CUDA_LIB, RTLD_NOW | RTLD_LOCAL);
+  }
   if (!h) {
     snprintf(cuda_error, sizeof cuda_error, "CUDA is not available: the CUDA backend (%s) could not be loaded (%s)",
              path ? path : LT_CUDA_LIB, dlerror());
     return;
   }
-  const lt_backend *(*init)(char *, size_t) = (const lt_backend *(*)(char *, size_t))dlsym(h, "lt_cuda_backend_init");
+  typedef const lt_backend *(*init_fn)(char *, size_t, void (*)(const char *, ...));
+  init_fn init = (init_fn)dlsym(h, "lt_cuda_backend_init");
   if (!init) {
     snprintf(cuda_error, sizeof cuda_error, "CUDA is not available: %s has no lt_cuda_backend_init", LT_CUDA_LIB);
     return;
   }
-  cuda_backend = init(cuda_error, sizeof cuda_error);
+  cuda_backend = init(cuda_error, sizeof cuda_error, lt_seterr);
 }
 
 const lt_backend *lt_backend_for(lt_device d) {

@@ -235,6 +235,10 @@ typedef enum {
 /* Over all elements, as a double (max/min/median of an empty tensor is an error).
  * param: p for NORM; unbiased flag (nonzero) for STD/VAR; k (1-based) for KTHVALUE. */
 int lt_reduce_all(lt_reduce_op op, const lt_tensor *a, double param, double *result);
+/* The same, exact for integer results: *is_int is true (and *result set) for
+ * sum/prod/max/min/median/kthvalue/mode of integer tensors and for argmax/argmin. */
+int lt_reduce_all_int(lt_reduce_op op, const lt_tensor *a, double param, int64_t *result,
+                      bool *is_int);
 /* Over one dimension; the result keeps dim with size 1 when keepdim (Torch7).
  * indices (may be NULL) receives 0-based INT64 positions for MAX/MIN/MEDIAN/KTHVALUE/MODE. */
 lt_tensor *lt_reduce_dim(lt_reduce_op op, lt_tensor *out, lt_tensor *indices_out,

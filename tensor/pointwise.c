@@ -94,8 +94,15 @@ static lt_tensor *via_float(lt_tensor *out, lt_tensor *r, lt_dtype want) {
   return c;
 }
 
+/* Torch7's empty tensor (no storage, no dims) in, empty out */
+static lt_tensor *empty_result(lt_tensor *out, lt_dtype dt, lt_device dev) {
+  if (out) { lt_retain(out); return out; }
+  return lt_new_empty(dt, dev);
+}
+
 lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   if ((unsigned)op >= LT_NUNARY) LT_FAIL(NULL, "unary: unknown op %d", (int)op);
+  if (!a->storage) return empty_result(out, a->dtype, a->device);
   if (lt_is_half(a->dtype)) {
     lt_tensor *af = lt_to_dtype(a, LT_FLOAT32);
     if (!af) return NULL;
@@ -121,6 +128,7 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   const char *name = binary_names[op];
   if (lt_check_same_device(name, a, b) < 0) return NULL;
   bool cmp = is_compare(op);
+  if (!a->storage || !b->storage) return empty_result(out, cmp ? LT_UINT8 : lt_promote(a->dtype, b->dtype), a->device);
   /* the dtype to compute in: the promoted one, or out's for an arithmetic op writing into out */
   lt_dtype ct = lt_promote(a->dtype, b->dtype);
   if (out && !cmp) ct = out->dtype;
@@ -173,6 +181,7 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
   const char *name = binary_names[op];
   bool cmp = is_compare(op);
+  if (!a->storage) return empty_result(out, cmp ? LT_UINT8 : a->dtype, a->device);
   if (lt_is_half(a->dtype) || (cmp && !lt_dtype_is_float(a->dtype) && s != floor(s))) {
     /* compute in float: half storage, or an integer tensor compared with a fraction */
     lt_dtype ft = lt_is_half(a->dtype) ? LT_FLOAT32 : LT_FLOAT64;

@@ -73,7 +73,7 @@ lt_tensor *lt_empty(int ndim, const int64_t *size, lt_dtype dtype, lt_device dev
   t->device = dev;
   t->storage = s;
   t->ndim = ndim;
-  memcpy(t->size, size, sizeof(int64_t) * ndim);
+  if (ndim) memcpy(t->size, size, sizeof(int64_t) * ndim);
   lt_contiguous_strides(ndim, size, t->stride);
   return t;
 }

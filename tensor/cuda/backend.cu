@@ -1,0 +1,355 @@
+// backend.cu: the CUDA backend. Built into libluatorch_cuda.so and loaded by the engine
+// with dlopen the first time a CUDA tensor is asked for (tensor/copy.c, lt_backend_for).
+// It implements the backend table of internal.h: a caching allocator, copies between
+// dtypes/devices, fill, and the pointwise kernels; the element math comes from
+// scalar_math.h, the same header the CPU kernels use.
+#include <cuda_runtime.h>
+#include <stdio.h>
+#include <string.h>
+extern "C" {
+#include "internal.h"
+}
+
+#define THREADS 256
+#define MAXDIM LT_MAXDIM
+
+// This library is loaded privately (RTLD_LOCAL) by an engine that may itself be private
+// to the Lua module, so it calls no engine function: these few helpers are its own, and
+// errors go through the function the engine hands over at init.
+static void (*seterr)(const char *fmt, ...);
+static size_t h_esize(int dt) {
+  switch (dt) {
+  case LT_FLOAT64: case LT_INT64: return 8;
+  case LT_FLOAT32: case LT_INT32: return 4;
+  case LT_INT16: case LT_FLOAT16: case LT_BFLOAT16: return 2;
+  default: return 1;
+  }
+}
+static int64_t h_numel(const lt_tensor *t) {
+  if (!t->storage) return 0;
+  int64_t n = 1;
+  for (int i = 0; i < t->ndim; i++) n *= t->size[i];
+  return n;
+}
+static bool h_contig(const lt_tensor *t) {
+  int64_t s = 1;
+  for (int i = t->ndim - 1; i >= 0; i--) {
+    if (t->size[i] == 1) continue;
+    if (t->size[i] == 0) return true;
+    if (t->stride[i] != s) return false;
+    s *= t->size[i];
+  }
+  return true;
+}
+static char *h_data(const lt_tensor *t) {
+  return t->storage ? (char *)t->storage->data + t->offset * (int64_t)h_esize(t->dtype) : NULL;
+}
+static bool h_isfloat(int t) { return t == LT_FLOAT32 || t == LT_FLOAT64 || t == LT_FLOAT16 || t == LT_BFLOAT16; }
+
+// ---- a strided view as a kernel argument ----
+struct view_arg {
+  char *data;
+  int ndim;
+  int dtype;
+  int64_t size[MAXDIM];
+  int64_t stride[MAXDIM];  // elements
+};
+static view_arg make_view(const lt_tensor *t) {
+  view_arg v;
+  v.data = h_data(t);
+  v.ndim = t->ndim;
+  v.dtype = t->dtype;
+  for (int i = 0; i < t->ndim; i++) { v.size[i] = t->size[i]; v.stride[i] = t->stride[i]; }
+  return v;
+}
+__device__ static inline int64_t elem_offset(const view_arg &v, int64_t linear) {
+  int64_t off = 0;
+  for (int d = v.ndim - 1; d >= 0; d--) {
+    int64_t i = linear % v.size[d];
+    linear /= v.size[d];
+    off += i * v.stride[d];
+  }
+  return off;
+}
+
+__device__ static inline double load(int dt, const char *p) {
+  switch (dt) {
+  case LT_FLOAT32: return *(const float *)p;
+  case LT_FLOAT64: return *(const double *)p;
+  case LT_INT64: return (double)*(const int64_t *)p;
+  case LT_INT32: return *(const int32_t *)p;
+  case LT_INT16: return *(const int16_t *)p;
+  case LT_INT8: return *(const int8_t *)p;
+  case LT_UINT8: return *(const uint8_t *)p;
+  case LT_BOOL: return *(const uint8_t *)p != 0;
+  case LT_FLOAT16: return lt_half_to_float(*(const uint16_t *)p);
+  case LT_BFLOAT16: return lt_bf16_to_float(*(const uint16_t *)p);
+  }
+  return 0;
+}
+__device__ static inline void store(int dt, char *p, double v) {
+  switch (dt) {
+  case LT_FLOAT32: *(float *)p = (float)v; break;
+  case LT_FLOAT64: *(double *)p = v; break;
+  case LT_INT64: *(int64_t *)p = v != v ? 0 : (int64_t)fmax(fmin(v, 9.2e18), -9.2e18); break;
+  case LT_INT32: *(int32_t *)p = v != v ? 0 : (int32_t)fmax(fmin(v, 2147483647.0), -2147483648.0); break;
+  case LT_INT16: *(int16_t *)p = (int16_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
+  case LT_INT8: *(int8_t *)p = (int8_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
+  case LT_UINT8: *(uint8_t *)p = (uint8_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
+  case LT_BOOL: *(uint8_t *)p = v != 0; break;
+  case LT_FLOAT16: *(uint16_t *)p = lt_float_to_half((float)v); break;
+  case LT_BFLOAT16: *(uint16_t *)p = lt_float_to_bf16((float)v); break;
+  }
+}
+__device__ static inline int esize(int dt) {
+  switch (dt) {
+  case LT_FLOAT64: case LT_INT64: return 8;
+  case LT_FLOAT32: case LT_INT32: return 4;
+  case LT_INT16: case LT_FLOAT16: case LT_BFLOAT16: return 2;
+  default: return 1;
+  }
+}
+__device__ static inline char *at(const view_arg &v, int64_t linear) {
+  return v.data + elem_offset(v, linear) * esize(v.dtype);
+}
+
+// ---- the element math, as on the CPU (scalar_math.h) ----
+__device__ static double unary_math(int op, double x) {
+  switch (op) {
+  case LT_NEG: return -x;
+  case LT_ABS: return fabs(x);
+  case LT_SIGN: return lt_sign(x);
+  case LT_EXP: return exp(x);
+  case LT_LOG: return log(x);
+  case LT_LOG1P: return log1p(x);
+  case LT_EXPM1: return expm1(x);
+  case LT_SQRT: return sqrt(x);
+  case LT_RSQRT: return lt_rsqrt(x);
+  case LT_SIN: return sin(x);
+  case LT_COS: return cos(x);
+  case LT_TAN: return tan(x);
+  case LT_ASIN: return asin(x);
+  case LT_ACOS: return acos(x);
+  case LT_ATAN: return atan(x);
+  case LT_SINH: return sinh(x);
+  case LT_COSH: return cosh(x);
+  case LT_TANH: return tanh(x);
+  case LT_SIGMOID: return lt_sigmoid(x);
+  case LT_FLOOR: return floor(x);
+  case LT_CEIL: return ceil(x);
+  case LT_ROUND: return lt_round(x);
+  case LT_TRUNC: return trunc(x);
+  case LT_FRAC: return lt_frac(x);
+  case LT_CINV: return 1.0 / x;
+  case LT_LOG2: return log2(x);
+  case LT_LOG10: return log10(x);
+  case LT_EXP2: return exp2(x);
+  case LT_SQUARE: return x * x;
+  case LT_NOT: return x == 0;
+  }
+  return 0;
+}
+__device__ static double binary_math(int op, double x, double y, double alpha, bool isint) {
+  switch (op) {
+  case LT_ADD: return x + alpha * y;
+  case LT_SUB: return x - alpha * y;
+  case LT_MUL: return x * y;
+  case LT_DIV: return isint ? (y == 0 ? 0 : trunc(x / y)) : x / y;
+  case LT_POW: return pow(x, y);
+  case LT_FMOD: return isint && y == 0 ? 0 : fmod(x, y);
+  case LT_REMAINDER: return isint && y == 0 ? 0 : lt_remainder(x, y);
+  case LT_ATAN2: return atan2(x, y);
+  case LT_MAX: return (x > y || x != x) ? x : y;
+  case LT_MIN: return (x < y || x != x) ? x : y;
+  case LT_BITAND: return (double)((int64_t)x & (int64_t)y);
+  case LT_BITOR: return (double)((int64_t)x | (int64_t)y);
+  case LT_BITXOR: return (double)((int64_t)x ^ (int64_t)y);
+  case LT_LSHIFT: return isint ? (double)((int64_t)x << (int64_t)y) : x * exp2(y);
+  case LT_RSHIFT: return isint ? (double)((int64_t)x >> (int64_t)y) : x / exp2(y);
+  case LT_EQ: return x == y;
+  case LT_NE: return x != y;
+  case LT_LT: return x < y;
+  case LT_LE: return x <= y;
+  case LT_GT: return x > y;
+  case LT_GE: return x >= y;
+  case LT_LOGICAL_AND: return x != 0 && y != 0;
+  case LT_LOGICAL_OR: return x != 0 || y != 0;
+  }
+  return 0;
+}
+
+// ---- kernels ----
+__global__ void k_copy(view_arg dst, view_arg src, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) store(dst.dtype, at(dst, i), load(src.dtype, at(src, i)));
+}
+__global__ void k_fill(view_arg dst, double v, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) store(dst.dtype, at(dst, i), v);
+}
+__global__ void k_fill_f32(float *p, float v, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) p[i] = v;
+}
+__global__ void k_unary(int op, view_arg out, view_arg a, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) store(out.dtype, at(out, i), unary_math(op, load(a.dtype, at(a, i))));
+}
+__global__ void k_binary(int op, view_arg out, view_arg a, view_arg b, double alpha, bool isint, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) store(out.dtype, at(out, i), binary_math(op, load(a.dtype, at(a, i)), load(b.dtype, at(b, i)), alpha, isint));
+}
+__global__ void k_binary_scalar(int op, view_arg out, view_arg a, double s, bool reversed, bool isint, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) {
+    double x = load(a.dtype, at(a, i));
+    store(out.dtype, at(out, i), reversed ? binary_math(op, s, x, 1, isint) : binary_math(op, x, s, 1, isint));
+  }
+}
+// contiguous float32 fast path for add/sub/mul/div
+__global__ void k_binary_f32(int op, float *o, const float *a, const float *b, float alpha, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  float x = a[i], y = b[i];
+  switch (op) {
+  case LT_ADD: o[i] = x + alpha * y; break;
+  case LT_SUB: o[i] = x - alpha * y; break;
+  case LT_MUL: o[i] = x * y; break;
+  default: o[i] = x / y; break;
+  }
+}
+
+static int check(cudaError_t e, const char *what) {
+  if (e == cudaSuccess) return 0;
+  seterr("cuda: %s failed: %s", what, cudaGetErrorString(e));
+  return -1;
+}
+static inline unsigned blocks(int64_t n) { return (unsigned)((n + THREADS - 1) / THREADS); }
+static int set_device(int dev) { return check(cudaSetDevice(dev), "cudaSetDevice"); }
+static int launched(void) { return check(cudaGetLastError(), "kernel launch"); }
+
+// ---- caching allocator: freed blocks are kept per (device, size class) ----
+#define CACHE_SLOTS 256
+static struct { void *p; size_t n; int dev; } cache[CACHE_SLOTS];
+static size_t round_size(size_t n) {
+  if (n < 512) return 512;
+  size_t p = 512;
+  while (p < n / 8) p <<= 1;
+  return (n + p - 1) / p * p;
+}
+static void cache_empty(int dev) {
+  for (int i = 0; i < CACHE_SLOTS; i++)
+    if (cache[i].p && (dev < 0 || cache[i].dev == dev)) { cudaFree(cache[i].p); cache[i].p = NULL; }
+}
+static void *c_alloc(size_t nbytes, int dev) {
+  size_t n = round_size(nbytes);
+  for (int i = 0; i < CACHE_SLOTS; i++)
+    if (cache[i].p && cache[i].n == n && cache[i].dev == dev) {
+      void *p = cache[i].p;
+      cache[i].p = NULL;
+      return p;
+    }
+  if (set_device(dev) < 0) return NULL;
+  void *p = NULL;
+  cudaError_t e = cudaMalloc(&p, n);
+  if (e == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    cache_empty(dev);
+    e = cudaMalloc(&p, n);
+  }
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    seterr("cuda: out of memory allocating %.1f MiB on device %d (%s)", n / 1048576.0, dev + 1, cudaGetErrorString(e));
+    return NULL;
+  }
+  return p;
+}
+static void c_free(void *p, size_t nbytes, int dev) {
+  size_t n = round_size(nbytes);
+  for (int i = 0; i < CACHE_SLOTS; i++)
+    if (!cache[i].p) { cache[i].p = p; cache[i].n = n; cache[i].dev = dev; return; }
+  cudaFree(p);
+}
+
+static int c_memcpy(void *dst, lt_device dd, const void *src, lt_device sd, size_t n) {
+  (void)dd; (void)sd;
+  return check(cudaMemcpy(dst, src, n, cudaMemcpyDefault), "cudaMemcpy");
+}
+
+static int c_copy(lt_tensor *dst, const lt_tensor *src) {
+  int64_t n = h_numel(dst);
+  if (n == 0) return 0;
+  if (set_device(dst->device.index) < 0) return -1;
+  if (dst->dtype == src->dtype && h_contig(dst) && h_contig(src))
+    return check(cudaMemcpy(h_data(dst), h_data(src), n * h_esize(dst->dtype), cudaMemcpyDeviceToDevice), "cudaMemcpy");
+  k_copy<<<blocks(n), THREADS>>>(make_view(dst), make_view(src), n);
+  return launched();
+}
+
+static int c_fill(lt_tensor *t, double v) {
+  int64_t n = h_numel(t);
+  if (n == 0) return 0;
+  if (set_device(t->device.index) < 0) return -1;
+  if (t->dtype == LT_FLOAT32 && h_contig(t)) k_fill_f32<<<blocks(n), THREADS>>>((float *)h_data(t), (float)v, n);
+  else k_fill<<<blocks(n), THREADS>>>(make_view(t), v, n);
+  return launched();
+}
+
+static bool is_int(lt_dtype t) { return !h_isfloat(t); }
+
+static int c_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
+  int64_t n = h_numel(out);
+  if (n == 0) return 0;
+  if (set_device(out->device.index) < 0) return -1;
+  k_unary<<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), n);
+  return launched();
+}
+
+static int c_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
+  int64_t n = h_numel(out);
+  if (n == 0) return 0;
+  if (set_device(out->device.index) < 0) return -1;
+  if (out->dtype == LT_FLOAT32 && a->dtype == LT_FLOAT32 && b->dtype == LT_FLOAT32 && op <= LT_DIV &&
+      h_contig(out) && h_contig(a) && h_contig(b))
+    k_binary_f32<<<blocks(n), THREADS>>>((int)op, (float *)h_data(out), (const float *)h_data(a),
+                                         (const float *)h_data(b), (float)alpha, n);
+  else
+    k_binary<<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), make_view(b), alpha, is_int(a->dtype), n);
+  return launched();
+}
+
+static int c_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
+  int64_t n = h_numel(out);
+  if (n == 0) return 0;
+  if (set_device(out->device.index) < 0) return -1;
+  if (is_int(a->dtype)) s = trunc(s);
+  k_binary_scalar<<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), s, reversed, is_int(a->dtype), n);
+  return launched();
+}
+
+static int ndevices = -1;
+static int c_device_count(void) { return ndevices < 0 ? 0 : ndevices; }
+
+static lt_backend cuda_backend;
+
+extern "C" const lt_backend *lt_cuda_backend_init(char *err, size_t errn, void (*errfn)(const char *, ...)) {
+  seterr = errfn;
+  int n = 0;
+  cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess || n == 0) {
+    snprintf(err, errn, "CUDA is not available: %s", e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device found");
+    return NULL;
+  }
+  ndevices = n;
+  cuda_backend.name = "cuda";
+  cuda_backend.alloc = c_alloc;
+  cuda_backend.free = c_free;
+  cuda_backend.memcpy = c_memcpy;
+  cuda_backend.copy = c_copy;
+  cuda_backend.fill = c_fill;
+  cuda_backend.unary = c_unary;
+  cuda_backend.binary = c_binary;
+  cuda_backend.binary_scalar = c_binary_scalar;
+  cuda_backend.device_count = c_device_count;
+  return &cuda_backend;
+}

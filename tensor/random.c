@@ -1,0 +1,506 @@
+/* random.c: the generator (Philox 4x32-10, see philox.h for the stream layout) and the
+ * random fills. Every fill is a function of (seed, offset, element index) only, so it
+ * runs in parallel and gives the same numbers for any thread count or tensor layout
+ * (element i is the i-th in row-major order). */
+#include "internal.h"
+#include "philox.h"
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+/* ---- the generator ---- */
+static lt_generator default_gen;
+static bool default_ready;
+
+lt_generator *lt_default_generator(void) {
+  if (!default_ready) {
+    default_ready = true;
+    lt_generator_random_seed(&default_gen);    /* Torch7 seeds from /dev/urandom at start */
+  }
+  return &default_gen;
+}
+
+void lt_generator_seed(lt_generator *g, uint64_t seed) {
+  if (!g) g = lt_default_generator();
+  g->seed = seed;
+  g->offset = 0;
+  g->next_normal = 0;
+  g->has_next_normal = false;
+}
+
+uint64_t lt_generator_random_seed(lt_generator *g) {
+  uint64_t s = 0;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (f) {
+    if (fread(&s, sizeof s, 1, f) != 1) s = 0;
+    fclose(f);
+  }
+  if (!s) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)&s;
+  }
+  s &= (1ull << 53) - 1;   /* exact as a Lua float too */
+  lt_generator_seed(g, s);
+  return s;
+}
+
+static inline lt_generator *gen_or_default(lt_generator *g) { return g ? g : lt_default_generator(); }
+
+static inline lt_u32x4 next_block(lt_generator *g) { return lt_philox_block(g->seed, g->offset++); }
+
+uint64_t lt_random_u64(lt_generator *g) {
+  g = gen_or_default(g);
+  lt_u32x4 r = next_block(g);
+  return lt_u32_pair(r.x[0], r.x[1]);
+}
+
+double lt_random_uniform01(lt_generator *g) {
+  g = gen_or_default(g);
+  lt_u32x4 r = next_block(g);
+  return lt_u64_to_unit_d(lt_u32_pair(r.x[0], r.x[1]));
+}
+
+double lt_random_normal(lt_generator *g) {
+  g = gen_or_default(g);
+  if (g->has_next_normal) {
+    g->has_next_normal = false;
+    return g->next_normal;
+  }
+  lt_u32x4 r = next_block(g);
+  double z0, z1;
+  lt_box_muller(lt_u64_to_unit_open_d(lt_u32_pair(r.x[0], r.x[1])),
+                lt_u64_to_unit_d(lt_u32_pair(r.x[2], r.x[3])), &z0, &z1);
+  g->next_normal = z1;
+  g->has_next_normal = true;
+  return z0;
+}
+
+/* ---- fills ---- */
+enum {
+  K_UNIFORM, K_NORMAL, K_LOGNORMAL, K_EXPONENTIAL, K_CAUCHY, K_GEOMETRIC, K_BERNOULLI,
+  K_BERNOULLI_T, K_INT
+};
+
+typedef struct {
+  int kind;
+  bool wide;               /* 64 bits per element (2 per block), else 32 (4 per block) */
+  uint64_t seed, base;     /* key and first block */
+  double a, b;             /* distribution parameters */
+  double cap;              /* K_UNIFORM: the largest value of the result type below b */
+  const double *p;         /* K_BERNOULLI_T: one probability per element */
+  int64_t lo;              /* K_INT: lo + x % range */
+  uint64_t range;
+} gen_spec;
+
+/* Values of block blk (elements blk*per ...) as doubles; returns the count. */
+static inline int real_block(const gen_spec *s, uint64_t blk, double *v) {
+  lt_u32x4 r = lt_philox_block(s->seed, s->base + blk);
+  int m = s->wide ? 2 : 4;
+  if (s->kind == K_NORMAL || s->kind == K_LOGNORMAL) {
+    if (s->wide) {
+      lt_box_muller(lt_u64_to_unit_open_d(lt_u32_pair(r.x[0], r.x[1])),
+                    lt_u64_to_unit_d(lt_u32_pair(r.x[2], r.x[3])), &v[0], &v[1]);
+    } else {
+      float z[4];
+      lt_box_muller_f((float)lt_u32_to_unit_open_d(r.x[0]), (float)lt_u32_to_unit_d(r.x[1]), &z[0], &z[1]);
+      lt_box_muller_f((float)lt_u32_to_unit_open_d(r.x[2]), (float)lt_u32_to_unit_d(r.x[3]), &z[2], &z[3]);
+      for (int k = 0; k < 4; k++) v[k] = z[k];
+    }
+    for (int k = 0; k < m; k++) {
+      v[k] = s->a + s->b * v[k];
+      if (s->kind == K_LOGNORMAL) v[k] = exp(v[k]);
+    }
+    return m;
+  }
+  double u[4];
+  if (s->wide) {
+    u[0] = lt_u64_to_unit_d(lt_u32_pair(r.x[0], r.x[1]));
+    u[1] = lt_u64_to_unit_d(lt_u32_pair(r.x[2], r.x[3]));
+  } else {
+    for (int k = 0; k < 4; k++) u[k] = lt_u32_to_unit_d(r.x[k]);
+  }
+  for (int k = 0; k < m; k++) {
+    switch (s->kind) {
+    case K_UNIFORM: v[k] = lt_rng_uniform_capped(u[k], s->a, s->b, s->cap); break;
+    case K_EXPONENTIAL: v[k] = lt_rng_exponential(u[k], s->a); break;
+    case K_CAUCHY: v[k] = lt_rng_cauchy(u[k], s->a, s->b); break;
+    case K_GEOMETRIC: v[k] = lt_rng_geometric(u[k], s->a); break;
+    case K_BERNOULLI: v[k] = lt_rng_bernoulli(u[k], s->a); break;
+    default: v[k] = u[k]; break;   /* K_BERNOULLI_T: the caller knows each element's p */
+    }
+  }
+  return m;
+}
+
+#define SATCAST(T, lo, hi, v) \
+  ((v) != (v) ? (T)0 : (v) <= (double)(lo) ? (T)(lo) : (v) >= (double)(hi) ? (T)(hi) : (T)(v))
+#define CONV_FLOAT32(v) ((float)(v))
+#define CONV_FLOAT64(v) (v)
+#define CONV_INT64(v) SATCAST(int64_t, INT64_MIN, INT64_MAX, v)
+#define CONV_INT32(v) SATCAST(int32_t, INT32_MIN, INT32_MAX, v)
+#define CONV_INT16(v) SATCAST(int16_t, INT16_MIN, INT16_MAX, v)
+#define CONV_INT8(v) SATCAST(int8_t, INT8_MIN, INT8_MAX, v)
+#define CONV_UINT8(v) SATCAST(uint8_t, 0, UINT8_MAX, v)
+#define CONV_BOOL(v) ((uint8_t)((v) != 0))
+
+/* elements of blocks [b0, b1) into data (n elements of dtype dt, contiguous) */
+static void gen_range(const gen_spec *s, lt_dtype dt, void *data, int64_t n, int64_t b0, int64_t b1) {
+  int per = s->wide ? 2 : 4;
+  if (s->kind == K_INT) {
+#define INT_LOOP(E, T)                                                              \
+  case LT_##E: {                                                                    \
+    T *o = (T *)data;                                                               \
+    for (int64_t blk = b0; blk < b1; blk++) {                                       \
+      lt_u32x4 r = lt_philox_block(s->seed, s->base + (uint64_t)blk);              \
+      int64_t e0 = blk * per, m = LT_MIN((int64_t)per, n - e0);                     \
+      for (int64_t k = 0; k < m; k++) {                                             \
+        uint64_t x = s->wide ? lt_u32_pair(r.x[2 * k], r.x[2 * k + 1]) : r.x[k];     \
+        o[e0 + k] = (T)lt_rng_int64(x, s->lo, s->range);                           \
+      }                                                                             \
+    }                                                                               \
+    break;                                                                          \
+  }
+    switch (dt) { LT_ARITH_TYPES(INT_LOOP) default: break; }
+#undef INT_LOOP
+    return;
+  }
+#define REAL_LOOP(E, T)                                                             \
+  case LT_##E: {                                                                    \
+    T *o = (T *)data;                                                               \
+    for (int64_t blk = b0; blk < b1; blk++) {                                       \
+      double v[4];                                                                  \
+      real_block(s, (uint64_t)blk, v);                                              \
+      int64_t e0 = blk * per, m = LT_MIN((int64_t)per, n - e0);                     \
+      if (s->kind == K_BERNOULLI_T)                                                 \
+        for (int64_t k = 0; k < m; k++) v[k] = lt_rng_bernoulli(v[k], s->p[e0 + k]); \
+      for (int64_t k = 0; k < m; k++) o[e0 + k] = CONV_##E(v[k]);                   \
+    }                                                                               \
+    break;                                                                          \
+  }
+  switch (dt) { LT_ARITH_TYPES(REAL_LOOP) default: break; }
+#undef REAL_LOOP
+}
+
+static void gen_run(const gen_spec *s, lt_dtype dt, void *data, int64_t n) {
+  int per = s->wide ? 2 : 4;
+  int64_t nblk = (n + per - 1) / per;
+  int nt = lt_threads();
+  if (n < LT_PARALLEL_GRAIN || nt <= 1) { gen_range(s, dt, data, n, 0, nblk); return; }
+  int64_t chunks = LT_MIN((int64_t)nt, (n + LT_PARALLEL_GRAIN - 1) / LT_PARALLEL_GRAIN);
+#pragma omp parallel for num_threads((int)chunks) schedule(static)
+  for (int64_t c = 0; c < chunks; c++)
+    gen_range(s, dt, data, n, nblk * c / chunks, nblk * (c + 1) / chunks);
+}
+
+/* Fill t (any layout) from spec s with g's stream, then advance g. */
+static int gen_fill(const char *op, lt_tensor *t, lt_generator *g, gen_spec *s) {
+  if (lt_check_cpu(op, t) < 0) return -1;
+  g = gen_or_default(g);
+  int64_t n = lt_numel(t);
+  if (n == 0) return 0;
+  int per = s->wide ? 2 : 4;
+  uint64_t nblk = ((uint64_t)n + per - 1) / per;
+  s->seed = g->seed;
+  s->base = g->offset;
+  lt_dtype ct = lt_is_half(t->dtype) ? LT_FLOAT32 : t->dtype;
+  if (ct == t->dtype && lt_is_contiguous(t)) {
+    gen_run(s, ct, lt_data(t), n);
+    lt_bump_version(t);
+  } else {
+    lt_tensor *tmp = lt_empty(1, &n, ct, t->device);
+    if (!tmp) return -1;
+    gen_run(s, ct, lt_data(tmp), n);
+    int rc = lt_copy(t, tmp);
+    lt_release(tmp);
+    if (rc < 0) return -1;
+  }
+  g->offset += nblk;
+  return 0;
+}
+
+static int need_float(const char *op, const lt_tensor *t) {
+  if (!lt_dtype_is_float(t->dtype))
+    LT_FAIL(-1, "%s: not defined for %sTensor (floating point types only)", op, lt_dtype_name(t->dtype));
+  return 0;
+}
+
+static gen_spec spec(int kind, const lt_tensor *t, double a, double b) {
+  gen_spec s;
+  memset(&s, 0, sizeof s);
+  s.kind = kind;
+  s.wide = t->dtype == LT_FLOAT64;
+  s.a = a;
+  s.b = b;
+  return s;
+}
+
+/* the largest value of dtype (a float type) below b */
+static double below(lt_dtype dt, double b) {
+  switch (dt) {
+  case LT_FLOAT64: return nextafter(b, -INFINITY);
+  case LT_FLOAT32: {
+    float f = (float)b;
+    return (double)(f < b ? f : nextafterf(f, -INFINITY));
+  }
+  default: {   /* float16, bfloat16: step the 16-bit sign-magnitude pattern down */
+    uint16_t h;
+    lt_store(dt, &h, b);
+    if (lt_load(dt, &h) >= b) {
+      if ((h & 0x7fff) == 0) h = 0x8001;
+      else if (h & 0x8000) h++;
+      else h--;
+    }
+    return lt_load(dt, &h);
+  }
+  }
+}
+
+int lt_uniform(lt_tensor *t, lt_generator *g, double a, double b) {
+  if (need_float("uniform", t) < 0) return -1;
+  if (!isfinite(a) || !isfinite(b) || a > b)
+    LT_FAIL(-1, "uniform: expects finite bounds a <= b, got a=%g b=%g", a, b);
+  gen_spec s = spec(K_UNIFORM, t, a, b);
+  s.cap = a < b ? below(t->dtype, b) : a;
+  return gen_fill("uniform", t, g, &s);
+}
+
+int lt_normal(lt_tensor *t, lt_generator *g, double mean, double std) {
+  if (need_float("normal", t) < 0) return -1;
+  if (!(std >= 0) || !isfinite(std) || !isfinite(mean))
+    LT_FAIL(-1, "normal: expects a finite mean and a standard deviation >= 0, got mean=%g std=%g", mean, std);
+  gen_spec s = spec(K_NORMAL, t, mean, std);
+  return gen_fill("normal", t, g, &s);
+}
+
+int lt_log_normal(lt_tensor *t, lt_generator *g, double mean, double std) {
+  if (need_float("logNormal", t) < 0) return -1;
+  if (!(std > 0) || !isfinite(std) || !isfinite(mean))
+    LT_FAIL(-1, "logNormal: expects a finite mean and a standard deviation > 0, got mean=%g std=%g", mean, std);
+  gen_spec s = spec(K_LOGNORMAL, t, mean, std);
+  return gen_fill("logNormal", t, g, &s);
+}
+
+int lt_exponential(lt_tensor *t, lt_generator *g, double lambda) {
+  if (need_float("exponential", t) < 0) return -1;
+  if (!(lambda > 0) || !isfinite(lambda)) LT_FAIL(-1, "exponential: expects lambda > 0, got %g", lambda);
+  gen_spec s = spec(K_EXPONENTIAL, t, lambda, 0);
+  return gen_fill("exponential", t, g, &s);
+}
+
+int lt_cauchy(lt_tensor *t, lt_generator *g, double median, double sigma) {
+  if (need_float("cauchy", t) < 0) return -1;
+  if (!isfinite(median) || !(sigma > 0) || !isfinite(sigma))
+    LT_FAIL(-1, "cauchy: expects a finite median and sigma > 0, got median=%g sigma=%g", median, sigma);
+  gen_spec s = spec(K_CAUCHY, t, median, sigma);
+  return gen_fill("cauchy", t, g, &s);
+}
+
+int lt_geometric(lt_tensor *t, lt_generator *g, double p) {
+  if (!(p > 0 && p < 1)) LT_FAIL(-1, "geometric: expects 0 < p < 1, got %g", p);
+  gen_spec s = spec(K_GEOMETRIC, t, p, 0);
+  return gen_fill("geometric", t, g, &s);
+}
+
+int lt_bernoulli(lt_tensor *t, lt_generator *g, double p) {
+  if (!(p >= 0 && p <= 1)) LT_FAIL(-1, "bernoulli: expects 0 <= p <= 1, got %g", p);
+  gen_spec s = spec(K_BERNOULLI, t, p, 0);
+  return gen_fill("bernoulli", t, g, &s);
+}
+
+int lt_bernoulli_tensor(lt_tensor *t, lt_generator *g, const lt_tensor *p) {
+  if (lt_check_cpu("bernoulli", t) < 0 || lt_check_cpu("bernoulli", p) < 0) return -1;
+  /* probabilities as contiguous doubles in t's shape: broadcast, or (Torch7) the same count */
+  lt_tensor *pd = lt_to_dtype(p, LT_FLOAT64);
+  if (!pd) return -1;
+  lt_tensor *pe = lt_expand(pd, t->ndim, t->size);
+  if (!pe && lt_numel(pd) == lt_numel(t)) pe = lt_reshape(pd, t->ndim, t->size);
+  lt_release(pd);
+  if (!pe) {
+    char b1[128], b2[128];
+    LT_FAIL(-1, "bernoulli: probabilities of size %s do not fit a tensor of size %s",
+            lt_shape_str(p, b1, sizeof b1), lt_shape_str(t, b2, sizeof b2));
+  }
+  lt_tensor *pc = lt_contiguous(pe);
+  lt_release(pe);
+  if (!pc) return -1;
+  const double *pv = (const double *)lt_data(pc);
+  int64_t n = lt_numel(pc);
+  for (int64_t i = 0; i < n; i++)
+    if (!(pv[i] >= 0 && pv[i] <= 1)) {
+      lt_release(pc);
+      LT_FAIL(-1, "bernoulli: probabilities must be in [0, 1], got %g", pv[i]);
+    }
+  gen_spec s = spec(K_BERNOULLI_T, t, 0, 0);
+  s.p = pv;
+  int rc = gen_fill("bernoulli", t, g, &s);
+  lt_release(pc);
+  return rc;
+}
+
+/* the integers a dtype holds exactly: [*lo, *hi] */
+static void exact_int_range(lt_dtype dt, int64_t *lo, int64_t *hi) {
+  switch (dt) {
+  case LT_FLOAT32: *hi = 1ll << 24; break;
+  case LT_FLOAT64: *hi = 1ll << 53; break;
+  case LT_FLOAT16: *hi = 1ll << 11; break;
+  case LT_BFLOAT16: *hi = 1ll << 8; break;
+  case LT_INT64: *lo = INT64_MIN; *hi = INT64_MAX; return;
+  case LT_INT32: *lo = INT32_MIN; *hi = INT32_MAX; return;
+  case LT_INT16: *lo = INT16_MIN; *hi = INT16_MAX; return;
+  case LT_INT8: *lo = INT8_MIN; *hi = INT8_MAX; return;
+  case LT_UINT8: *lo = 0; *hi = UINT8_MAX; return;
+  case LT_BOOL: *lo = 0; *hi = 1; return;
+  default: *lo = *hi = 0; return;
+  }
+  *lo = -*hi;
+}
+
+int lt_random_int(lt_tensor *t, lt_generator *g, int64_t lo, int64_t hi) {
+  if (lo > hi) LT_FAIL(-1, "random: empty range [%lld, %lld] (the upper bound is below the lower)", (long long)lo, (long long)hi);
+  int64_t dlo, dhi;
+  exact_int_range(t->dtype, &dlo, &dhi);
+  if (lo < dlo || hi > dhi)
+    LT_FAIL(-1, "random: range [%lld, %lld] does not fit a %sTensor (it holds integers in [%lld, %lld])",
+            (long long)lo, (long long)hi, lt_dtype_name(t->dtype), (long long)dlo, (long long)dhi);
+  gen_spec s;
+  memset(&s, 0, sizeof s);
+  s.kind = K_INT;
+  s.lo = lo;
+  s.range = (uint64_t)hi - (uint64_t)lo + 1;   /* 0: all 2^64 values */
+  s.wide = s.range == 0 || s.range > (1u << 16);
+  return gen_fill("random", t, g, &s);
+}
+
+/* ---- permutations and sampling ---- */
+
+/* the k-th 64-bit draw of a stream starting at block base (wide layout) */
+static inline uint64_t draw64(uint64_t seed, uint64_t base, uint64_t k) {
+  lt_u32x4 r = lt_philox_block(seed, base + k / 2);
+  int l = (int)(k % 2) * 2;
+  return lt_u32_pair(r.x[l], r.x[l + 1]);
+}
+
+lt_tensor *lt_randperm(lt_generator *g, int64_t n, lt_dtype dtype) {
+  if (n < 0) LT_FAIL(NULL, "randperm: n must be non-negative, got %lld", (long long)n);
+  if ((unsigned)dtype >= LT_NDTYPES) LT_FAIL(NULL, "randperm: unknown dtype %d", (int)dtype);
+  int64_t dlo, dhi;
+  exact_int_range(dtype, &dlo, &dhi);
+  if (n > dhi)   /* n itself must fit so that 1-based results do too */
+    LT_FAIL(NULL, "randperm: n = %lld is too large for a %sTensor", (long long)n, lt_dtype_name(dtype));
+  g = gen_or_default(g);
+  lt_tensor *idx = lt_empty(1, &n, LT_INT64, lt_cpu());
+  if (!idx) return NULL;
+  int64_t *p = (int64_t *)lt_data(idx);
+  for (int64_t i = 0; i < n; i++) p[i] = i;
+  /* Fisher-Yates: draw k picks position k + draw % (n - k) */
+  uint64_t seed = g->seed, base = g->offset;
+  for (int64_t k = 0; k + 1 < n; k++) {
+    int64_t j = k + (int64_t)(draw64(seed, base, (uint64_t)k) % (uint64_t)(n - k));
+    int64_t tmp = p[k]; p[k] = p[j]; p[j] = tmp;
+  }
+  g->offset += (uint64_t)n / 2;    /* ceil((n-1)/2) blocks of two draws */
+  if (dtype == LT_INT64) return idx;
+  lt_tensor *r = lt_to_dtype(idx, dtype);
+  lt_release(idx);
+  return r;
+}
+
+typedef struct { double key; int64_t idx; } keyed;
+static int keyed_cmp(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  if (x->key < y->key) return -1;
+  if (x->key > y->key) return 1;
+  return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+lt_tensor *lt_multinomial(lt_generator *g, const lt_tensor *p, int64_t n, bool replacement) {
+  if (lt_check_cpu("multinomial", p) < 0) return NULL;
+  if (p->ndim != 1 && p->ndim != 2) {
+    char b[128];
+    LT_FAIL(NULL, "multinomial: expects a 1-D or 2-D tensor of weights, got size %s", lt_shape_str(p, b, sizeof b));
+  }
+  if (n < 0) LT_FAIL(NULL, "multinomial: number of samples must be non-negative, got %lld", (long long)n);
+  int64_t rows = p->ndim == 2 ? p->size[0] : 1, K = p->size[p->ndim - 1];
+  if (K == 0) LT_FAIL(NULL, "multinomial: no categories to sample from");
+  lt_tensor *pd = lt_to_dtype(p, LT_FLOAT64);
+  lt_tensor *pc = pd ? lt_contiguous(pd) : NULL;
+  lt_release(pd);
+  if (!pc) return NULL;
+  const double *w = (const double *)lt_data(pc);
+  for (int64_t r = 0; r < rows; r++) {
+    double sum = 0;
+    int64_t nz = 0;
+    for (int64_t k = 0; k < K; k++) {
+      double v = w[r * K + k];
+      if (!(v >= 0) || !isfinite(v)) {
+        lt_release(pc);
+        LT_FAIL(NULL, "multinomial: weights must be finite and non-negative, got %g (row %lld)", v, (long long)r + 1);
+      }
+      sum += v;
+      nz += v > 0;
+    }
+    if (!(sum > 0)) { lt_release(pc); LT_FAIL(NULL, "multinomial: the weights of row %lld sum to zero", (long long)r + 1); }
+    if (!replacement && n > nz) {
+      lt_release(pc);
+      LT_FAIL(NULL, "multinomial: cannot draw %lld samples without replacement from %lld categories with nonzero weight (row %lld)",
+              (long long)n, (long long)nz, (long long)r + 1);
+    }
+  }
+  int64_t osize[2] = {rows, n};
+  lt_tensor *out = p->ndim == 2 ? lt_empty(2, osize, LT_INT64, lt_cpu()) : lt_empty(1, &n, LT_INT64, lt_cpu());
+  if (!out) { lt_release(pc); return NULL; }
+  g = gen_or_default(g);
+  uint64_t seed = g->seed, base = g->offset;
+  int64_t *o = (int64_t *)lt_data(out);
+  bool oom = false;
+  int64_t per_row = replacement ? n : K;     /* draws per row */
+  bool par = rows > 1 && rows * LT_MAX(per_row, 1) >= LT_PARALLEL_GRAIN && lt_threads() > 1;
+  if (replacement) {
+    /* inverse CDF: draw u in [0,1), the first category whose cumulative weight exceeds u*sum */
+#pragma omp parallel for if (par) schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      double *cdf = malloc(sizeof(double) * (size_t)K);
+      if (!cdf) {
+#pragma omp atomic write
+        oom = true;
+        continue;
+      }
+      double acc = 0;
+      int64_t last = 0;
+      for (int64_t k = 0; k < K; k++) { acc += w[r * K + k]; cdf[k] = acc; if (w[r * K + k] > 0) last = k; }
+      for (int64_t s = 0; s < n; s++) {
+        double x = lt_u64_to_unit_d(draw64(seed, base, (uint64_t)(r * n + s))) * acc;
+        int64_t lo = 0, hi = K;    /* first k with cdf[k] > x */
+        while (lo < hi) { int64_t mid = lo + (hi - lo) / 2; if (cdf[mid] > x) hi = mid; else lo = mid + 1; }
+        o[r * n + s] = lo < K ? lo : last;
+      }
+      free(cdf);
+    }
+  } else {
+    /* exponential races: key_k = E_k / w_k with E_k ~ Exp(1); the n smallest keys in order
+     * are distributed as n draws without replacement */
+#pragma omp parallel for if (par) schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      keyed *ks = malloc(sizeof(keyed) * (size_t)K);
+      if (!ks) {
+#pragma omp atomic write
+        oom = true;
+        continue;
+      }
+      for (int64_t k = 0; k < K; k++) {
+        double wk = w[r * K + k];
+        double u = lt_u64_to_unit_open_d(draw64(seed, base, (uint64_t)(r * K + k)));
+        ks[k].key = wk > 0 ? -log(u) / wk : INFINITY;
+        ks[k].idx = k;
+      }
+      qsort(ks, (size_t)K, sizeof(keyed), keyed_cmp);
+      for (int64_t s = 0; s < n; s++) o[r * n + s] = ks[s].idx;
+      free(ks);
+    }
+  }
+  lt_release(pc);
+  if (oom) { lt_release(out); LT_FAIL(NULL, "multinomial: out of memory"); }
+  g->offset += ((uint64_t)rows * (uint64_t)per_row + 1) / 2;
+  return out;
+}

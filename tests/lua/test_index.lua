@@ -1,0 +1,299 @@
+-- Indexing, masks and sorting (bindings/index.c, tensor/index.c, tensor/sort.c).
+local tester = torch.Tester()
+local T = torch.TestSuite()
+
+local function same(a, b, msg) tester:eq(a, b, 0, msg) end
+
+local types = {'torch.DoubleTensor', 'torch.FloatTensor', 'torch.LongTensor', 'torch.IntTensor',
+               'torch.ShortTensor', 'torch.CharTensor', 'torch.ByteTensor', 'torch.HalfTensor'}
+
+-- the 2x3 matrix m in three layouts: contiguous, transposed storage, narrowed from a wider one
+local function layouts(m)
+  local t = m:t():contiguous():t()
+  local big = torch.Tensor(m:size(1), m:size(2) + 2):type(m:type()):fill(99)
+  local n = big:narrow(2, 2, m:size(2)); n:copy(m)
+  return {contiguous = m:clone(), transposed = t, narrowed = n}
+end
+
+function T.index_forms_layouts_types()
+  for _, tp in ipairs(types) do
+    local m = torch.Tensor{{1, 2, 3}, {4, 5, 6}}:type(tp)
+    for name, x in pairs(layouts(m)) do
+      local msg = tp .. ' ' .. name
+      same(x:index(1, torch.LongTensor{2, 1, 2}), torch.Tensor{{4, 5, 6}, {1, 2, 3}, {4, 5, 6}}, msg)
+      same(x:index(2, torch.LongTensor{3, 1}), torch.Tensor{{3, 1}, {6, 4}}, msg)
+      same(torch.index(x, -1, torch.LongTensor{2}), torch.Tensor{{2}, {5}}, msg)
+      tester:assert(torch.type(x:index(1, torch.LongTensor{1})) == tp, msg)
+    end
+  end
+  -- result forms (Torch7: res:index(src, dim, idx), torch.index(res, src, dim, idx))
+  local x = torch.Tensor{{1, 2, 3}, {4, 5, 6}}
+  local y = torch.Tensor()
+  local r = y:index(x, 2, torch.LongTensor{3, 3})
+  tester:assert(r == y, 'res:index returns res')
+  same(y, torch.Tensor{{3, 3}, {6, 6}})
+  torch.index(y, x, 1, {2})
+  same(y, torch.Tensor{{4, 5, 6}})
+  same(x:index(1, {2, 1}), torch.Tensor{{4, 5, 6}, {1, 2, 3}}, 'a table of indices')
+  same(x, torch.Tensor{{1, 2, 3}, {4, 5, 6}}, 'the source is unchanged')
+end
+
+function T.index_errors()
+  local x = torch.Tensor{{1, 2, 3}, {4, 5, 6}}
+  tester:assertErrorPattern(function() x:index(1, torch.LongTensor{3}) end,
+    'index: index 3 out of range for dimension 1 of size 2')
+  tester:assertErrorPattern(function() x:index(2, torch.LongTensor{0}) end,
+    'index: index 0 out of range for dimension 2 of size 3')
+  tester:assertErrorPattern(function() x:index(3, torch.LongTensor{1}) end, "'index'")
+  tester:assertErrorPattern(function() x:index(1, torch.Tensor{1}) end, 'LongTensor')
+  tester:assertErrorPattern(function() x:index(1, torch.LongTensor{{1}}) end, 'index: indices must be a vector')
+  tester:assertErrorPattern(function() torch.index(torch.LongTensor(), x, 1, {1}) end,
+    'index: result tensor is LongTensor')
+end
+
+function T.indexCopy_indexAdd_indexFill()
+  -- Torch7's documented examples
+  local x = torch.Tensor(5, 5):fill(0)
+  local z = torch.Tensor(5, 2)
+  z:select(2, 1):fill(-1)
+  z:select(2, 2):fill(-2)
+  tester:assert(x:indexCopy(2, torch.LongTensor{5, 1}, z) == x, 'indexCopy returns self')
+  for i = 1, 5 do
+    same(x[i], torch.Tensor{-2, 0, 0, 0, -1})
+  end
+  local a = torch.Tensor{1, 2, 3, 4, 5}
+  a:indexAdd(1, torch.LongTensor{1, 1, 3, 3}, torch.Tensor{1, 2, 3, 4})
+  same(a, torch.Tensor{4, 2, 10, 4, 5})
+  local f = torch.Tensor(3, 4):fill(1)
+  f:indexFill(2, torch.LongTensor{4, 2}, -10)
+  same(f, torch.Tensor{{1, -10, 1, -10}, {1, -10, 1, -10}, {1, -10, 1, -10}})
+  -- other dtypes, a transposed destination, the function form
+  for _, tp in ipairs(types) do
+    local m = torch.Tensor(2, 3):type(tp):fill(0)
+    local mt = m:t()                                   -- 3x2 view
+    torch.indexCopy(mt, 1, torch.LongTensor{3, 1}, torch.Tensor{{1, 2}, {3, 4}}:type(tp))
+    same(m, torch.Tensor{{3, 0, 1}, {4, 0, 2}}, tp)
+    mt:indexAdd(2, torch.LongTensor{2, 2}, torch.Tensor{{1, 1}, {1, 1}, {2, 2}}:type(tp))
+    same(m, torch.Tensor{{3, 0, 1}, {6, 2, 6}}, tp)
+    m:indexFill(1, {1}, 7)
+    same(m, torch.Tensor{{7, 7, 7}, {6, 2, 6}}, tp)
+  end
+  tester:assertErrorPattern(function() a:indexCopy(1, torch.LongTensor{6}, torch.Tensor{1}) end,
+    'indexCopy: index 6 out of range for dimension 1 of size 5')
+  tester:assertErrorPattern(function() a:indexAdd(1, torch.LongTensor{1, 2}, torch.Tensor{1}) end,
+    'indexAdd: source of size 1')
+  tester:assertErrorPattern(function() a:indexFill(1, torch.LongTensor{-9}, 0) end, 'indexFill: index %-9 out of range')
+  tester:assertErrorPattern(function() a:indexFill(1, torch.LongTensor{1}, 'x') end, "'indexFill'")
+end
+
+function T.gather_scatter()
+  -- Torch7's documented examples, with known values in place of rand
+  local x = torch.Tensor{{11, 12, 13, 14, 15}, {21, 22, 23, 24, 25}, {31, 32, 33, 34, 35},
+                         {41, 42, 43, 44, 45}, {51, 52, 53, 54, 55}}
+  local y = x:gather(1, torch.LongTensor{{1, 2, 3, 4, 5}, {2, 3, 4, 5, 1}})
+  same(y, torch.Tensor{{11, 22, 33, 44, 55}, {21, 32, 43, 54, 15}})
+  local z = torch.gather(x, 2, torch.LongTensor{{1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 1}})
+  same(z, torch.Tensor{{11, 12}, {22, 23}, {33, 34}, {44, 45}, {55, 51}})
+  local res = torch.Tensor()
+  torch.gather(res, x:t(), 1, torch.LongTensor{{5, 4, 3, 2, 1}})   -- transposed source
+  same(res, torch.Tensor{{15, 24, 33, 42, 51}})
+  local s = torch.Tensor{{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}}
+  local w = torch.Tensor(3, 5):zero():scatter(1, torch.LongTensor{{1, 2, 3, 1, 1}, {3, 1, 1, 2, 3}}, s)
+  same(w, torch.Tensor{{1, 7, 8, 4, 5}, {0, 2, 0, 9, 0}, {6, 0, 3, 0, 10}})
+  local v = torch.Tensor(2, 4):zero():scatter(2, torch.LongTensor{{3}, {4}}, 1.25)
+  same(v, torch.Tensor{{0, 0, 1.25, 0}, {0, 0, 0, 1.25}})
+  local acc = torch.Tensor(2, 3):zero()
+  acc:scatterAdd(2, torch.LongTensor{{1, 1, 3, 1}, {2, 2, 2, 2}}, torch.Tensor(2, 4):fill(1))
+  same(acc, torch.Tensor{{3, 0, 1}, {0, 4, 0}})
+  for _, tp in ipairs(types) do
+    local g = torch.Tensor{{1, 2}, {3, 4}}:type(tp):gather(2, torch.LongTensor{{2, 2}, {2, 1}})
+    same(g, torch.Tensor{{2, 2}, {4, 3}}, tp)
+    tester:assert(torch.type(g) == tp, tp)
+  end
+  tester:assertErrorPattern(function() x:gather(2, torch.LongTensor{{6}}) end,
+    'gather: index 6 out of range for dimension 2 of size 5')
+  tester:assertErrorPattern(function() w:scatter(1, torch.LongTensor{{4}}, 0) end,
+    'scatter: index 4 out of range for dimension 1 of size 3')
+  tester:assertErrorPattern(function() w:scatterAdd(1, torch.LongTensor{1}, s) end,
+    'scatterAdd: index of size 1 must have as many dimensions')
+  tester:assertErrorPattern(function() w:scatterAdd(1, torch.LongTensor{{1}}, 2) end, "'scatterAdd'")
+  tester:assertErrorPattern(function() x:gather(3, torch.LongTensor{{1}}) end, "'gather'")
+end
+
+function T.masks()
+  local bytes = torch.ByteTensor{{1, 0, 1}, {0, 0, 1}}
+  for _, mask in ipairs{bytes, bytes:bool()} do
+    for _, tp in ipairs(types) do
+      local m = torch.Tensor{{1, 2, 3}, {4, 5, 6}}:type(tp)
+      for name, x in pairs(layouts(m)) do
+        local msg = tp .. ' ' .. name .. ' ' .. torch.type(mask)
+        same(x:maskedSelect(mask), torch.Tensor{1, 3, 6}, msg)
+        same(torch.maskedSelect(x, mask), torch.Tensor{1, 3, 6}, msg)
+        tester:assert(x:maskedCopy(mask, torch.Tensor{7, 8, 9, 10}:type(tp)) == x, msg)
+        same(x, torch.Tensor{{7, 2, 8}, {4, 5, 9}}, msg)
+        x:maskedFill(mask, 0)
+        same(x, torch.Tensor{{0, 2, 0}, {4, 5, 0}}, msg)
+      end
+    end
+  end
+  -- Torch7: the mask needs the same number of elements, not the same shape
+  local x = torch.Tensor{{1, 2, 3, 4}}
+  x:maskedFill(torch.ByteTensor{{0, 0}, {1, 1}}, -1)
+  same(x, torch.Tensor{{1, 2, -1, -1}})
+  local y = torch.Tensor(2, 4):fill(-1)
+  y:maskedCopy(torch.ByteTensor{{0, 0, 1, 1, 1, 0, 1, 0}}, torch.Tensor{{1, 2}, {3, 4}})
+  same(y, torch.Tensor{{-1, -1, 1, 2}, {3, -1, 4, -1}})
+  same(torch.Tensor{{1, 2, 3}, {4, 5, 6}}:maskedSelect(torch.ByteTensor{1, 0, 0, 1, 1, 0}), torch.Tensor{1, 4, 5})
+  -- a mask that broadcasts (a row mask over every row)
+  local b = torch.Tensor{{1, 2, 3}, {4, 5, 6}}
+  b:maskedFill(torch.BoolTensor{0, 1, 0}, 0)
+  same(b, torch.Tensor{{1, 0, 3}, {4, 0, 6}})
+  -- result form and indexing syntax
+  local r = torch.Tensor()
+  torch.maskedSelect(r, b, b:gt(3))
+  same(r, torch.Tensor{4, 6})
+  same(b[b:gt(2)], torch.Tensor{3, 4, 6})
+  b[b:eq(0)] = 9
+  same(b, torch.Tensor{{1, 9, 3}, {4, 9, 6}})
+  -- errors name the function
+  tester:assertErrorPattern(function() b:maskedFill(torch.Tensor{1, 0, 1, 0, 1, 0}, 0) end,
+    'maskedFill: mask must be a ByteTensor or BoolTensor, got FloatTensor')
+  tester:assertErrorPattern(function() b:maskedSelect(torch.IntTensor{1, 0, 1, 0, 1, 0}) end,
+    'maskedSelect: mask must be a ByteTensor or BoolTensor, got IntTensor')
+  tester:assertErrorPattern(function() b:maskedCopy(torch.ByteTensor{1, 1, 1, 1, 1, 1}, torch.Tensor{1}) end,
+    'maskedCopy: the source has 1 elements but the mask selects 6')
+  tester:assertErrorPattern(function() b:maskedFill(torch.ByteTensor{1, 1, 1, 1}, 0) end,
+    'maskedFill: mask of size 4 does not match the tensor of size 2x3')
+  tester:assertErrorPattern(function() b:maskedFill(1, 0) end, "'maskedFill'")
+end
+
+function T.nonzero()
+  local x = torch.IntTensor{{2, 0, 2, 0}, {0, 0, 1, 2}, {0, 2, 2, 1}, {2, 1, 2, 2}}
+  local want = torch.LongTensor{{1, 1}, {1, 3}, {2, 3}, {2, 4}, {3, 2}, {3, 3}, {3, 4},
+                                {4, 1}, {4, 2}, {4, 3}, {4, 4}}
+  same(torch.nonzero(x), want)
+  same(x:nonzero(), want)
+  tester:assert(torch.type(x:nonzero()) == 'torch.LongTensor')
+  local indices = torch.LongTensor()
+  x.nonzero(indices, x)
+  same(indices, want)
+  same(x:eq(1):nonzero(), torch.LongTensor{{2, 3}, {3, 4}, {4, 2}})
+  same(x:t():eq(1):nonzero(), torch.LongTensor{{2, 4}, {3, 2}, {4, 3}}, 'transposed')
+  same(torch.Tensor{0, 3, 0, 0/0}:nonzero(), torch.LongTensor{{2}, {4}}, 'NaN counts as nonzero')
+  tester:eq(torch.Tensor(2, 2):fill(0):nonzero():size(1), 0)
+  tester:assertErrorPattern(function() torch.nonzero(torch.Tensor(), x) end,
+    'nonzero: result tensor is FloatTensor, expected LongTensor')
+end
+
+function T.sort()
+  local x = torch.Tensor{{-1.247, -0.4288, -0.5337}, {0.8836, -0.1622, 0.9604}, {0.6297, 0.2397, 0.0746}}
+  local v, i = torch.sort(x)
+  tester:eq(v, torch.Tensor{{-1.247, -0.5337, -0.4288}, {-0.1622, 0.8836, 0.9604}, {0.0746, 0.2397, 0.6297}}, 1e-6)
+  same(i, torch.LongTensor{{1, 3, 2}, {2, 1, 3}, {3, 2, 1}})
+  tester:assert(torch.type(i) == 'torch.LongTensor')
+  v, i = x:sort(1, true)
+  tester:eq(v, torch.Tensor{{0.8836, 0.2397, 0.9604}, {0.6297, -0.1622, 0.0746}, {-1.247, -0.4288, -0.5337}}, 1e-6)
+  same(i, torch.LongTensor{{2, 3, 2}, {3, 2, 3}, {1, 1, 1}})
+  v, i = x:sort(true)                       -- descending along the last dim
+  same(i, torch.LongTensor{{2, 3, 1}, {3, 1, 2}, {1, 2, 3}})
+  -- stable on ties, NaN last ascending and first descending, the input untouched
+  local t = torch.Tensor{2, 0/0, 1, 2, 1}
+  v, i = t:sort()
+  same(i, torch.LongTensor{3, 5, 1, 4, 2})
+  tester:assert(v[5] ~= v[5] and v[1] == 1, 'NaN last')
+  v, i = t:sort(1, true)
+  same(i, torch.LongTensor{2, 1, 4, 3, 5})
+  tester:assert(t[1] == 2 and t[3] == 1, 'sort does not change its input')
+  for _, tp in ipairs(types) do
+    local m = torch.Tensor{{3, 1, 2}, {0, 5, 4}}:type(tp)
+    for name, y in pairs(layouts(m)) do
+      v, i = y:sort(2)
+      same(v, torch.Tensor{{1, 2, 3}, {0, 4, 5}}, tp .. ' ' .. name)
+      same(i, torch.LongTensor{{2, 3, 1}, {1, 3, 2}}, tp .. ' ' .. name)
+      tester:assert(torch.type(v) == tp, tp)
+      v, i = y:sort(1, true)
+      same(v, torch.Tensor{{3, 5, 4}, {0, 1, 2}}, tp .. ' ' .. name)
+    end
+  end
+  -- result tensors
+  local rv, ri = torch.Tensor(), torch.LongTensor()
+  local a, b = torch.sort(rv, ri, torch.Tensor{3, 1, 2})
+  tester:assert(a == rv and b == ri, 'results returned')
+  same(rv, torch.Tensor{1, 2, 3})
+  same(ri, torch.LongTensor{2, 3, 1})
+  tester:assertErrorPattern(function() x:sort(3) end, "'sort'")
+  tester:assertErrorPattern(function() x:sort('up') end, "'sort'")
+end
+
+function T.topk()
+  local x = torch.Tensor{5, 1, 4, 1, 3, 9}
+  local v, i = x:topk(3)                  -- Torch7: the k smallest by default
+  same(v, torch.Tensor{1, 1, 3})
+  same(i, torch.LongTensor{2, 4, 5})
+  v, i = x:topk(2, 1, true)
+  same(v, torch.Tensor{9, 5})
+  same(i, torch.LongTensor{6, 1})
+  v, i = torch.topk(x, 2, true, true)     -- dir without dim
+  same(v, torch.Tensor{9, 5})
+  local m = torch.Tensor{{1, 9, 5}, {7, 2, 8}}
+  v, i = m:topk(1, 1, true)
+  same(v, torch.Tensor{{7, 9, 8}})
+  same(i, torch.LongTensor{{2, 1, 2}})
+  v, i = m:t():topk(2, 1, false, true)     -- columns of m:t() are rows of m
+  same(v, torch.Tensor{{1, 2}, {5, 7}})
+  same(i, torch.LongTensor{{1, 2}, {3, 1}})
+  for _, tp in ipairs(types) do
+    v, i = torch.Tensor{3, 8, 1, 6}:type(tp):topk(2, true)
+    same(v, torch.Tensor{8, 6}, tp)
+    same(i, torch.LongTensor{2, 4}, tp)
+  end
+  -- larger rows (the selection path) against sort
+  local big = torch.Tensor(3, 500)
+  for r = 1, 3 do for c = 1, 500 do big[r][c] = (r * 7919 + c * 104729) % 1000 end end
+  local sv, si = big:sort(2, true)
+  v, i = big:topk(20, 2, true, true)
+  same(v, sv:narrow(2, 1, 20))
+  same(i, si:narrow(2, 1, 20))
+  local rv, ri = torch.Tensor(), torch.LongTensor()
+  torch.topk(rv, ri, x, 1)
+  same(rv, torch.Tensor{1})
+  same(ri, torch.LongTensor{2})
+  tester:assertErrorPattern(function() x:topk(7) end, 'topk: k %(7%) out of range for dimension 1 of size 6')
+  tester:assertErrorPattern(function() x:topk(1, 2) end, "'topk'")
+end
+
+function T.where()
+  local c = torch.ByteTensor{{1, 0}, {0, 1}}
+  local a = torch.Tensor{{1, 2}, {3, 4}}
+  local b = torch.Tensor{{-1, -2}, {-3, -4}}
+  same(torch.where(c, a, b), torch.Tensor{{1, -2}, {-3, 4}})
+  same(torch.where(c:bool(), a, 0), torch.Tensor{{1, 0}, {0, 4}})
+  same(torch.where(c, 7, b), torch.Tensor{{7, -2}, {-3, 7}})
+  same(torch.where(a:gt(2), a:t(), torch.Tensor{10, 20}), torch.Tensor{{10, 20}, {2, 4}}, 'broadcast, transposed')
+  local w = torch.where(torch.LongTensor{1, 2}:gt(1), torch.LongTensor{1, 2}, 0.5)
+  same(w, torch.Tensor{0.5, 2}, 'a fractional number keeps its value')
+  tester:assertErrorPattern(function() torch.where(a, a, b) end, 'where: condition must be a ByteTensor or BoolTensor')
+  tester:assertErrorPattern(function() torch.where(c, a, 'x') end, "'where'")
+end
+
+function T.empty_inputs()
+  local x = torch.Tensor{{1, 2, 3}, {4, 5, 6}}
+  local r = x:index(1, torch.LongTensor())
+  tester:eq(r:nElement(), 0)
+  tester:eq(r:size(2), 3)
+  tester:eq(x:index(2, {}):size(1), 2)
+  x:indexFill(2, torch.LongTensor(), 5)
+  same(x, torch.Tensor{{1, 2, 3}, {4, 5, 6}}, 'no indices: unchanged')
+  local v, i = torch.Tensor():sort()
+  tester:eq(v:nElement() + i:nElement(), 0)
+  v, i = torch.Tensor(3, 0):sort(2)
+  tester:eq(v:size(1), 3)
+  tester:eq(v:nElement(), 0)
+  tester:eq(torch.Tensor():maskedSelect(torch.ByteTensor()):nElement(), 0)
+  tester:eq(torch.Tensor():nonzero():nElement(), 0)
+  tester:eq(x:gather(1, torch.LongTensor(0, 3)):nElement(), 0)
+  tester:assertErrorPattern(function() torch.Tensor():topk(1) end, 'topk: k %(1%) out of range')
+end
+
+tester:add(T)
+return tester

@@ -1,0 +1,198 @@
+-- Pointwise ops and operators (bindings/math.c, tensor/pointwise*.c).
+local tester = torch.Tester()
+local T = torch.TestSuite()
+
+local function same(a, b, tol, msg) tester:eq(a, b, tol or 0, msg) end
+
+-- inputs in several layouts holding the same values as the contiguous 2x3 `base`
+local function layouts(base)
+  local t = base:t():contiguous():t()            -- transposed storage
+  local big = base:clone():resize(base:size(1), base:size(2) + 2):fill(99)
+  local n = big:narrow(2, 2, base:size(2)); n:copy(base)  -- narrowed
+  return {contiguous = base:clone(), transposed = t, narrowed = n}
+end
+
+function T.unary_ops_against_lua_math()
+  local vals = torch.DoubleTensor{{0.1, 0.5, 0.9}, {1.5, 2.0, 3.25}}
+  local cases = {
+    exp = math.exp, log = math.log, sqrt = math.sqrt, sin = math.sin, cos = math.cos,
+    tan = math.tan, atan = math.atan, floor = math.floor, ceil = math.ceil,
+    abs = math.abs, neg = function(x) return -x end,
+    tanh = function(x) return (math.exp(x) - math.exp(-x)) / (math.exp(x) + math.exp(-x)) end,
+    sigmoid = function(x) return 1 / (1 + math.exp(-x)) end,
+    rsqrt = function(x) return 1 / math.sqrt(x) end,
+    log1p = function(x) return math.log(1 + x) end,
+    frac = function(x) return x - math.floor(x) end,
+    square = function(x) return x * x end,
+    cinv = function(x) return 1 / x end,
+  }
+  for name, f in pairs(cases) do
+    for lname, x in pairs(layouts(vals)) do
+      for _, tp in ipairs{'torch.DoubleTensor', 'torch.FloatTensor'} do
+        local xt = x:type(tp)
+        local r = torch[name](xt)
+        local tol = tp == 'torch.DoubleTensor' and 1e-12 or 1e-5
+        for i = 1, 2 do for j = 1, 3 do
+          local want = f(vals[i][j])
+          tester:assert(math.abs(r[i][j] - want) <= tol * math.max(1, math.abs(want)),
+            string.format('%s %s %s [%d][%d]: %g vs %g', name, lname, tp, i, j, r[i][j], want))
+        end end
+        -- the method form writes in place
+        local c = xt:clone(); c[name](c)
+        same(c, r, 0, name .. ' in place')
+      end
+    end
+  end
+  same(torch.Tensor{-2.5, 2.5, 0.4}:round(), torch.Tensor{-3, 3, 0}, 0, 'round half away from zero')
+  same(torch.Tensor{-2, 0, 3}:sign(), torch.Tensor{-1, 0, 1})
+  same(torch.LongTensor{-5, 4}:abs(), torch.LongTensor{5, 4})
+end
+
+function T.unary_result_forms()
+  local x = torch.Tensor{1, 4, 9}
+  local res = torch.Tensor()
+  local r = torch.sqrt(res, x)
+  tester:assert(r == res, 'torch.sqrt(res, x) returns res')
+  same(res, torch.Tensor{1, 2, 3})
+  local y = torch.Tensor(3)
+  y:sqrt(x)
+  same(y, torch.Tensor{1, 2, 3})
+  same(x, torch.Tensor{1, 4, 9}, 0, 'source untouched')
+end
+
+function T.binary_forms_torch7()
+  local a, b = torch.Tensor{1, 2, 3}, torch.Tensor{10, 20, 30}
+  same(torch.add(a, b), torch.Tensor{11, 22, 33})
+  same(torch.add(a, 2, b), torch.Tensor{21, 42, 63})
+  same(torch.add(a, 1), torch.Tensor{2, 3, 4})
+  local res = torch.Tensor()
+  torch.add(res, a, b); same(res, torch.Tensor{11, 22, 33})
+  torch.add(res, a, 3, b); same(res, torch.Tensor{31, 62, 93})
+  local c = a:clone(); c:add(b); same(c, torch.Tensor{11, 22, 33})
+  c = a:clone(); c:add(2, b); same(c, torch.Tensor{21, 42, 63})
+  c = a:clone(); c:add(5); same(c, torch.Tensor{6, 7, 8})
+  c = torch.Tensor(3); c:add(a, b); same(c, torch.Tensor{11, 22, 33})
+  c = a:clone(); c:csub(b); same(c, torch.Tensor{-9, -18, -27})
+  c = a:clone(); c:mul(3); same(c, torch.Tensor{3, 6, 9})
+  c = a:clone(); c:cmul(b); same(c, torch.Tensor{10, 40, 90})
+  c = b:clone(); c:cdiv(a); same(c, torch.Tensor{10, 10, 10})
+  c = b:clone(); c:div(10); same(c, torch.Tensor{1, 2, 3})
+  same(torch.cmul(a, b), torch.Tensor{10, 40, 90})
+  same(torch.pow(a, 2), torch.Tensor{1, 4, 9})
+  same(torch.pow(2, a), torch.Tensor{2, 4, 8})
+  same(torch.cpow(a, a), torch.Tensor{1, 4, 27})
+  same(torch.cmax(a, 2), torch.Tensor{2, 2, 3})
+  same(torch.cmin(a, b), a)
+  same(torch.fmod(torch.Tensor{-7, 7}, 3), torch.Tensor{-1, 1})
+  same(torch.remainder(torch.Tensor{-7, 7}, 3), torch.Tensor{2, 1})
+  same(torch.atan2(torch.DoubleTensor{1}, torch.DoubleTensor{1}), torch.DoubleTensor{math.pi / 4}, 1e-12)
+  tester:assertErrorPattern(function() a:add('x') end, 'number or tensor')
+  tester:assertErrorPattern(function() torch.add(a, torch.Tensor{1, 2}) end, 'broadcast')
+end
+
+function T.broadcasting()
+  local col = torch.Tensor{{1}, {2}, {3}}
+  local row = torch.Tensor{10, 20}
+  same(col + row, torch.Tensor{{11, 21}, {12, 22}, {13, 23}})
+  same(torch.cmul(col, row), torch.Tensor{{10, 20}, {20, 40}, {30, 60}})
+  local m = torch.Tensor{{1, 2}, {3, 4}, {5, 6}}
+  m:add(row)
+  same(m, torch.Tensor{{11, 22}, {13, 24}, {15, 26}})
+  tester:assertErrorPattern(function() row:add(col) end, 'in%-place')
+  -- broadcasting on transposed and narrowed operands
+  for name, x in pairs(layouts(torch.Tensor{{1, 2, 3}, {4, 5, 6}})) do
+    same(x + torch.Tensor{100, 200, 300}, torch.Tensor{{101, 202, 303}, {104, 205, 306}}, 0, name)
+    same(x - torch.Tensor{{1}, {4}}, torch.Tensor{{0, 1, 2}, {0, 1, 2}}, 0, name)
+  end
+end
+
+function T.operators()
+  local a = torch.Tensor{1, 2, 3}
+  same(a + 1, torch.Tensor{2, 3, 4})
+  same(1 + a, torch.Tensor{2, 3, 4})
+  same(10 - a, torch.Tensor{9, 8, 7})
+  same(a - a, torch.Tensor{0, 0, 0})
+  same(a * 2, torch.Tensor{2, 4, 6})
+  same(2 * a, torch.Tensor{2, 4, 6})
+  same(a / 2, torch.Tensor{0.5, 1, 1.5})
+  same(6 / a, torch.Tensor{6, 3, 2})
+  same(a ^ 2, torch.Tensor{1, 4, 9})
+  same(2 ^ a, torch.Tensor{2, 4, 8})
+  same(-a, torch.Tensor{-1, -2, -3})
+  same(torch.Tensor{-7, 7} % 3, torch.Tensor{2, 1}, 0, 'Lua modulo')
+  tester:eq(a * a, 14, 'dot product of 1-D tensors')
+  local A = torch.Tensor{{1, 2}, {3, 4}}
+  same(A * torch.Tensor{1, 1}, torch.Tensor{3, 7})
+  same(A * A, torch.Tensor{{7, 10}, {15, 22}})
+  tester:assert(not (a == a:clone()), '== is identity')
+  tester:assertErrorPattern(function() return a + 'x' end, 'number')
+end
+
+function T.integer_types()
+  local a = torch.IntTensor{7, -7, 5}
+  local b = torch.IntTensor{2, 2, 0}
+  same(torch.cdiv(a, b), torch.IntTensor{3, -3, 0}, 0, 'truncating division, x/0 = 0')
+  same(torch.fmod(a, torch.IntTensor{3, 3, 3}), torch.IntTensor{1, -1, 2})
+  same(torch.remainder(a, torch.IntTensor{3, 3, 3}), torch.IntTensor{1, 2, 2})
+  same(a / 2, torch.IntTensor{3, -3, 2})
+  same(torch.LongTensor{3}:pow(3), torch.LongTensor{27})
+  same(torch.LongTensor{12}:bitand(10), torch.LongTensor{8})
+  same(torch.LongTensor{12}:bitor(3), torch.LongTensor{15})
+  same(torch.LongTensor{1}:lshift(10), torch.LongTensor{1024})
+  same(torch.ByteTensor{250} + 10, torch.ByteTensor{4}, 0, 'uint8 wraps')
+  tester:assertErrorPattern(function() torch.Tensor{1}:bitand(1) end, 'integer')
+  same(torch.IntTensor{1, 2} + torch.DoubleTensor{0.5, 0.5}, torch.DoubleTensor{1.5, 2.5}, 0, 'promotion')
+end
+
+function T.comparisons()
+  local a = torch.Tensor{1, 2, 3}
+  local g = a:gt(1.5)
+  tester:eq(g:type(), 'torch.ByteTensor')
+  same(g, torch.ByteTensor{0, 1, 1})
+  same(a:le(2), torch.ByteTensor{1, 1, 0})
+  same(torch.eq(a, torch.Tensor{1, 0, 3}), torch.ByteTensor{1, 0, 1})
+  same(a:ne(2), torch.ByteTensor{1, 0, 1})
+  same(torch.IntTensor{0, 1}:lt(0.5), torch.ByteTensor{1, 0}, 0, 'integer tensor vs fraction')
+  local res = torch.BoolTensor()
+  res:ge(a, 2)
+  same(res, torch.BoolTensor{false, true, true})
+  tester:assertErrorPattern(function() torch.gt(torch.Tensor(), a, 1) end, 'Byte')
+end
+
+function T.clamp_lerp_addc()
+  local a = torch.Tensor{-2, 0.5, 3}
+  same(torch.clamp(a, -1, 1), torch.Tensor{-1, 0.5, 1})
+  same(torch.clamp(a, 0), torch.Tensor{0, 0.5, 3})
+  local c = a:clone(); c:clamp(nil, 1); same(c, torch.Tensor{-2, 0.5, 1})
+  tester:assertErrorPattern(function() torch.clamp(a, 2, 1) end, 'min')
+  same(torch.lerp(torch.Tensor{0, 10}, torch.Tensor{10, 20}, 0.25), torch.Tensor{2.5, 12.5})
+  local t = torch.Tensor{1, 1}
+  t:addcmul(2, torch.Tensor{1, 2}, torch.Tensor{3, 4})
+  same(t, torch.Tensor{7, 17})
+  same(torch.addcdiv(torch.Tensor{1, 1}, torch.Tensor{6, 8}, torch.Tensor{2, 4}), torch.Tensor{4, 3})
+end
+
+function T.half_precision_compute_through_float()
+  local h = torch.Tensor{1, 2, 3}:half()
+  local r = h + h
+  tester:eq(r:type(), 'torch.HalfTensor')
+  same(r:float(), torch.Tensor{2, 4, 6})
+  same(h:exp():float(), torch.Tensor{math.exp(1), math.exp(2), math.exp(3)}, 0.02)
+end
+
+function T.large_tensors_threaded_paths()
+  local n = 1000003
+  local a = torch.DoubleTensor(n):fill(1.5)
+  local b = torch.DoubleTensor(n):fill(2)
+  local c = a + b
+  tester:eq(c[1], 3.5); tester:eq(c[n], 3.5); tester:eq(c[n // 2], 3.5)
+  local m = torch.DoubleTensor(1001, 1003):fill(1)
+  local t = m:t() + 1
+  tester:eq(t[1003][1001], 2)
+  local col = torch.DoubleTensor(1001, 1):fill(3)
+  local s = m + col
+  tester:eq(s[1001][1003], 4); tester:eq(s[500][1], 4)
+end
+
+tester:add(T)
+return tester

@@ -1,0 +1,207 @@
+-- Tensor construction, shape, views, indexing, copies and types (bindings/tensor.c).
+local tester = torch.Tester()
+local T = torch.TestSuite()
+
+local function same(a, b, msg) tester:eq(a, b, 0, msg) end
+
+function T.construct_from_table()
+  local a = torch.Tensor{{1, 2, 3}, {4, 5, 6}}
+  tester:eq(a:dim(), 2)
+  tester:eq(a:size(1), 2); tester:eq(a:size(2), 3)
+  tester:eq(a:nElement(), 6)
+  tester:eq(a[2][3], 6)
+  tester:eq(torch.type(a), 'torch.FloatTensor')
+  tester:eq(a:type(), 'torch.FloatTensor')
+  local l = torch.LongTensor{9007199254740993, -3}
+  tester:assert(l[1] == 9007199254740993, 'int64 values exact')
+  tester:eq(math.type(l[2]), 'integer')
+  tester:assertErrorPattern(function() torch.Tensor{{1, 2}, {3}} end, 'inconsistent')
+  tester:assertErrorPattern(function() torch.Tensor{1, 'x'} end, 'numbers')
+end
+
+function T.construct_sizes_and_storage()
+  local t = torch.DoubleTensor(2, 3)
+  tester:eq(t:sum(), 0, 'new tensors are zeroed')
+  local s = torch.LongStorage{2, 3}
+  tester:eq(torch.Tensor(s):size(2), 3)
+  local e = torch.Tensor()
+  tester:eq(e:dim(), 0); tester:eq(e:nElement(), 0)
+  local st = torch.FloatStorage{1, 2, 3, 4, 5, 6}
+  local v = torch.FloatTensor(st, 2, torch.LongStorage{2, 2})
+  tester:eq(v[1][1], 2); tester:eq(v[2][2], 5)
+  local w = torch.FloatTensor(st, 1, 2, 1, 3, 2)  -- size 2 stride 1, size 3 stride 2
+  tester:eq(w[2][3], 6)
+  v[1][1] = 20
+  tester:eq(st[2], 20, 'views share the storage')
+  tester:assertErrorPattern(function() torch.FloatTensor(st, 5, torch.LongStorage{2, 2}) end, 'outside')
+  tester:assertErrorPattern(function() torch.Tensor(-1) end, 'non%-negative')
+  local shared = torch.FloatTensor(v)
+  shared[1][1] = 7
+  tester:eq(v[1][1], 7)
+end
+
+function T.zeros_ones_full()
+  same(torch.zeros(2, 2), torch.Tensor{{0, 0}, {0, 0}})
+  same(torch.ones(3), torch.Tensor{1, 1, 1})
+  same(torch.full({2}, 7), torch.Tensor{7, 7})
+  local t = torch.Tensor(5)
+  t:ones(2, 2)
+  same(t, torch.Tensor{{1, 1}, {1, 1}})
+  same(torch.Tensor(3):fill(2.5), torch.Tensor{2.5, 2.5, 2.5})
+end
+
+function T.views_share_memory()
+  local a = torch.Tensor{{1, 2, 3}, {4, 5, 6}}
+  local t = a:t()
+  tester:eq(t:size(1), 3)
+  tester:assert(not t:isContiguous())
+  tester:eq(t[3][2], 6)
+  t[1][2] = 40
+  tester:eq(a[2][1], 40)
+  same(a:view(3, 2), torch.Tensor{{1, 2}, {3, 40}, {5, 6}})
+  same(a:view(-1), torch.Tensor{1, 2, 3, 40, 5, 6})
+  tester:assertErrorPattern(function() t:view(6) end, 'reshape')
+  same(t:reshape(6), torch.Tensor{1, 40, 2, 5, 3, 6})
+  same(a:narrow(2, 2, 2), torch.Tensor{{2, 3}, {5, 6}})
+  same(a:select(1, 2), torch.Tensor{40, 5, 6})
+  same(a:sub(1, 2, 3, 3), torch.Tensor{{3}, {6}})
+  same(a:sub(-1, -1), torch.Tensor{{40, 5, 6}})
+  tester:assertErrorPattern(function() a:narrow(2, 3, 2) end, 'out of bounds')
+  tester:assertErrorPattern(function() a:select(3, 1) end, 'out of range')
+  tester:assertErrorPattern(function() a:transpose(1, 5) end, 'out of range')
+  local p = torch.Tensor(2, 3, 4):permute(3, 1, 2)
+  tester:eq(p:size(1), 4); tester:eq(p:size(3), 3)
+  local e = torch.Tensor{{1}, {2}}:expand(2, 3)
+  same(e, torch.Tensor{{1, 1, 1}, {2, 2, 2}})
+  tester:eq(e:stride(2), 0)
+  tester:assertErrorPattern(function() torch.Tensor{1, 2}:expand(3) end, 'expand')
+  local s = torch.Tensor(1, 3, 1)
+  tester:eq(s:squeeze():dim(), 1)
+  tester:eq(s:squeeze(1):dim(), 2)
+  tester:eq(s:unsqueeze(2):size(2), 1)
+  tester:eq(s:unsqueeze(-1):dim(), 4)
+  local u = torch.Tensor{1, 2, 3, 4, 5}:unfold(1, 2, 2)
+  same(u, torch.Tensor{{1, 2}, {3, 4}})
+  local c = t:contiguous()
+  tester:assert(c:isContiguous())
+  same(c, t)
+  local cl = a:clone(); cl[1][1] = 100
+  tester:eq(a[1][1], 1)
+end
+
+function T.indexing_forms()
+  local a = torch.Tensor{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}
+  tester:eq(a[2][3], 6)
+  tester:eq(a[{2, 3}], 6)
+  tester:eq(a[{-1, -1}], 9)
+  same(a[2], torch.Tensor{4, 5, 6})
+  same(a[{{1, 2}, {}, }], torch.Tensor{{1, 2, 3}, {4, 5, 6}})
+  same(a[{{}, 2}], torch.Tensor{2, 5, 8})
+  same(a[{{2}, {2, 3}}], torch.Tensor{{5, 6}})
+  same(a[{{-2, -1}, 1}], torch.Tensor{4, 7})
+  a[{2, 2}] = 50
+  tester:eq(a[2][2], 50)
+  a[{{}, 1}] = 0
+  same(a[{{}, 1}], torch.Tensor{0, 0, 0})
+  a[3] = torch.Tensor{70, 80, 90}
+  same(a[3], torch.Tensor{70, 80, 90})
+  a[1][1] = -1
+  tester:eq(a[1][1], -1)
+  tester:assertErrorPattern(function() return a[4] end, 'out of range')
+  tester:assertErrorPattern(function() return a[{1, 5}] end, 'out of range')
+  tester:assertErrorPattern(function() return a[{1, 2, 3}] end, 'indices')
+  tester:assertErrorPattern(function() a.foo = 1 end, 'field')
+  tester:eq(a.nonexistent, nil)
+end
+
+function T.types_and_copy()
+  local a = torch.Tensor{1.7, -2.2, 3.5}
+  same(a:long(), torch.LongTensor{1, -2, 3})
+  tester:eq(a:long():type(), 'torch.LongTensor')
+  tester:eq(a:double():type(), 'torch.DoubleTensor')
+  tester:eq(a:type('torch.IntTensor'):type(), 'torch.IntTensor')
+  tester:assert(a:float() == a, 'same type returns itself')
+  same(torch.Tensor{0, 2, 0}:bool(), torch.BoolTensor{false, true, false})
+  tester:eq(torch.BoolTensor{true, false}[1], true)
+  local h = torch.Tensor{1, 0.5, -3}:half()
+  tester:eq(h:type(), 'torch.HalfTensor')
+  same(h:float(), torch.Tensor{1, 0.5, -3})
+  local bf = torch.Tensor{1, 2.5}:bfloat16()
+  same(bf:double(), torch.DoubleTensor{1, 2.5})
+  local d = torch.DoubleTensor(2, 3)
+  d:copy(torch.Tensor{1, 2, 3, 4, 5, 6})
+  same(d, torch.DoubleTensor{{1, 2, 3}, {4, 5, 6}})
+  tester:assertErrorPattern(function() d:copy(torch.Tensor(5)) end, 'number')
+  same(torch.ByteTensor{200, 100}:int(), torch.IntTensor{200, 100})
+  tester:eq(torch.Tensor{1e10}:int()[1], 2147483647, 'saturating conversion')
+  tester:assertErrorPattern(function() a:type('torch.NoSuchTensor') end, 'unknown')
+  tester:eq(torch.Tensor{{1, 2}}:totable()[1][2], 2)
+  tester:eq(torch.Tensor{5}:item(), 5)
+  tester:assertErrorPattern(function() torch.Tensor{1, 2}:item() end, 'one element')
+end
+
+function T.default_tensor_type()
+  torch.setdefaulttensortype('torch.DoubleTensor')
+  tester:eq(torch.Tensor(2):type(), 'torch.DoubleTensor')
+  tester:eq(torch.zeros(2):type(), 'torch.DoubleTensor')
+  torch.setdefaulttensortype('torch.FloatTensor')
+  tester:eq(torch.getdefaulttensortype(), 'torch.FloatTensor')
+  tester:assertErrorPattern(function() torch.setdefaulttensortype('torch.LongTensor') end, 'floating')
+end
+
+function T.storages()
+  local s = torch.DoubleStorage(3)
+  tester:eq(#s, 3)
+  s[2] = 5
+  tester:eq(s[2], 5)
+  s:fill(1)
+  tester:eq(s:totable()[3], 1)
+  tester:assertErrorPattern(function() return s[4] end, 'out of range')
+  local sz = torch.Tensor(2, 5):size()
+  tester:eq(torch.typename(sz), 'torch.LongStorage')
+  tester:eq(sz[2], 5)
+  tester:eq(#torch.Tensor(4, 1), torch.Tensor(4, 1):size())
+  tester:eq(torch.ByteStorage('hi'):string(), 'hi')
+end
+
+function T.apply_map()
+  local a = torch.Tensor{1, 2, 3}
+  a:apply(function(x) return x * 10 end)
+  same(a, torch.Tensor{10, 20, 30})
+  local sum = 0
+  a:apply(function(x) sum = sum + x end)
+  tester:eq(sum, 60)
+  a:map(torch.Tensor{1, 1, 1}, function(x, y) return x + y end)
+  same(a, torch.Tensor{11, 21, 31})
+  local t = torch.Tensor{{1, 2}, {3, 4}}:t()
+  local seen = {}
+  t:apply(function(x) seen[#seen + 1] = x end)
+  tester:eq(seen, {1, 3, 2, 4}, 'row-major order of the view')
+end
+
+function T.close_and_gc()
+  do
+    local t <close> = torch.Tensor(10)
+    t:fill(1)
+  end
+  local before = torch._memLive()
+  for _ = 1, 200 do local _ = torch.Tensor(1024 * 1024) end  -- 4 MB each, 800 MB in all
+  collectgarbage()
+  tester:assertlt(torch._memLive() - before, 64 * 1024 * 1024, 'memory stays flat')
+  local kept
+  do
+    local t <close> = torch.Tensor(3)
+    kept = t
+  end
+  tester:assertErrorPattern(function() return kept:size() end, 'closed')
+end
+
+function T.bad_arguments_name_the_function()
+  tester:assertErrorPattern(function() torch.Tensor(2):narrow('x', 1, 1) end, "narrow")
+  tester:assertErrorPattern(function() torch.Tensor.size(5) end, "tensor expected")
+  tester:assertErrorPattern(function() torch.Tensor(2, 2):view(3) end, 'view')
+  tester:assertErrorPattern(function() torch.Tensor(2):unsqueeze(4) end, 'unsqueeze')
+end
+
+tester:add(T)
+return tester
