@@ -684,10 +684,22 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
 
 static bool is_mask(const lt_tensor *m) { return m->dtype == LT_UINT8 || m->dtype == LT_BOOL; }
 
+/* t.new(...): Torch7's constructor of t's type (x.new() makes an empty tensor) */
+static int t_new_of_type(lua_State *L) {
+  int idx = (int)lua_tointeger(L, lua_upvalueindex(1));
+  return ltb_tensor_new(L, (lt_dtype)(idx % LT_NDTYPES), (lt_device){(int8_t)(idx / LT_NDTYPES), 0}, 1);
+}
+
 int ltb_tensor_index(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING) {        /* methods: the hot path */
     lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    const char *k = lua_tostring(L, 2);
+    if (!strcmp(k, "new")) {
+      lt_tensor *t = ltb_checktensor(L, 1);
+      lua_pushinteger(L, ltb_typeidx(t->dtype, t->device));
+      lua_pushcclosure(L, t_new_of_type, 1);
+    }
     return 1;
   }
   lt_tensor *t = ltb_checktensor(L, 1);

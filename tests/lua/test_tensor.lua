@@ -40,6 +40,13 @@ function T.construct_sizes_and_storage()
   tester:eq(v[1][1], 7)
 end
 
+function T.new_of_same_type()
+  local d = torch.DoubleTensor(2)
+  local e = d.new()
+  tester:eq(e:type(), 'torch.DoubleTensor'); tester:eq(e:nElement(), 0)
+  tester:eq(d.new(3, 4):size(2), 4)
+end
+
 function T.zeros_ones_full()
   same(torch.zeros(2, 2), torch.Tensor{{0, 0}, {0, 0}})
   same(torch.ones(3), torch.Tensor{1, 1, 1})
