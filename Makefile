@@ -84,8 +84,12 @@ test: all $(CTEST)
 demo: all
 	$(TH) examples/tour.lua
 
-bench: all
+bench: all $(BUILD)/bench/sgemm
 	@sh bench/run.sh $(BUILD)
+
+$(BUILD)/bench/sgemm: bench/sgemm.c $(BUILD)/lib/libluatorch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/lib/libluatorch.a $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/$(LUAV)/torch \
