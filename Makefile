@@ -32,8 +32,19 @@ TH        := $(BUILD)/bin/th
 CTEST     := $(BUILD)/tests/test_engine
 CUDALIB   := $(if $(NVCC),$(if $(CUDA_SRC),$(BUILD)/lib/libluatorch_cuda.so))
 
+MAN3      := $(BUILD)/share/man/man3/torch.3
+MAN1      := $(BUILD)/share/man/man1/th.1
+
 .PHONY: all deps test demo bench install clean
-all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB)
+all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3)
+
+# torch(3) is written in sections, one file per family, joined in name order
+$(MAN3): $(sort $(wildcard man/parts/*.3))
+	@mkdir -p $(dir $@)
+	cat $^ > $@
+$(MAN1): man/th.1
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 deps:
 	@sh scripts/deps.sh
@@ -100,8 +111,8 @@ install: all
 	install -m644 $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CUDALIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m644 tensor/luatorch.h $(DESTDIR)$(PREFIX)/include/
 	cp -r $(BUILD)/share/lua/$(LUAV)/. $(DESTDIR)$(PREFIX)/share/lua/$(LUAV)/
-	install -m644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf $(BUILD)
