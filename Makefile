@@ -55,16 +55,19 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 
 $(LIBENGINE): $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+	$(CC) -shared -Wl,-z,nodelete -o $@ $^ $(LDLIBS)
 
 $(BUILD)/lib/libluatorch.a: $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)
+	rm -f $@
 	ar rcs $@ $^
 
 # the Lua module carries its own copy of the engine, so it needs no library path
+# -z nodelete: Lua dlcloses C modules at exit, but OpenMP's worker threads may still
+# be running the module's code then; the module stays mapped until the process ends
 $(CORE): $(BIND_OBJ) $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+	$(CC) -shared -Wl,-z,nodelete -o $@ $^ $(LDLIBS)
 
 $(TH): $(BUILD)/obj/interp/th.o
 	@mkdir -p $(dir $@)

@@ -194,5 +194,14 @@ function T.large_tensors_threaded_paths()
   tester:eq(s[1001][1003], 4); tester:eq(s[500][1], 4)
 end
 
+function T.process_exits_cleanly_after_threaded_ops()
+  -- Lua unloads C modules at exit while OpenMP threads may still be alive: the module
+  -- must stay mapped (a regression: th crashed at exit after any multi-threaded op)
+  local th = arg and arg[-1]
+  if not th or not th:find('th$') then return end
+  local ok, how, code = os.execute(th .. [[ -e "local a = torch.Tensor(4000000):fill(1) local b = a + a print(b:sum())" > /dev/null]])
+  tester:assert(ok and how == 'exit' and code == 0, 'th exited with ' .. tostring(how) .. ' ' .. tostring(code))
+end
+
 tester:add(T)
 return tester
