@@ -41,11 +41,15 @@ lt_dtype lt_promote(lt_dtype a, lt_dtype b) {
 
 static _Thread_local char errbuf[1024];
 const char *lt_errmsg(void) { return errbuf[0] ? errbuf : "unknown error"; }
+/* formats into a scratch buffer first: the arguments may point into errbuf itself
+ * (an op adding its name to a message from an op it called) */
 void lt_seterr(const char *fmt, ...) {
+  char tmp[sizeof errbuf];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+  vsnprintf(tmp, sizeof tmp, fmt, ap);
   va_end(ap);
+  memcpy(errbuf, tmp, sizeof errbuf);
 }
 
 const char *lt_devname(lt_device d) {

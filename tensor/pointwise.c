@@ -147,7 +147,16 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   int64_t size[LT_MAXDIM];
   int nd;
   if (a->ndim == b->ndim && lt_same_size(a, b)) { nd = a->ndim; memcpy(size, a->size, sizeof(int64_t) * nd); }
-  else if ((nd = lt_broadcast_shape(name, a, b, size)) < 0) return NULL;
+  else if ((nd = lt_broadcast_shape(name, a, b, size)) < 0) {
+    /* Torch7: operands with the same number of elements combine whatever their sizes,
+     * b read in a's shape; used only where broadcasting does not apply */
+    if (lt_numel(a) != lt_numel(b)) return NULL;
+    lt_tensor *bv = lt_reshape(b, a->ndim, a->size);
+    if (!bv) return NULL;
+    lt_tensor *r = lt_binary(op, out, a, bv, alpha);
+    lt_release(bv);
+    return r;
+  }
   if (out && (out == a || out == b)) {
     /* in place: the result must have out's shape */
     if (out->ndim != nd || memcmp(out->size, size, sizeof(int64_t) * nd)) {

@@ -73,7 +73,7 @@ for _, file in ipairs(selected) do
   else
     tester:setQuiet(true)
     tester:setLabel(file)
-    local rok, a, b, c = xpcall(tester.run, debug.traceback, tester, testfilter)
+    local rok, a, b, c = xpcall(tester.runCounts, debug.traceback, tester, testfilter)
     if rok then
       np, nf, ns = a, b, c or 0
     else

@@ -574,9 +574,9 @@ local function report_lines(r)
   return out
 end
 
--- run([names]): runs the tests (those whose names match one of `names`, a string or a
--- list of Lua patterns, when given). Returns passed, failed, skipped.
-function Tester:run(names)
+-- runCounts([names]): runs the tests (those whose names match one of `names`, a string or
+-- a list of Lua patterns, when given). Returns passed, failed, skipped.
+function Tester:runCounts(names)
   if type(names) == 'string' then names = {names} end
   local selected = {}
   for _, t in ipairs(self.tests) do
@@ -651,4 +651,12 @@ function Tester:run(names)
     end
   end
   return npass, nfail + nerr, nskip
+end
+
+-- run([names]): Torch7's: runs the tests and raises an error when any failed, so a test
+-- script exits with a failure status. Returns passed, failed, skipped otherwise.
+function Tester:run(names)
+  local npass, nfail, nskip = self:runCounts(names)
+  if nfail > 0 then error('An error was found while running tests!', 2) end
+  return npass, nfail, nskip
 end

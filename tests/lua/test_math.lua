@@ -106,6 +106,25 @@ function T.broadcasting()
   end
 end
 
+function T.torch7_same_number_of_elements()
+  -- Torch7: operands with equal element counts combine whatever their sizes (when they
+  -- do not broadcast), the result in the first operand's size
+  local x = torch.Tensor(2, 2):fill(2)
+  x:add(torch.Tensor(4):fill(3))
+  same(x, torch.Tensor{{5, 5}, {5, 5}})
+  same(torch.cmul(torch.Tensor{{1, 2}, {3, 4}}, torch.Tensor{1, 2, 3, 4}), torch.Tensor{{1, 4}, {9, 16}})
+  same(torch.Tensor{1, 2, 3, 4} - torch.Tensor{{1, 1}, {1, 1}}, torch.Tensor{0, 1, 2, 3})
+  -- where broadcasting applies it wins (PyTorch's rule)
+  tester:eq((torch.Tensor{{1}, {2}, {3}} + torch.Tensor{10, 20, 30}):size(2), 3)
+  tester:assertErrorPattern(function() torch.cmul(torch.Tensor(3), torch.Tensor(2)) end, 'broadcast')
+end
+
+function T.error_messages_of_composed_ops()
+  local ok, err = pcall(function() torch.ones(2, 2):addcmul(2, torch.ones(3), torch.ones(2, 2)) end)
+  tester:assert(not ok)
+  tester:assert(tostring(err):find('addcmul: mul: sizes 3 and 2x2 do not broadcast', 1, true), tostring(err))
+end
+
 function T.operators()
   local a = torch.Tensor{1, 2, 3}
   same(a + 1, torch.Tensor{2, 3, 4})

@@ -419,7 +419,7 @@ local function inner(build)
   t:add(S)
   t:setQuiet(true):setLabel('inner')
   local p, f, s
-  local out = capture(function() p, f, s = t:run() end)
+  local out = capture(function() p, f, s = t:runCounts() end)
   return out, p, f, s
 end
 
@@ -529,16 +529,16 @@ function T.tester_run_selection()
   t:add(function(name) ran[#ran + 1] = 'setUp:' .. name end, '_setUp')
   t:setQuiet(true)
   local p, f = 0, 0
-  capture(function() p, f = t:run('^alpha') end)
+  capture(function() p, f = t:runCounts('^alpha') end)
   tester:eq(ran, {'setUp:alpha', 'alpha', 'setUp:alphabet', 'alphabet'}, 'pattern, definition order')
   tester:eq({p, f}, {2, 0})
   ran = {}
-  capture(function() p, f = t:run({'beta', 'single'}) end)
+  capture(function() p, f = t:runCounts({'beta', 'single'}) end)
   tester:eq(ran, {'setUp:beta', 'beta', 'setUp:single', 'single'})
   ran = {}
   t:disable('beta')
   local s
-  capture(function() p, f, s = t:run() end)
+  capture(function() p, f, s = t:runCounts() end)
   tester:eq({p, f, s}, {3, 0, 1}, 'disabled tests are skipped')
   tester:assertErrorPattern(function() t:add(function() end, 'alpha') end, 'already exists')
   tester:assertErrorPattern(function() function S.alpha() end end, 'Test alpha is already defined')
@@ -552,7 +552,7 @@ function T.tester_verbose_output()
   function S.good() t:assert(true) end
   function S.bad() t:eq(1, 2, 'one is not two') end
   t:add(S)
-  local out = capture(function() t:run() end)
+  local out = capture(function() t:runCounts() end)
   local lines = {}
   for l in out:gmatch('[^\n]*') do lines[#lines + 1] = l end
   tester:eq(lines[1], 'Running 2 tests')
@@ -569,7 +569,7 @@ function T.tester_setup_errors_and_orphans()
   t:add(function() end, 'a')
   t:setQuiet(true)
   local p, f
-  local out = capture(function() p, f = t:run() end)
+  local out = capture(function() p, f = t:runCounts() end)
   tester:eq({p, f}, {0, 1}, 'an error in _setUp fails the test')
   tester:assert(out:find('setup broke', 1, true))
   -- an assertion outside a running test fails the next run
@@ -582,8 +582,28 @@ function T.tester_setup_errors_and_orphans()
   io.stderr = stderr
   os.remove(path)
   t2:setQuiet(true)
-  capture(function() p, f = t2:run() end)
+  capture(function() p, f = t2:runCounts() end)
   tester:eq({p, f}, {0, 1})
+end
+
+function T.run_raises_when_a_test_fails()
+  local t = torch.Tester()
+  local S = torch.TestSuite()
+  function S.bad() t:assert(false, 'deliberate') end
+  t:add(S)
+  t:setQuiet(true)
+  local ok, err
+  local out = capture(function() ok, err = pcall(t.run, t) end)
+  tester:assert(not ok, 'run() raises when a test fails (Torch7)')
+  tester:assert(tostring(err):find('An error was found while running tests', 1, true), tostring(err))
+  local t2 = torch.Tester()
+  local S2 = torch.TestSuite()
+  function S2.good() t2:assert(true) end
+  t2:add(S2)
+  t2:setQuiet(true)
+  local p
+  capture(function() p = t2:run() end)
+  tester:eq(p, 1)
 end
 
 tester:add(T)
