@@ -355,10 +355,9 @@ static int s_tostring(lua_State *L) {
 static int s_elementSize(lua_State *L) { lua_pushinteger(L, (lua_Integer)lt_dtype_size(checkstorage(L, 1)->dtype)); return 1; }
 static int s_data(lua_State *L) { lua_pushlightuserdata(L, checkstorage(L, 1)->data); return 1; }
 
-/* torch.FloatStorage([n | table | storage, offset, size]) */
-static int s_new(lua_State *L) {
+/* torch.FloatStorage([n | table | string]) */
+static int s_construct(lua_State *L) {
   lt_dtype dt = (lt_dtype)lua_tointeger(L, lua_upvalueindex(1));
-  lua_remove(L, 1);  /* the class table (called through __call) */
   if (lua_isnoneornil(L, 1)) { ltb_pushstorage(L, lt_storage_new(dt, 0, lt_cpu())); return 1; }
   if (lua_istable(L, 1)) {
     int64_t n = (int64_t)lua_rawlen(L, 1);
@@ -391,6 +390,22 @@ static int s_new(lua_State *L) {
   return 1;
 }
 
+/* through the class table's __call, protected so argument errors name the type */
+static int s_new(lua_State *L) {
+  lt_dtype dt = (lt_dtype)lua_tointeger(L, lua_upvalueindex(1));
+  lua_remove(L, 1);
+  lua_pushinteger(L, dt);
+  lua_pushcclosure(L, s_construct, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, lua_gettop(L) - 1, 1, 0) == LUA_OK) return 1;
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    const char *msg = lua_tostring(L, -1);
+    const char *named = lua_pushfstring(L, "to 'torch.%sStorage'", lt_dtype_name(dt));
+    luaL_gsub(L, msg, "to '?'", named);
+  }
+  return lua_error(L);
+}
+
 static const luaL_Reg storage_methods[] = {
   {"size", s_size}, {"fill", s_fill}, {"resize", s_resize}, {"copy", s_copy},
   {"totable", s_totable}, {"string", s_string}, {"elementSize", s_elementSize},
@@ -403,15 +418,36 @@ int ltb_tensor_tostring(lua_State *L);   /* tensor.c */
 int ltb_tensor_len(lua_State *L);        /* tensor.c */
 void ltb_set_operators(lua_State *L);    /* math.c: fills the metatable at the top */
 
-static int class_call_tensor(lua_State *L);   /* tensor.c provides ltb_tensor_new */
 int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first);
+static int construct(lua_State *L) {
+  int idx = (int)lua_tointeger(L, lua_upvalueindex(1));
+  return ltb_tensor_new(L, (lt_dtype)(idx % LT_NDTYPES), (lt_device){(int8_t)(idx / LT_NDTYPES), 0}, 1);
+}
+/* torch.FloatTensor(...) through the class table's __call: the constructor runs
+ * protected so that an argument error, which Lua cannot name for a __call, names the type */
 static int class_call_tensor(lua_State *L) {
   int idx = (int)lua_tointeger(L, lua_upvalueindex(1));
-  return ltb_tensor_new(L, (lt_dtype)(idx % LT_NDTYPES), (lt_device){(int8_t)(idx / LT_NDTYPES), 0}, 2);
+  lua_remove(L, 1);  /* the class table: arguments are numbered as the user wrote them */
+  lua_pushinteger(L, idx);
+  lua_pushcclosure(L, construct, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, lua_gettop(L) - 1, 1, 0) == LUA_OK) return 1;
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    const char *msg = lua_tostring(L, -1);
+    const char *named = lua_pushfstring(L, "to '%s'", type_names[idx]);
+    luaL_gsub(L, msg, "to '?'", named);
+  }
+  return lua_error(L);
 }
 
 int luaopen_torch_core(lua_State *L) {
+  /* opened once per state: init.lua drops package.loaded['torch.core'] (so error
+   * messages name functions 'torch.x', not 'torch.core.x') and a later require lands here */
+  if (lua_getfield(L, LUA_REGISTRYINDEX, "luatorch.torch") == LUA_TTABLE) return 1;
+  lua_pop(L, 1);
   lua_newtable(L);                                   /* the torch table */
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "luatorch.torch");
   lua_pushvalue(L, -1);
   ltb_torch_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_newtable(L);                                   /* shared tensor methods */

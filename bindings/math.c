@@ -183,10 +183,29 @@ static int op_mul(lua_State *L) {
   return 1;
 }
 
+/* a < b, a <= b with one-element tensors (a loss, a 0-dim result) and numbers; elementwise
+ * comparisons are methods (t:lt(x)), since Lua's < must give a boolean */
+static double compare_operand(lua_State *L, int idx, const char *op) {
+  lt_tensor *t = ltb_totensor(L, idx);
+  if (!t) return luaL_checknumber(L, idx);
+  if (lt_numel(t) != 1)
+    luaL_error(L, "attempt to compare a tensor of %d elements with %s (use t:%s(x) for an elementwise comparison)",
+               (int)lt_numel(t), op, op[1] == '=' ? "le" : "lt");
+  lt_tensor *c = lt_to_device(t, lt_cpu());
+  if (!c) ltb_fail(L);
+  int64_t idx0[LT_MAXDIM] = {0};
+  double v = lt_get(c, idx0);
+  lt_release(c);
+  return v;
+}
+static int op_lt(lua_State *L) { lua_pushboolean(L, compare_operand(L, 1, "<") < compare_operand(L, 2, "<")); return 1; }
+static int op_le(lua_State *L) { lua_pushboolean(L, compare_operand(L, 1, "<=") <= compare_operand(L, 2, "<=")); return 1; }
+
 void ltb_set_operators(lua_State *L) {
   static const luaL_Reg ops[] = {
     {"__add", op_add}, {"__sub", op_sub}, {"__mul", op_mul}, {"__div", op_div},
-    {"__mod", op_mod}, {"__pow", op_pow}, {"__unm", op_unm}, {NULL, NULL}};
+    {"__mod", op_mod}, {"__pow", op_pow}, {"__unm", op_unm}, {"__lt", op_lt}, {"__le", op_le},
+    {NULL, NULL}};
   luaL_setfuncs(L, ops, 0);
 }
 

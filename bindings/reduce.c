@@ -187,7 +187,8 @@ static int maxmin(lua_State *L, lt_reduce_op op, lt_binary_op bop) {
 static int m_max(lua_State *L) { return maxmin(L, LT_RMAX, LT_MAX); }
 static int m_min(lua_State *L) { return maxmin(L, LT_RMIN, LT_MIN); }
 
-/* ---- median: x -> number; [resval, resind,] x [, dim] -> values, indices (last dim) ----
+/* ---- median: [resval, resind,] x [, dim] -> values, indices (default: the last dim,
+ * Torch7's maths.md, like mode and kthvalue) ----
  * ---- mode: [resval, resind,] x [, dim]; kthvalue: [resval, resind,] x, k [, dim] ---- */
 static int selection(lua_State *L, lt_reduce_op op) {
   lt_tensor *rv, *ri, *x;
@@ -197,7 +198,6 @@ static int selection(lua_State *L, lt_reduce_op op) {
     lua_Integer kk = luaL_checkinteger(L, i++);
     k = (double)kk;
   }
-  if (op == LT_RMEDIAN && lua_isnoneornil(L, i) && !rv) return push_all(L, op, x, 0);
   int dim = x->ndim == 0 && lua_isnoneornil(L, i) ? 0 : ltb_optdim(L, i, x->ndim, x->ndim - 1);
   return push_vi(L, op, rv, ri, x, dim, k);
 }

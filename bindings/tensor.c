@@ -118,8 +118,9 @@ int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first) {
       return luaL_argerror(L, first, lua_pushfstring(L, "expected a %s to share, got %s (use :type() to convert)",
                                                      ltb_typename(dt, dev), ltb_typename(src->dtype, src->device)));
     t = lt_alias(src);
-  } else if ((s = ltb_tostorage(L, first)) != NULL &&
-             !(s->dtype == LT_INT64 && (dt != LT_INT64 || top == first || lua_type(L, first + 1) != LUA_TNUMBER))) {
+  } else if ((s = ltb_tostorage(L, first)) != NULL && !(s->dtype == LT_INT64 && dt != LT_INT64)) {
+    /* a storage of the tensor's own type is viewed (so torch.LongTensor(longStorage) wraps
+     * it, as Torch7); a LongStorage for another type gives the sizes */
     if (s->dtype != dt) return luaL_argerror(L, first, "storage of another type");
     int64_t off = (int64_t)luaL_optinteger(L, first + 1, 1) - 1;
     int64_t size[LT_MAXDIM], stride[LT_MAXDIM];
@@ -189,49 +190,47 @@ done:
   return 1;
 }
 
-/* torch.zeros/ones/full(sizes...[, value]) in the default type */
-static int fill_new(lua_State *L, double v, int first, int last_is_value) {
+/* sizes at idx.. (numbers, a table, a LongStorage) with nothing after them */
+static int checksizes_only(lua_State *L, int idx, int top, int64_t *size) {
+  int nd = ltb_checksizes(L, idx, size);
+  int used = (idx <= top && lua_type(L, idx) != LUA_TNUMBER) ? 1 : nd;
+  if (idx + used <= top) luaL_argerror(L, idx + used, "unexpected argument after the sizes");
+  for (int i = 0; i < nd; i++)
+    if (size[i] < 0) luaL_argerror(L, idx + (used == nd ? i : 0), "size must be non-negative");
+  return nd;
+}
+
+/* torch.zeros/ones/full([res,] sizes...[, value][, options]): new tensors of the default
+ * type, or res resized and filled; t:zeros(sizes) and t:ones(sizes) resize and fill t */
+static int fill_new(lua_State *L, double v, int last_is_value) {
   int64_t size[LT_MAXDIM];
-  int top = lua_gettop(L);
+  int top = lua_gettop(L), first = 1;
+  lt_tensor *res = ltb_totensor(L, 1);
+  if (res) first = 2;
   int opt = 0;
-  if (top >= first && is_options_table(L, top)) { opt = top; lua_remove(L, top); top--; }
+  if (top >= first && is_options_table(L, top)) opt = top--;
   double val = v;
   if (last_is_value) {
-    val = checkvalue(L, top);
-    lua_settop(L, top - 1);
+    if (top < first) return luaL_error(L, "bad arguments to 'full' (sizes and a value expected)");
+    val = checkvalue(L, top--);
   }
-  int nd = ltb_checksizes(L, first, size);
-  for (int i = 0; i < nd; i++) if (size[i] < 0) return luaL_argerror(L, first + i, "size must be non-negative");
+  int nd = checksizes_only(L, first, top, size);
+  if (res) {
+    if (lt_resize(res, nd, size) < 0 || lt_fill(res, val) < 0) return ltb_fail(L);
+    if (opt) apply_options(L, opt, res);
+    lua_pushvalue(L, 1);
+    return 1;
+  }
   lt_tensor *t = lt_empty(nd, size, ltb_default_dtype, lt_cpu());
   if (!t || lt_fill(t, val) < 0) { lt_release(t); return ltb_fail(L); }
-  if (opt) { lua_pushvalue(L, opt); apply_options(L, lua_gettop(L), t); }
+  if (opt) apply_options(L, opt, t);
   ltb_push(L, t);
   return 1;
 }
 
-static int t_zeros(lua_State *L) {
-  if (LTB_METHOD(L)) {  /* t:zeros(sizes...) resizes and zeroes t (Torch7) */
-    lt_tensor *t = ltb_checktensor(L, 1);
-    int64_t size[LT_MAXDIM];
-    int nd = ltb_checksizes(L, 2, size);
-    if (lt_resize(t, nd, size) < 0 || lt_fill(t, 0) < 0) return ltb_fail(L);
-    lua_settop(L, 1);
-    return 1;
-  }
-  return fill_new(L, 0, 1, 0);
-}
-static int t_ones(lua_State *L) {
-  if (LTB_METHOD(L)) {
-    lt_tensor *t = ltb_checktensor(L, 1);
-    int64_t size[LT_MAXDIM];
-    int nd = ltb_checksizes(L, 2, size);
-    if (lt_resize(t, nd, size) < 0 || lt_fill(t, 1) < 0) return ltb_fail(L);
-    lua_settop(L, 1);
-    return 1;
-  }
-  return fill_new(L, 1, 1, 0);
-}
-static int t_full(lua_State *L) { return fill_new(L, 0, 1, 1); }
+static int t_zeros(lua_State *L) { return fill_new(L, 0, 0); }
+static int t_ones(lua_State *L) { return fill_new(L, 1, 0); }
+static int t_full(lua_State *L) { return fill_new(L, 0, 1); }
 
 static lt_tensor *like_new(lua_State *L, double v) {
   lt_tensor *a = ltb_checktensor(L, 1);
@@ -333,11 +332,25 @@ static int t_viewAs(lua_State *L) {
   ltb_push(L, lt_view(t, o->ndim, o->size));
   return 1;
 }
+/* t:reshape(sizes), torch.reshape([res,] t, sizes): a view when the layout allows,
+ * else a copy; with res, res holds the result */
 static int t_reshape(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
+  lt_tensor *res = NULL;
+  int i = 1;
+  if (!LTB_METHOD(L) && ltb_totensor(L, 2)) { res = ltb_checktensor(L, 1); i = 2; }
+  lt_tensor *t = ltb_checktensor(L, i);
   int64_t size[LT_MAXDIM];
-  int nd = ltb_checksizes(L, 2, size);
-  ltb_push(L, lt_reshape(t, nd, size));
+  int nd = checksizes_only(L, i + 1, lua_gettop(L), size);
+  lt_tensor *r = lt_reshape(t, nd, size);
+  if (!r) return ltb_fail(L);
+  if (res) {
+    int rc = lt_resize(res, nd, size) < 0 ? -1 : lt_copy(res, r);
+    lt_release(r);
+    if (rc < 0) return ltb_fail(L);
+    lua_pushvalue(L, 1);
+    return 1;
+  }
+  ltb_push(L, r);
   return 1;
 }
 static int t_narrow(lua_State *L) {
@@ -355,6 +368,7 @@ static int t_select(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int d = ltb_checkdim(L, 2, t->ndim);
   int64_t i = ltb_checkindex(L, 3, t->size[d]);
+  if (t->ndim == 1) { push_element(L, t, &i); return 1; }   /* a number, like t[i] */
   ltb_push(L, lt_select(t, d, i));
   return 1;
 }
@@ -424,10 +438,29 @@ static int t_expandAs(lua_State *L) {
   ltb_push(L, lt_expand(t, o->ndim, o->size));
   return 1;
 }
+/* t:squeeze([dim]), torch.squeeze([res,] t[, dim]); squeezing every dimension of a
+ * one-element tensor gives a number (Torch7) */
 static int t_squeeze(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
-  if (lua_isnoneornil(L, 2)) ltb_push(L, lt_squeeze(t));
-  else ltb_push(L, lt_squeeze_dim(t, ltb_checkdim(L, 2, t->ndim)));
+  lt_tensor *res = NULL;
+  int i = 1;
+  if (ltb_totensor(L, 2)) { res = ltb_checktensor(L, 1); i = 2; }
+  lt_tensor *t = ltb_checktensor(L, i);
+  bool all = lua_isnoneornil(L, i + 1);
+  lt_tensor *r = all ? lt_squeeze(t) : lt_squeeze_dim(t, ltb_checkdim(L, i + 1, t->ndim));
+  if (!r) return ltb_fail(L);
+  if (res) {
+    int rc = lt_set_tensor(res, r);
+    lt_release(r);
+    if (rc < 0) return ltb_fail(L);
+    lua_pushvalue(L, 1);
+    return 1;
+  }
+  if (all && r->ndim == 0 && lt_numel(r) == 1) {
+    ltb_push(L, r);           /* anchored while the element is read */
+    push_element(L, r, NULL);
+    return 1;
+  }
+  ltb_push(L, r);
   return 1;
 }
 static int t_unsqueeze(lua_State *L) {
@@ -684,6 +717,22 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
 
 static bool is_mask(const lt_tensor *m) { return m->dtype == LT_UINT8 || m->dtype == LT_BOOL; }
 
+/* t[longStorage]: the element at those (1-based) indices, one per dimension (Torch7) */
+static bool storage_index(lua_State *L, const lt_tensor *t, int k, int64_t *idx) {
+  lt_storage *s = ltb_tostorage(L, k);
+  if (!s) return false;
+  if (s->dtype != LT_INT64) luaL_argerror(L, k, "index storage must be a LongStorage");
+  if (s->size != t->ndim || t->ndim == 0)
+    luaL_error(L, "index: a LongStorage of %d indices for a tensor with %d dimensions", (int)s->size, t->ndim);
+  for (int d = 0; d < t->ndim; d++) {
+    int64_t i = ((int64_t *)s->data)[d], orig = i;
+    if (i < 0) i += t->size[d] + 1;
+    if (i < 1 || i > t->size[d]) luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, d + 1, (int)t->size[d]);
+    idx[d] = i - 1;
+  }
+  return true;
+}
+
 /* t.new(...): Torch7's constructor of t's type (x.new() makes an empty tensor) */
 static int t_new_of_type(lua_State *L) {
   int idx = (int)lua_tointeger(L, lua_upvalueindex(1));
@@ -712,6 +761,8 @@ int ltb_tensor_index(lua_State *L) {
     ltb_push(L, v);
     return 1;
   }
+  int64_t eidx[LT_MAXDIM];
+  if (storage_index(L, t, 2, eidx)) { push_element(L, t, eidx); return 1; }
   lt_tensor *k = ltb_totensor(L, 2);
   if (k) {
     if (is_mask(k)) { ltb_push(L, lt_masked_select(NULL, t, k)); return 1; }
@@ -753,6 +804,12 @@ int ltb_tensor_newindex(lua_State *L) {
     }
     ltb_push(L, v);  /* anchor for errors */
     assign(L, v, 3);
+    return 0;
+  }
+  int64_t eidx[LT_MAXDIM];
+  if (storage_index(L, t, 2, eidx)) {
+    if (t->device.type != LT_CPU) return luaL_error(L, "index: element assignment by LongStorage on a GPU tensor");
+    if (lt_put(t, eidx, checkvalue(L, 3)) < 0) return ltb_fail(L);
     return 0;
   }
   lt_tensor *k = ltb_totensor(L, 2);
@@ -831,8 +888,8 @@ static int f_setdefaulttensortype(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   lt_device dev;
   int dt = ltb_dtype_from_name(name, &dev);
-  if (dt < 0 || dev.type != LT_CPU || (dt != LT_FLOAT32 && dt != LT_FLOAT64 && !lt_dtype_is_float((lt_dtype)dt)))
-    return luaL_argerror(L, 1, lua_pushfstring(L, "expected a floating point tensor type such as 'torch.FloatTensor', got '%s'", name));
+  if (dt < 0 || dev.type != LT_CPU || dt == LT_BOOL || lt_is_half((lt_dtype)dt))
+    return luaL_argerror(L, 1, lua_pushfstring(L, "expected a CPU tensor type such as 'torch.FloatTensor' (Byte, Char, Short, Int, Long, Float or Double), got '%s'", name));
   ltb_default_dtype = (lt_dtype)dt;
   lua_rawgeti(L, LUA_REGISTRYINDEX, ltb_torch_ref);
   lua_getfield(L, -1, ltb_typename((lt_dtype)dt, dev) + 6);
@@ -887,6 +944,8 @@ static const luaL_Reg functions[] = {
   {"transpose", t_transpose}, {"t", t_t}, {"permute", t_permute}, {"expand", t_expand},
   {"squeeze", t_squeeze}, {"unsqueeze", t_unsqueeze}, {"unfold", t_unfold},
   {"clone", t_clone}, {"contiguous", t_contiguous}, {"totable", t_totable},
+  {"fill", t_fill}, {"zero", t_zero}, {"viewAs", t_viewAs}, {"expandAs", t_expandAs},
+  {"isContiguous", t_isContiguous}, {"isSameSizeAs", t_isSameSizeAs}, {"stride", t_stride},
   {NULL, NULL}};
 
 void ltb_open_tensor(lua_State *L) { ltb_register(L, methods, functions); }

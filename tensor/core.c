@@ -101,9 +101,9 @@ void lt_store(lt_dtype t, void *p, double v) {
   case LT_FLOAT64: *(double *)p = v; break;
   case LT_INT64: *(int64_t *)p = LT_SAT(int64_t, INT64_MIN, INT64_MAX, v); break;
   case LT_INT32: *(int32_t *)p = LT_SAT(int32_t, INT32_MIN, INT32_MAX, v); break;
-  case LT_INT16: *(int16_t *)p = (int16_t)LT_SAT(int32_t, INT32_MIN, INT32_MAX, v); break;
-  case LT_INT8: *(int8_t *)p = (int8_t)LT_SAT(int32_t, INT32_MIN, INT32_MAX, v); break;
-  case LT_UINT8: *(uint8_t *)p = (uint8_t)LT_SAT(int32_t, INT32_MIN, INT32_MAX, v); break;
+  case LT_INT16: *(int16_t *)p = LT_SAT(int16_t, INT16_MIN, INT16_MAX, v); break;
+  case LT_INT8: *(int8_t *)p = LT_SAT(int8_t, INT8_MIN, INT8_MAX, v); break;
+  case LT_UINT8: *(uint8_t *)p = LT_SAT(uint8_t, 0, UINT8_MAX, v); break;
   case LT_BOOL: *(uint8_t *)p = v != 0; break;
   case LT_FLOAT16: *(uint16_t *)p = lt_float_to_half((float)v); break;
   case LT_BFLOAT16: *(uint16_t *)p = lt_float_to_bf16((float)v); break;

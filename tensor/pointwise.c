@@ -134,8 +134,11 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   if (out && !cmp) ct = out->dtype;
   if (ct == LT_BOOL && (op == LT_ADD || op == LT_SUB || op == LT_MUL || op == LT_DIV) && !out) ct = LT_BOOL;
   lt_dtype rt = cmp ? (out ? out->dtype : LT_UINT8) : ct;
-  if (cmp && rt != LT_UINT8 && rt != LT_BOOL)
-    LT_FAIL(NULL, "%s: result tensor must be a ByteTensor or BoolTensor, got %sTensor", name, lt_dtype_name(rt));
+  if (cmp && rt != LT_UINT8 && rt != LT_BOOL) {
+    /* Torch7's ltTensorT: 0/1 written into a result of any type */
+    lt_tensor *r = lt_binary(op, NULL, a, b, alpha);
+    return via_float(out, r, rt);
+  }
   if (lt_is_half(ct)) {
     lt_tensor *af = lt_to_dtype(a, LT_FLOAT32), *bf = af ? lt_to_dtype(b, LT_FLOAT32) : NULL;
     lt_tensor *r = bf ? lt_binary(op, NULL, af, bf, alpha) : NULL;
@@ -202,8 +205,10 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
   if (lt_dtype_is_float(a->dtype) && op >= LT_BITAND && op <= LT_BITXOR)
     LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(a->dtype));
   lt_dtype rt = cmp ? (out ? out->dtype : LT_UINT8) : a->dtype;
-  if (cmp && rt != LT_UINT8 && rt != LT_BOOL)
-    LT_FAIL(NULL, "%s: result tensor must be a ByteTensor or BoolTensor, got %sTensor", name, lt_dtype_name(rt));
+  if (cmp && rt != LT_UINT8 && rt != LT_BOOL) {
+    lt_tensor *r = lt_binary_scalar(op, NULL, a, s, reversed);
+    return via_float(out, r, rt);
+  }
   if (!cmp && out && out != a && out->dtype != a->dtype) {
     lt_tensor *r = lt_binary_scalar(op, NULL, a, s, reversed);
     return via_float(out, r, out->dtype);

@@ -12,4 +12,7 @@ for _, name in ipairs { 'class', 'print', 'Tester', 'CmdLine' } do
 end
 
 torch.version = '0.1.0'
+-- one name per function in error messages ('torch.zeros', not 'torch.core.zeros');
+-- requiring torch.core again returns this same table
+package.loaded['torch.core'] = nil
 return torch

@@ -178,16 +178,15 @@ function torch._tensorstring(t)
   local sizes = {}
   for d = 1, dim do sizes[d] = t:size(d) end
   if n == 0 then
-    if dim <= 1 then return '[' .. name .. ' with no dimension]\n' end
+    if dim == 0 then return '[' .. name .. ' with no dimension]\n' end
     return '[' .. name .. ' of size ' .. sizestring(sizes) .. ']\n'
   end
   local g = grid(t, sizes)
   local f = printformat(g.vals)
   local out = {}
   if dim == 0 then
-    out[1] = cell(f, g.vals[1]) .. '\n'
-    out[2] = '[' .. name .. ' of size []]\n'
-    return concat(out)
+    -- a 0-dim tensor (a loss while autograd records) prints as its number (API.md)
+    return tostring(t:item())
   end
   if dim == 1 then
     if f.scale then out[#out + 1] = scaleline(f) .. '\n' end
@@ -198,7 +197,8 @@ function torch._tensorstring(t)
   elseif dim == 2 then
     matrix(out, g, f, 0, 1, 2, '')
   else
-    -- one matrix per index of the leading dims, the last of them varying fastest
+    -- one matrix per index of the leading dims, the first of them varying fastest
+    -- (Torch7's order: (1,1,.,.), (2,1,.,.), (1,2,.,.), ...)
     local lead = dim - 2
     local per = g.dims[dim - 1] * g.dims[dim]
     local count = 1
@@ -208,11 +208,11 @@ function torch._tensorstring(t)
     for m = 1, count do
       if m > 1 then
         out[#out + 1] = '\n'
-        -- a "..." line where a leading index skips (the outermost one that moved)
-        for d = 1, lead do
+        -- a "..." line where a leading index skips (the slowest one that moved)
+        for d = lead, 1, -1 do
           if g.gap[d] and pos[d] == EDGE + 1 then
             local inner = true
-            for e = d + 1, lead do if pos[e] ~= 1 then inner = false end end
+            for e = 1, d - 1 do if pos[e] ~= 1 then inner = false end end
             if inner then out[#out + 1] = '...\n\n'; break end
           end
         end
@@ -220,8 +220,13 @@ function torch._tensorstring(t)
       local label = {}
       for d = 1, lead do label[d] = g.index[d][pos[d]] end
       out[#out + 1] = '(' .. concat(label, ',') .. ',.,.) = \n'
-      matrix(out, g, f, (m - 1) * per, dim - 1, dim, ' ')
+      local off, stride = 0, per            -- g.vals is in row-major order
       for d = lead, 1, -1 do
+        off = off + (pos[d] - 1) * stride
+        stride = stride * g.dims[d]
+      end
+      matrix(out, g, f, off, dim - 1, dim, ' ')
+      for d = 1, lead do
         pos[d] = pos[d] + 1
         if pos[d] <= g.dims[d] then break end
         pos[d] = 1

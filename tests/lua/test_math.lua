@@ -175,7 +175,14 @@ function T.comparisons()
   local res = torch.BoolTensor()
   res:ge(a, 2)
   same(res, torch.BoolTensor{false, true, true})
-  tester:assertErrorPattern(function() torch.gt(torch.Tensor(), a, 1) end, 'Byte')
+  local fres = torch.Tensor()
+  torch.gt(fres, a, 1)
+  same(fres, torch.Tensor{0, 1, 1}, 0, 'a result of any type gets 0/1 (Torch7 gtTensorT)')
+  -- < and <= with one-element tensors give booleans; bigger tensors point to the methods
+  local loss = torch.Tensor{0.25}:view()
+  tester:assert(loss < 1 and 0 < loss and loss <= 0.25 and not (loss < 0.25))
+  tester:assert(torch.Tensor{3} > torch.Tensor{2})
+  tester:assertErrorPattern(function() return a < 2 end, 'elementwise')
 end
 
 function T.clamp_lerp_addc()

@@ -99,13 +99,24 @@ end
 
 function T.empty_and_zero_dim()
   same(tostring(torch.Tensor()), '[torch.FloatTensor with no dimension]\n')
-  same(tostring(torch.DoubleTensor(0)), '[torch.DoubleTensor with no dimension]\n')
+  same(tostring(torch.DoubleTensor(0)), '[torch.DoubleTensor of size 0]\n')
   same(tostring(torch.Tensor(0, 3)), '[torch.FloatTensor of size 0x3]\n')
-  local s = torch.Tensor{2.5}:squeeze()
+  -- a 0-dim tensor prints as its number (API.md)
+  local s = torch.Tensor{2.5}:view()
   tester:eq(s:dim(), 0)
-  same(tostring(s), lines{' 2.5000', '[torch.FloatTensor of size []]'})
-  same(tostring(torch.LongTensor{{7}}):sub(1, 3), ' 7\n')
-  same(tostring(torch.LongTensor{{7}}:select(1, 1):select(1, 1)), lines{' 7', '[torch.LongTensor of size []]'})
+  same(tostring(s), '2.5')
+  same(tostring(torch.LongTensor{7}:view()), '7')
+  tester:eq(torch.Tensor{2.5}:squeeze(), 2.5, 'squeeze to one element gives a number (Torch7)')
+end
+
+function T.four_dims_first_index_fastest()
+  -- Torch7 walks the leading indices with the first varying fastest
+  same(tostring(torch.range(1, 16):view(2, 2, 2, 2)), lines{
+    '(1,1,.,.) = ', '   1   2', '   3   4', '',
+    '(2,1,.,.) = ', '   9  10', '  11  12', '',
+    '(1,2,.,.) = ', '   5   6', '   7   8', '',
+    '(2,2,.,.) = ', '  13  14', '  15  16',
+    '[torch.FloatTensor of size 2x2x2x2]'})
 end
 
 function T.storages()
