@@ -1,5 +1,5 @@
 -- A short tour of luatorch's tensors: run with `th examples/tour.lua` (or `make demo`).
-print('luatorch ' .. torch.version .. ' -- a tour of tensors\n')
+print('luatorch ' .. torch.version .. ' -- a tour of tensors')
 
 local function section(title) print('\n== ' .. title .. ' ==') end
 
@@ -26,16 +26,18 @@ print((x * 2):pow(2))
 
 section('reductions')
 local m = torch.Tensor{{1, 5, 2}, {7, 3, 9}}
-print('sum', m:sum(), 'mean', m:mean(), 'max', m:max())
+print(string.format('sum %g, mean %g, max %g', m:sum(), m:mean(), m:max()))
 local vals, idx = m:max(2)
-print(vals, idx)
+print('row maxima and where they are:')
+print(vals)
+print(idx)
 
 section('matrix products')
 local A = torch.Tensor{{1, 2}, {3, 4}}
 local v = torch.Tensor{1, 1}
 print(A * A)
 print(A * v)
-print('dot', v * v)
+print('dot product v.v = ' .. v * v)
 
 section('random numbers with a seed')
 torch.manualSeed(42)
