@@ -125,6 +125,22 @@ lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
 
 lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
+  /* the small common case first (a + b at the REPL, in small models): same type and
+   * size, contiguous, on the CPU, a new result: straight to the typed loop */
+  if (!out && a->dtype == b->dtype && a->device.type == LT_CPU && b->device.type == LT_CPU &&
+      a->storage && b->storage && lt_same_size(a, b) && lt_is_contiguous(a) && lt_is_contiguous(b)) {
+    lt_loop_fn fn = lt_binary_loops[op][a->dtype];
+    int64_t n = lt_numel(a);
+    if (fn && n < LT_PARALLEL_GRAIN) {
+      bool cmp = is_compare(op);
+      lt_tensor *o = lt_empty(a->ndim, a->size, cmp ? LT_UINT8 : a->dtype, a->device);
+      if (!o) return NULL;
+      char *d[3] = {(char *)lt_data(o), (char *)lt_data(a), (char *)lt_data(b)};
+      int64_t es = (int64_t)lt_dtype_size(a->dtype), st[3] = {cmp ? 1 : es, es, es};
+      if (n) fn(d, st, n, &alpha);
+      return o;
+    }
+  }
   const char *name = binary_names[op];
   if (lt_check_same_device(name, a, b) < 0) return NULL;
   bool cmp = is_compare(op);
@@ -132,7 +148,6 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   /* the dtype to compute in: the promoted one, or out's for an arithmetic op writing into out */
   lt_dtype ct = lt_promote(a->dtype, b->dtype);
   if (out && !cmp) ct = out->dtype;
-  if (ct == LT_BOOL && (op == LT_ADD || op == LT_SUB || op == LT_MUL || op == LT_DIV) && !out) ct = LT_BOOL;
   lt_dtype rt = cmp ? (out ? out->dtype : LT_UINT8) : ct;
   if (cmp && rt != LT_UINT8 && rt != LT_BOOL) {
     /* Torch7's ltTensorT: 0/1 written into a result of any type */
