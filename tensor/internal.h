@@ -37,6 +37,10 @@ int lt_check_cpu(const char *op, const lt_tensor *t);
 /* Resize out to (ndim, size) or make a new tensor; returns a new reference. */
 lt_tensor *lt_prepare_out(const char *op, lt_tensor *out, int ndim, const int64_t *size,
                           lt_dtype dtype, lt_device dev);
+/* r, a fresh result computed in some dtype (maybe a wider or narrower one than wanted):
+ * written into out (resized) when out is given, else returned converted to dtype.
+ * Takes r's reference; r may be NULL (an error already set). */
+lt_tensor *lt_deliver(lt_tensor *out, lt_tensor *r, lt_dtype dtype);
 /* Mark a tensor's storage as written (autograd's version counter). */
 static inline void lt_bump_version(lt_tensor *t) { if (t->storage) t->storage->version++; }
 

@@ -43,22 +43,6 @@ static bool addend_in_place(const lt_tensor *out, const lt_tensor *M, int nd, co
   return same_view(out, M) && out->ndim == nd && !memcmp(out->size, size, sizeof(int64_t) * nd);
 }
 
-/* r is a fresh result (maybe in the compute dtype): returned as dtype, or written into out
- * (resized) when out is given. Takes r's reference. */
-static lt_tensor *deliver(lt_tensor *out, lt_tensor *r, lt_dtype dtype) {
-  if (!r) return NULL;
-  if (out) {
-    int rc = lt_resize_as(out, r) < 0 ? -1 : lt_copy(out, r);
-    lt_release(r);
-    if (rc < 0) return NULL;
-    lt_retain(out);
-    return out;
-  }
-  if (r->dtype == dtype) return r;
-  lt_tensor *c = lt_to_dtype(r, dtype);
-  lt_release(r);
-  return c;
-}
 
 static int check_out(const char *op, const lt_tensor *out, lt_dtype dt, const lt_tensor *like) {
   if (!out) return 0;
@@ -328,7 +312,7 @@ static lt_tensor *product(const char *op, mm_kind kind, lt_tensor *out, double b
     lt_tensor *Mc = Bc && M ? lt_to_dtype(M, ct) : NULL;
     lt_tensor *r = Bc && (!M || Mc) ? product(op, kind, NULL, beta, Mc, alpha, Ac, Bc) : NULL;
     lt_release(Ac); lt_release(Bc); lt_release(Mc);
-    return deliver(out, r, dt);
+    return lt_deliver(out, r, dt);
   }
   lt_tensor *o = lt_prepare_out(op, out, rnd, size, dt, A->device);
   if (!o) return NULL;
@@ -388,7 +372,7 @@ static lt_tensor *mv_impl(const char *op, lt_tensor *out, double beta, const lt_
     lt_tensor *vc = xc && v ? lt_to_dtype(v, ct) : NULL;
     lt_tensor *r = xc && (!v || vc) ? mv_impl(op, NULL, beta, vc, alpha, Ac, xc) : NULL;
     lt_release(Ac); lt_release(xc); lt_release(vc);
-    return deliver(out, r, dt);
+    return lt_deliver(out, r, dt);
   }
   lt_tensor *o = lt_prepare_out(op, out, 1, &m, dt, A->device);
   if (!o) return NULL;
@@ -466,7 +450,7 @@ static lt_tensor *ger_impl(const char *op, lt_tensor *out, double beta, const lt
     lt_tensor *Mc = yc && M ? lt_to_dtype(M, ct) : NULL;
     lt_tensor *r = yc && (!M || Mc) ? ger_impl(op, NULL, beta, Mc, alpha, xc, yc) : NULL;
     lt_release(xc); lt_release(yc); lt_release(Mc);
-    return deliver(out, r, dt);
+    return lt_deliver(out, r, dt);
   }
   lt_tensor *o = lt_prepare_out(op, out, 2, size, dt, x->device);
   if (!o) return NULL;
@@ -573,7 +557,7 @@ lt_tensor *lt_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B) {
   if (!ov) {
     /* o is a strided out that cannot be viewed so: compute apart, then copy in */
     lt_release(o);
-    return deliver(out, lt_matmul(NULL, A, B), A->dtype);
+    return lt_deliver(out, lt_matmul(NULL, A, B), A->dtype);
   }
   lt_tensor *r = NULL;
   lt_tensor *ap = lt_alias(&av), *bp = lt_alias(&bv), *ax = NULL, *bx = NULL, *a2 = NULL, *b2 = NULL;
@@ -728,7 +712,7 @@ lt_tensor *lt_diag(lt_tensor *out, const lt_tensor *a, int64_t k) {
     LT_FAIL(NULL, "%s: expected a 1-D or 2-D tensor, got size %s", op, SHAPE(a, b));
   }
   if (check_out(op, out, a->dtype, a) < 0) return NULL;
-  if (shares(out, a)) return deliver(out, lt_diag(NULL, a, k), a->dtype);
+  if (shares(out, a)) return lt_deliver(out, lt_diag(NULL, a, k), a->dtype);
   if (a->ndim == 2) {
     lt_tensor d;
     diag_view(a, k, &d);
@@ -782,7 +766,7 @@ static lt_tensor *tri(const char *op, lt_tensor *out, const lt_tensor *a, int64_
     LT_FAIL(NULL, "%s: expected a 2-D tensor (matrix), got size %s", op, SHAPE(a, b));
   }
   if (check_out(op, out, a->dtype, a) < 0) return NULL;
-  if (shares(out, a) && !same_view(out, a)) return deliver(out, tri(op, NULL, a, k, lower), a->dtype);
+  if (shares(out, a) && !same_view(out, a)) return lt_deliver(out, tri(op, NULL, a, k, lower), a->dtype);
   /* k far outside the matrix: clamp (only its sign and range matter) */
   int64_t lim = a->size[a->ndim - 2] + a->size[a->ndim - 1] + 1;
   k = LT_MAX(-lim, LT_MIN(lim, k));
@@ -859,7 +843,7 @@ lt_tensor *lt_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int 
     lt_tensor *ac = lt_to_dtype(a, ct), *bc = ac ? lt_to_dtype(b, ct) : NULL;
     lt_tensor *r = bc ? lt_cross(NULL, ac, bc, dim) : NULL;
     lt_release(ac); lt_release(bc);
-    return deliver(out, r, dt);
+    return lt_deliver(out, r, dt);
   }
   lt_tensor *o = lt_prepare_out(op, out, nd, size, dt, a->device);
   if (!o) return NULL;

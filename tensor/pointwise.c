@@ -79,21 +79,6 @@ int lt_cpu_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, do
 
 /* ---- entry points ---- */
 
-/* Half types compute through float32: convert, run, convert back into out. */
-static lt_tensor *via_float(lt_tensor *out, lt_tensor *r, lt_dtype want) {
-  if (!r) return NULL;
-  if (out) {
-    int rc = lt_resize_as(out, r) < 0 ? -1 : lt_copy(out, r);
-    lt_release(r);
-    if (rc < 0) return NULL;
-    lt_retain(out);
-    return out;
-  }
-  lt_tensor *c = lt_to_dtype(r, want);
-  lt_release(r);
-  return c;
-}
-
 /* Torch7's empty tensor (no storage, no dims) in, empty out */
 static lt_tensor *empty_result(lt_tensor *out, lt_dtype dt, lt_device dev) {
   if (out) { lt_retain(out); return out; }
@@ -108,11 +93,11 @@ lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
     if (!af) return NULL;
     lt_tensor *r = lt_unary(op, NULL, af);
     lt_release(af);
-    return via_float(out, r, a->dtype);
+    return lt_deliver(out, r, a->dtype);
   }
   if (out && out != a && out->dtype != a->dtype) {
     lt_tensor *r = lt_unary(op, NULL, a);
-    return via_float(out, r, out->dtype);
+    return lt_deliver(out, r, out->dtype);
   }
   const lt_backend *be = lt_backend_for(a->device);
   if (!be) return NULL;
@@ -152,13 +137,13 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   if (cmp && rt != LT_UINT8 && rt != LT_BOOL) {
     /* Torch7's ltTensorT: 0/1 written into a result of any type */
     lt_tensor *r = lt_binary(op, NULL, a, b, alpha);
-    return via_float(out, r, rt);
+    return lt_deliver(out, r, rt);
   }
   if (lt_is_half(ct)) {
     lt_tensor *af = lt_to_dtype(a, LT_FLOAT32), *bf = af ? lt_to_dtype(b, LT_FLOAT32) : NULL;
     lt_tensor *r = bf ? lt_binary(op, NULL, af, bf, alpha) : NULL;
     lt_release(af); lt_release(bf);
-    return via_float(out, r, rt);
+    return lt_deliver(out, r, rt);
   }
   if (lt_dtype_is_float(ct) && op >= LT_BITAND && op <= LT_BITXOR)
     LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(ct));
@@ -215,18 +200,18 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
     lt_tensor *af = lt_to_dtype(a, ft);
     lt_tensor *r = af ? lt_binary_scalar(op, NULL, af, s, reversed) : NULL;
     lt_release(af);
-    return via_float(out, r, cmp ? LT_UINT8 : a->dtype);
+    return lt_deliver(out, r, cmp ? LT_UINT8 : a->dtype);
   }
   if (lt_dtype_is_float(a->dtype) && op >= LT_BITAND && op <= LT_BITXOR)
     LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(a->dtype));
   lt_dtype rt = cmp ? (out ? out->dtype : LT_UINT8) : a->dtype;
   if (cmp && rt != LT_UINT8 && rt != LT_BOOL) {
     lt_tensor *r = lt_binary_scalar(op, NULL, a, s, reversed);
-    return via_float(out, r, rt);
+    return lt_deliver(out, r, rt);
   }
   if (!cmp && out && out != a && out->dtype != a->dtype) {
     lt_tensor *r = lt_binary_scalar(op, NULL, a, s, reversed);
-    return via_float(out, r, out->dtype);
+    return lt_deliver(out, r, out->dtype);
   }
   const lt_backend *be = lt_backend_for(a->device);
   if (!be) return NULL;

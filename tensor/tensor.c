@@ -500,3 +500,17 @@ lt_tensor *lt_prepare_out(const char *op, lt_tensor *out, int ndim, const int64_
   lt_retain(out);
   return out;
 }
+
+lt_tensor *lt_deliver(lt_tensor *out, lt_tensor *r, lt_dtype dtype) {
+  if (!r) return NULL;
+  if (out) {
+    int rc = lt_resize_as(out, r) < 0 ? -1 : lt_copy(out, r);
+    lt_release(r);
+    if (rc < 0) return NULL;
+    lt_retain(out);
+    return out;
+  }
+  lt_tensor *c = lt_to_dtype(r, dtype);
+  lt_release(r);
+  return c;
+}
