@@ -214,7 +214,21 @@ static int m_equal(lua_State *L) {
   return 1;
 }
 
+/* ---- histc([res,] t [, bins=100 [, min=0 [, max=0]]]) ---- */
+static int m_histc(lua_State *L) {
+  lt_tensor *res = NULL;
+  int i = 1;
+  if (ltb_totensor(L, 2)) { res = ltb_checktensor(L, 1); i = 2; }
+  lt_tensor *t = ltb_checktensor(L, i);
+  lua_Integer bins = luaL_optinteger(L, i + 1, 100);
+  if (bins <= 0) return luaL_argerror(L, i + 1, "bins must be positive");
+  double lo = luaL_optnumber(L, i + 2, 0), hi = luaL_optnumber(L, i + 3, 0);
+  ltb_push_result(L, lt_histc(res, t, bins, lo, hi), res ? 1 : 0);
+  return 1;
+}
+
 static const luaL_Reg fns[] = {
+  {"histc", m_histc},
   {"sum", m_sum}, {"mean", m_mean}, {"prod", m_prod}, {"max", m_max}, {"min", m_min},
   {"std", m_std}, {"var", m_var}, {"norm", m_norm}, {"dist", m_dist}, {"cumsum", m_cumsum},
   {"cumprod", m_cumprod}, {"median", m_median}, {"mode", m_mode}, {"kthvalue", m_kthvalue},

@@ -247,6 +247,8 @@ lt_tensor *lt_reduce_dim(lt_reduce_op op, lt_tensor *out, lt_tensor *indices_out
 lt_tensor *lt_cumsum(lt_tensor *out, const lt_tensor *a, int dim);
 lt_tensor *lt_cumprod(lt_tensor *out, const lt_tensor *a, int dim);
 int lt_equal(const lt_tensor *a, const lt_tensor *b, bool *result);  /* same size and values */
+/* histogram in `bins` equal bins over [lo, hi] (lo == hi == 0: the data's range); 1-D result */
+lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo, double hi);
 
 /* ---- linear algebra (OpenBLAS) ---- */
 /* out = beta*M + alpha*(A @ B) etc., Torch7 argument order. M may be NULL (beta ignored). */

@@ -1,0 +1,43 @@
+/* histc.c: histograms of a tensor's values (Torch7's histc). */
+#include "internal.h"
+#include <math.h>
+
+/* counts of a's elements in `bins` equal bins over [lo, hi]; lo == hi == 0 takes the
+ * data's range (widened by 1 on each side when all values are equal, as PyTorch).
+ * Values outside the range and NaNs are not counted; hi falls in the last bin. */
+lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo, double hi) {
+  if (lt_check_cpu("histc", a) < 0) return NULL;
+  if (bins <= 0) LT_FAIL(NULL, "histc: bins must be positive (got %lld)", (long long)bins);
+  if (lo > hi) LT_FAIL(NULL, "histc: min %g is larger than max %g", lo, hi);
+  lt_tensor *c = lt_to_dtype(a, LT_FLOAT64);
+  lt_tensor *cc = c ? lt_contiguous(c) : NULL;
+  lt_release(c);
+  if (!cc) return NULL;
+  const double *x = (const double *)lt_data(cc);
+  int64_t n = lt_numel(cc);
+  if (lo == 0 && hi == 0 && n > 0) {
+    lo = INFINITY; hi = -INFINITY;
+    for (int64_t i = 0; i < n; i++)
+      if (x[i] == x[i]) { if (x[i] < lo) lo = x[i]; if (x[i] > hi) hi = x[i]; }
+    if (lo > hi) lo = hi = 0;           /* only NaNs */
+  }
+  if (lo == hi) { lo -= 1; hi += 1; }
+  if (!isfinite(lo) || !isfinite(hi)) { lt_release(cc); LT_FAIL(NULL, "histc: the range [%g, %g] is not finite", lo, hi); }
+  double *count = calloc((size_t)bins, sizeof(double));
+  if (!count) { lt_release(cc); LT_FAIL(NULL, "histc: out of memory for %lld bins", (long long)bins); }
+  double scale = (double)bins / (hi - lo);
+  for (int64_t i = 0; i < n; i++) {
+    double v = x[i];
+    if (!(v >= lo && v <= hi)) continue;
+    int64_t b = (int64_t)((v - lo) * scale);
+    if (b >= bins) b = bins - 1;
+    count[b] += 1;
+  }
+  lt_release(cc);
+  lt_dtype rt = lt_is_half(a->dtype) || a->dtype == LT_BOOL ? LT_FLOAT32 : a->dtype;
+  lt_tensor *o = lt_prepare_out("histc", out, 1, &bins, out ? out->dtype : rt, lt_cpu());
+  if (o)
+    for (int64_t b = 0; b < bins; b++) lt_put(o, &b, count[b]);
+  free(count);
+  return o;
+}
