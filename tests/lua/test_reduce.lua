@@ -279,8 +279,8 @@ end
 
 function T.histc()
   local x = torch.Tensor{1, 2, 1, 4, 2.5, 0.5}
-  same(torch.histc(x, 4, 0, 4), torch.Tensor{1, 2, 1, 1}, 'value 4 falls in the last bin')
-  same(x:histc(3), torch.Tensor{3, 1, 2}, 'the data range [0.5, 4] by default')
+  same(torch.histc(x, 4, 0, 4), torch.Tensor{1, 2, 2, 1}, 'value 4 falls in the last bin')
+  same(x:histc(3), torch.Tensor{3, 2, 1}, 'the data range [0.5, 4] by default')
   same(torch.histc(x, 2, 1, 2), torch.Tensor{2, 1}, 'values outside the range are not counted')
   same(torch.histc(torch.Tensor{3, 3}, 2), torch.Tensor{0, 2}, 'equal values: range widened by 1')
   tester:eq(torch.histc(torch.IntTensor{1, 2, 3}, 3):type(), 'torch.IntTensor')
