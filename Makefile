@@ -98,8 +98,12 @@ test: all $(CTEST)
 demo: all
 	$(TH) examples/tour.lua
 
-bench: all $(BUILD)/bench/sgemm
+bench: all $(BUILD)/bench/sgemm $(BUILD)/bench/stream
 	@sh bench/run.sh $(BUILD)
+
+$(BUILD)/bench/stream: bench/stream.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -fopenmp
 
 $(BUILD)/bench/sgemm: bench/sgemm.c $(BUILD)/lib/libluatorch.a
 	@mkdir -p $(dir $@)

@@ -6,6 +6,10 @@ BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 echo "== luatorch tensor ops =="
 "$BUILD/bin/th" bench/ops.lua
+if [ -x "$BUILD/bench/stream" ]; then
+  echo "== the same memory traffic in plain C (the bandwidth reference) =="
+  "$BUILD/bench/stream"
+fi
 if [ -x "$BUILD/bench/sgemm" ]; then
   echo "== sgemm n=1024: lt_mm vs cblas_sgemm =="
   "$BUILD/bench/sgemm"
