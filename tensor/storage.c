@@ -2,6 +2,7 @@
 #include "internal.h"
 #include <stdatomic.h>
 #include <pthread.h>
+#include <unistd.h>
 
 static _Atomic int64_t live_bytes;
 int64_t lt_mem_live_bytes(void) { return atomic_load(&live_bytes); }
@@ -23,7 +24,19 @@ static size_t size_class(size_t n) {
   return (n + p - 1) / p * p;
 }
 
+/* A request larger than the machine's memory fails here: with overcommit, malloc would
+ * succeed and the first touch of the pages would bring the OOM killer instead of an error. */
+static size_t phys_bytes(void) {
+  static size_t phys;
+  if (!phys) {
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    phys = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize : SIZE_MAX;
+  }
+  return phys;
+}
+
 void *lt_cpu_alloc(size_t nbytes) {
+  if (nbytes > phys_bytes()) return NULL;
   size_t n = size_class(nbytes);
   if (n >= CACHE_MIN) {
     pthread_mutex_lock(&cache_lock);

@@ -243,6 +243,12 @@ function T.close_and_gc()
   tester:assertErrorPattern(function() return kept:size() end, 'closed')
 end
 
+function T.too_large_is_an_error_not_a_crash()
+  tester:assertErrorPattern(function() torch.Tensor(1e6, 1e6) end, 'out of memory')
+  tester:assertErrorPattern(function() torch.Tensor(2):resize(1e13) end, 'out of memory')
+  tester:assertErrorPattern(function() torch.FloatStorage(2^44) end, 'out of memory')
+end
+
 function T.bad_arguments_name_the_function()
   tester:assertErrorPattern(function() torch.Tensor(2):narrow('x', 1, 1) end, "narrow")
   tester:assertErrorPattern(function() torch.Tensor.size(5) end, "tensor expected")
