@@ -859,6 +859,14 @@ static int elementwise_call(lua_State *L, int nt) {
     if (ts[i]->device.type != LT_CPU) return luaL_error(L, "bad argument #%d to 'apply' (a CPU tensor expected; copy it with :float())", i + 1);
   }
   luaL_checktype(L, 1 + nt, LUA_TFUNCTION);
+  /* walk private views anchored on the stack: the function may close, resize or re-set
+   * the tensors it was given without pulling their memory from under the walk */
+  for (int i = 0; i < nt; i++) {
+    lt_tensor *v = lt_alias(ts[i]);
+    if (!v) return ltb_fail(L);
+    ltb_push(L, v);
+    ts[i] = v;
+  }
   int64_t n = lt_numel(ts[0]);
   for (int i = 1; i < nt; i++)
     if (lt_numel(ts[i]) != n) return luaL_error(L, "bad argument #%d to 'map' (tensors have different numbers of elements)", i + 1);

@@ -73,6 +73,7 @@ typedef struct lt_storage {
   bool inline_block;       /* header is part of a small block whose data moved out */
   void *data;
   int64_t size;            /* elements */
+  int64_t capacity;        /* elements allocated (>= size: shrinking keeps the memory) */
   uint32_t version;        /* bumped by in-place writes (autograd checks it) */
 } lt_storage;
 

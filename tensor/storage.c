@@ -131,6 +131,7 @@ lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev) {
     lt_storage *s = &b->s;
     s->refcount = 1; s->dtype = dtype; s->device = dev; s->owned = true;
     s->size = size; s->version = 0; s->data = b->data;
+    s->capacity = (int64_t)(SMALL_BYTES / es);
     s->small = true;
     s->inline_block = false;
     return s;
@@ -144,6 +145,7 @@ lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev) {
   s->device = dev;
   s->owned = true;
   s->size = size;
+  s->capacity = size;
   s->version = 0;
   s->data = NULL;
   if (size > 0) {
@@ -163,7 +165,8 @@ lt_storage *lt_storage_wrap(lt_dtype dtype, void *data, int64_t size, lt_device 
   lt_storage *s = storage_header();
   if (!s) LT_FAIL(NULL, "storage: out of memory");
   s->refcount = 1; s->dtype = dtype; s->device = dev; s->owned = false;
-  s->size = size; s->version = 0; s->data = data; s->small = false; s->inline_block = false;
+  s->size = size; s->capacity = size; s->version = 0; s->data = data; s->small = false;
+  s->inline_block = false;
   return s;
 }
 
@@ -177,7 +180,7 @@ void lt_storage_release(lt_storage *s) {
     return;
   }
   if (s->owned && s->data) {
-    size_t n = (size_t)s->size * lt_dtype_size(s->dtype);
+    size_t n = (size_t)s->capacity * lt_dtype_size(s->dtype);
     if (s->device.type == LT_CPU) lt_cpu_free(s->data, n);
     else {
       const lt_backend *b = lt_backend_for(s->device);
@@ -191,44 +194,37 @@ void lt_storage_release(lt_storage *s) {
   else free(s);
 }
 
+/* Shrinking keeps the memory (only the size changes), so views made before stay inside
+ * their buffer whatever a user does to the storage; growing past the capacity moves the
+ * data to a new buffer (views follow, through s->data). */
 int lt_storage_resize(lt_storage *s, int64_t size) {
   if (size == s->size) return 0;
-  if (s->small) {
-    size_t es = lt_dtype_size(s->dtype);
-    if ((size_t)size * es <= SMALL_BYTES && size >= 0) { s->size = size; return 0; }
-    if (size < 0) LT_FAIL(-1, "resize: negative size %lld", (long long)size);
-    void *p = lt_cpu_alloc((size_t)size * es);
-    if (!p) LT_FAIL(-1, "out of memory resizing storage to %lld elements", (long long)size);
-    memcpy(p, s->data, (size_t)s->size * es);
-    s->data = p;   /* the inline buffer stays unused until the block is freed */
-    s->size = size;
-    s->small = false;
-    s->inline_block = true;
-    return 0;
-  }
-  if (!s->owned) LT_FAIL(-1, "resize: cannot resize a storage that does not own its memory");
   if (size < 0) LT_FAIL(-1, "resize: negative size %lld", (long long)size);
+  if (size <= s->capacity) { s->size = size; return 0; }
+  if (!s->owned) LT_FAIL(-1, "resize: cannot grow a storage that does not own its memory");
   size_t es = lt_dtype_size(s->dtype);
-  void *p = NULL;
-  if (size > 0) {
-    p = dev_alloc(s->device, (size_t)size * es);
-    if (!p) {
-      if (s->device.type == LT_CPU)
-        LT_FAIL(-1, "out of memory resizing storage to %lld elements", (long long)size);
-      return -1;
-    }
-    size_t keep = (size_t)LT_MIN(size, s->size) * es;
-    if (keep) {
-      if (s->device.type == LT_CPU) memcpy(p, s->data, keep);
-      else lt_backend_for(s->device)->memcpy(p, s->device, s->data, s->device, keep);
-    }
+  if ((uint64_t)size > ((uint64_t)1 << 50) / es) LT_FAIL(-1, "resize: size %lld too large", (long long)size);
+  void *p = dev_alloc(s->device, (size_t)size * es);
+  if (!p) {
+    if (s->device.type == LT_CPU)
+      LT_FAIL(-1, "out of memory resizing storage to %lld elements", (long long)size);
+    return -1;
   }
-  if (s->data) {
-    size_t n = (size_t)s->size * es;
+  size_t keep = (size_t)s->size * es;
+  if (keep) {
+    if (s->device.type == LT_CPU) memcpy(p, s->data, keep);
+    else lt_backend_for(s->device)->memcpy(p, s->device, s->data, s->device, keep);
+  }
+  if (s->small) {
+    s->small = false;
+    s->inline_block = true;   /* the inline buffer stays unused until the block is freed */
+  } else if (s->data) {
+    size_t n = (size_t)s->capacity * es;
     if (s->device.type == LT_CPU) lt_cpu_free(s->data, n);
     else lt_backend_for(s->device)->free(s->data, n, s->device.index);
   }
   s->data = p;
   s->size = size;
+  s->capacity = size;
   return 0;
 }

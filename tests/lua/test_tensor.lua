@@ -243,6 +243,24 @@ function T.close_and_gc()
   tester:assertErrorPattern(function() return kept:size() end, 'closed')
 end
 
+function T.storage_shrunk_under_a_view_stays_safe()
+  -- shrinking a storage keeps its memory, so a view made before still reads inside it
+  local t = torch.range(1, 10)
+  local v = t:narrow(1, 6, 5)
+  t:storage():resize(2)
+  tester:eq(#t:storage(), 2)
+  tester:eq(v[5], 10, 'the old view reads the kept memory')
+  t:storage():resize(20)                 -- growing keeps the first elements
+  tester:eq(t:storage()[2], 2)
+  -- a function given to apply may close or resize the tensor it walks
+  local a = torch.Tensor{1, 2, 3}
+  a:apply(function() local c <close> = a end)
+  local b = torch.Tensor{1, 2, 3}
+  local seen = 0
+  b:apply(function(x) seen = seen + x; b:storage():resize(1) end)
+  tester:eq(seen, 6)
+end
+
 function T.too_large_is_an_error_not_a_crash()
   tester:assertErrorPattern(function() torch.Tensor(1e6, 1e6) end, 'out of memory')
   tester:assertErrorPattern(function() torch.Tensor(2):resize(1e13) end, 'out of memory')
