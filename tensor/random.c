@@ -328,8 +328,9 @@ int lt_bernoulli_tensor(lt_tensor *t, lt_generator *g, const lt_tensor *p) {
   int64_t n = lt_numel(pc);
   for (int64_t i = 0; i < n; i++)
     if (!(pv[i] >= 0 && pv[i] <= 1)) {
+      double bad = pv[i];   /* read before pc (which holds pv) is released */
       lt_release(pc);
-      LT_FAIL(-1, "bernoulli: probabilities must be in [0, 1], got %g", pv[i]);
+      LT_FAIL(-1, "bernoulli: probabilities must be in [0, 1], got %g", bad);
     }
   gen_spec s = spec(K_BERNOULLI_T, t, 0, 0);
   s.p = pv;
