@@ -14,13 +14,6 @@ static double checkvalue(lua_State *L, int idx) {
   return luaL_checknumber(L, idx);
 }
 
-/* 0-based engine indices back to Lua's 1-based, in place */
-static lt_tensor *one_based(lt_tensor *ix) {
-  if (!ix) return NULL;
-  lt_tensor *r = lt_binary_scalar(LT_ADD, ix, ix, 1, false);
-  lt_release(ix);
-  return r;
-}
 
 /* ltb_checkindices, with Torch7's empty tensor (no dimensions) as an empty vector */
 static lt_tensor *checkindices(lua_State *L, int idx) {
@@ -147,7 +140,7 @@ static int m_nonzero(lua_State *L) {
   lt_tensor *res, *src;
   result_and_source(L, 1, &res, &src);
   lt_tensor *r = lt_nonzero(res, src);
-  ltb_push_result(L, one_based(r), res ? 1 : 0);
+  ltb_push_result(L, ltb_one_based(r), res ? 1 : 0);
   return 1;
 }
 
@@ -155,7 +148,7 @@ static int m_nonzero(lua_State *L) {
 
 /* results computed fresh, then moved into the caller's result tensors when given */
 static void push_pair(lua_State *L, lt_tensor *v, lt_tensor *i, lt_tensor *rv, lt_tensor *ri) {
-  i = one_based(i);
+  i = ltb_one_based(i);
   if (!i) { lt_release(v); ltb_fail(L); }
   if (rv) {
     int rc = 0;

@@ -63,6 +63,22 @@ void ltb_push_result(lua_State *L, lt_tensor *t, int same) {
   ltb_push(L, t);
 }
 
+void ltb_push_into(lua_State *L, lt_tensor *r, lt_tensor *res, int resi) {
+  if (!r) ltb_fail(L);
+  if (!res) { ltb_push(L, r); return; }
+  int rc = lt_resize_as(res, r) < 0 ? -1 : lt_copy(res, r);
+  lt_release(r);
+  if (rc < 0) ltb_fail(L);
+  lua_pushvalue(L, resi);
+}
+
+lt_tensor *ltb_one_based(lt_tensor *ix) {
+  if (!ix) return NULL;
+  lt_tensor *r = lt_binary_scalar(LT_ADD, ix, ix, 1, false);
+  lt_release(ix);
+  return r;
+}
+
 int ltb_checkdim(lua_State *L, int idx, int ndim) {
   lua_Integer d = luaL_checkinteger(L, idx);
   if (d < 0) d += ndim + 1;

@@ -47,6 +47,11 @@ void ltb_push(lua_State *L, lt_tensor *t);
  * (already on the stack) that value is pushed again, else t is pushed as new. */
 void ltb_push_result(lua_State *L, lt_tensor *t, int same);
 int ltb_fail(lua_State *L);                   /* raises lt_errmsg() */
+/* Pushes r (taking its reference), or copies it into res (resized; res is at index resi)
+ * and pushes res when res is given. r == NULL raises lt_errmsg(). */
+void ltb_push_into(lua_State *L, lt_tensor *r, lt_tensor *res, int resi);
+/* 0-based engine indices to Lua's 1-based, in place; takes and returns the reference */
+lt_tensor *ltb_one_based(lt_tensor *ix);
 
 /* dim argument: 1-based (negative from the end) -> 0-based, checked against ndim */
 int ltb_checkdim(lua_State *L, int idx, int ndim);

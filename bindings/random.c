@@ -6,23 +6,7 @@
 
 static lt_generator *gen(void) { return lt_default_generator(); }
 
-/* into res (resized) when given, else a new tensor */
-static void push_into(lua_State *L, lt_tensor *r, lt_tensor *res, int resi) {
-  if (!r) ltb_fail(L);
-  if (!res) { ltb_push(L, r); return; }
-  int rc = lt_resize_as(res, r) < 0 ? -1 : lt_copy(res, r);
-  lt_release(r);
-  if (rc < 0) ltb_fail(L);
-  lua_pushvalue(L, resi);
-}
 
-/* 0-based engine indices -> Torch7's 1-based, in place */
-static lt_tensor *plus_one(lt_tensor *r) {
-  if (!r) return NULL;
-  lt_tensor *r2 = lt_binary_scalar(LT_ADD, r, r, 1, false);
-  lt_release(r);
-  return r2;
-}
 
 /* ---- seeds and state ---- */
 static int r_manualSeed(lua_State *L) {
@@ -228,7 +212,7 @@ static int r_randperm(lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, resi + 1);
   if (n < 0) return luaL_argerror(L, resi + 1, "n must be non-negative");
   lt_dtype dt = res ? res->dtype : ltb_default_dtype;
-  push_into(L, plus_one(lt_randperm(gen(), n, dt)), res, resi);
+  ltb_push_into(L, ltb_one_based(lt_randperm(gen(), n, dt)), res, resi);
   return 1;
 }
 
@@ -241,7 +225,7 @@ static int r_multinomial(lua_State *L) {
   else { p = ltb_checktensor(L, 1); i = 2; }
   lua_Integer n = luaL_checkinteger(L, i);
   bool repl = lua_toboolean(L, i + 1);
-  push_into(L, plus_one(lt_multinomial(gen(), p, n, repl)), res, resi);
+  ltb_push_into(L, ltb_one_based(lt_multinomial(gen(), p, n, repl)), res, resi);
   return 1;
 }
 
@@ -251,7 +235,7 @@ static int r_range(lua_State *L) {
   int resi = res_arg(L, &res);
   double a = luaL_checknumber(L, resi + 1), b = luaL_checknumber(L, resi + 2);
   double step = luaL_optnumber(L, resi + 3, 1);
-  push_into(L, lt_range(a, b, step, res ? res->dtype : ltb_default_dtype), res, resi);
+  ltb_push_into(L, lt_range(a, b, step, res ? res->dtype : ltb_default_dtype), res, resi);
   return 1;
 }
 static int r_arange(lua_State *L) {
@@ -264,7 +248,7 @@ static int r_arange(lua_State *L) {
     b = luaL_checknumber(L, resi + 2);
     step = luaL_optnumber(L, resi + 3, 1);
   }
-  push_into(L, lt_arange(a, b, step, res ? res->dtype : ltb_default_dtype), res, resi);
+  ltb_push_into(L, lt_arange(a, b, step, res ? res->dtype : ltb_default_dtype), res, resi);
   return 1;
 }
 
@@ -274,7 +258,7 @@ static int r_linspace(lua_State *L) {
   int resi = res_arg(L, &res);
   double a = luaL_checknumber(L, resi + 1), b = luaL_checknumber(L, resi + 2);
   lua_Integer n = luaL_optinteger(L, resi + 3, 100);
-  push_into(L, lt_linspace(a, b, n, res ? res->dtype : ltb_default_dtype), res, resi);
+  ltb_push_into(L, lt_linspace(a, b, n, res ? res->dtype : ltb_default_dtype), res, resi);
   return 1;
 }
 static int r_logspace(lua_State *L) {
@@ -283,7 +267,7 @@ static int r_logspace(lua_State *L) {
   double a = luaL_checknumber(L, resi + 1), b = luaL_checknumber(L, resi + 2);
   lua_Integer n = luaL_optinteger(L, resi + 3, 100);
   double base = luaL_optnumber(L, resi + 4, 10);
-  push_into(L, lt_logspace(a, b, n, base, res ? res->dtype : ltb_default_dtype), res, resi);
+  ltb_push_into(L, lt_logspace(a, b, n, base, res ? res->dtype : ltb_default_dtype), res, resi);
   return 1;
 }
 
@@ -293,7 +277,7 @@ static int r_eye(lua_State *L) {
   int resi = res_arg(L, &res);
   lua_Integer n = luaL_checkinteger(L, resi + 1);
   lua_Integer m = luaL_optinteger(L, resi + 2, n);
-  push_into(L, lt_eye(n, m, res ? res->dtype : ltb_default_dtype), res, resi);
+  ltb_push_into(L, lt_eye(n, m, res ? res->dtype : ltb_default_dtype), res, resi);
   return 1;
 }
 

@@ -57,13 +57,6 @@ static int push_all(lua_State *L, lt_reduce_op op, const lt_tensor *x, double pa
   return 1;
 }
 
-/* 0-based engine indices to Lua's 1-based, in place */
-static lt_tensor *one_based(lt_tensor *ix) {
-  if (!ix) return NULL;
-  lt_tensor *r = lt_binary_scalar(LT_ADD, ix, ix, 1, false);
-  lt_release(ix);
-  return r;
-}
 
 static int need_dim(lua_State *L, int idx, const char *name) {
   return luaL_argerror(L, idx, lua_pushfstring(L, "dimension expected when '%s' writes into a result tensor", name));
@@ -80,7 +73,7 @@ static int plain(lua_State *L, lt_reduce_op op, const char *name) {
   int dim = ltb_checkdim(L, i, x->ndim);
   lt_tensor *r = lt_reduce_dim(op, res, NULL, NULL, x, dim, true, 0);
   if (op == LT_RARGMAX || op == LT_RARGMIN) {
-    if (r && !(r = one_based(r))) return ltb_fail(L);
+    if (r && !(r = ltb_one_based(r))) return ltb_fail(L);
   }
   ltb_push_result(L, r, res ? 1 : 0);
   return 1;
@@ -158,7 +151,7 @@ static int push_vi(lua_State *L, lt_reduce_op op, lt_tensor *rv, lt_tensor *ri, 
   lt_tensor *ix = NULL;
   lt_tensor *v = lt_reduce_dim(op, rv, ri, &ix, x, dim, true, param);
   if (!v) return ltb_fail(L);
-  ix = one_based(ix);
+  ix = ltb_one_based(ix);
   if (!ix) { lt_release(v); return ltb_fail(L); }
   ltb_push_result(L, v, rv ? 1 : 0);
   ltb_push_result(L, ix, ri ? 2 : 0);

@@ -132,15 +132,6 @@ static int split_or_chunk(lua_State *L, bool chunk) {
 static int s_split(lua_State *L) { return split_or_chunk(L, false); }
 static int s_chunk(lua_State *L) { return split_or_chunk(L, true); }
 
-/* into res (resized) when given, else as is */
-static void push_into(lua_State *L, lt_tensor *r, lt_tensor *res, int resi) {
-  if (!r) ltb_fail(L);
-  if (!res) { ltb_push(L, r); return; }
-  int rc = lt_resize_as(res, r) < 0 ? -1 : lt_copy(res, r);
-  lt_release(r);
-  if (rc < 0) ltb_fail(L);
-  lua_pushvalue(L, resi);
-}
 
 /* t:repeatTensor(sizes...) -> new; res:repeatTensor(t, sizes...); torch.repeatTensor([res,] t, sizes...) */
 static int s_repeatTensor(lua_State *L) {
@@ -151,7 +142,7 @@ static int s_repeatTensor(lua_State *L) {
   int64_t reps[LT_MAXDIM];
   int n = ltb_checksizes(L, i, reps);
   if (n == 0) return luaL_argerror(L, i, "repeat counts expected");
-  push_into(L, lt_repeat(t, n, reps), res, resi);
+  ltb_push_into(L, lt_repeat(t, n, reps), res, resi);
   return 1;
 }
 
@@ -189,7 +180,7 @@ static int s_flip(lua_State *L) {
   int dims[LT_MAXDIM];
   int n = check_dims(L, i, t->ndim, dims);
   if (n == 0) return luaL_argerror(L, i, "dimensions to flip expected");
-  push_into(L, lt_flip(t, n, dims), res, resi);
+  ltb_push_into(L, lt_flip(t, n, dims), res, resi);
   return 1;
 }
 
@@ -225,7 +216,7 @@ static int s_roll(lua_State *L) {
       lt_release(flat);
       lt_tensor *back = r ? lt_view(r, t->ndim, t->size) : NULL;
       lt_release(r);
-      push_into(L, back, res, resi);
+      ltb_push_into(L, back, res, resi);
       return 1;
     }
     dims[0] = ltb_checkdim(L, i + 1, t->ndim);
@@ -236,7 +227,7 @@ static int s_roll(lua_State *L) {
     lt_release(r);
     r = r2;
   }
-  push_into(L, r, res, resi);
+  ltb_push_into(L, r, res, resi);
   return 1;
 }
 
