@@ -133,12 +133,9 @@ int ltb_checksizes(lua_State *L, int idx, int64_t *size) {
   int n = 0;
   for (int i = idx; i <= top && lua_type(L, i) == LUA_TNUMBER; i++) {
     if (n >= LT_MAXDIM) luaL_argerror(L, i, "too many dimensions");
-    lua_Integer v;
-    if (!lua_isinteger(L, i)) {
-      lua_Number f = lua_tonumber(L, i);
-      if (f != (lua_Number)(lua_Integer)f) luaL_argerror(L, i, "size must be an integer");
-      v = (lua_Integer)f;
-    } else v = lua_tointeger(L, i);
+    int isint;
+    lua_Integer v = lua_tointegerx(L, i, &isint);   /* no UB for 0.5, inf, NaN, 1e300 */
+    if (!isint) luaL_argerror(L, i, "size must be an integer");
     size[n++] = v;
   }
   return n;
@@ -344,7 +341,7 @@ static int s_string(lua_State *L) {
     size_t n;
     const char *str = lua_tolstring(L, 2, &n);
     if (lt_storage_resize(s, (int64_t)n) < 0) return ltb_fail(L);
-    memcpy(s->data, str, n);
+    if (n) memcpy(s->data, str, n);
     lua_settop(L, 1);
     return 1;
   }
@@ -393,7 +390,7 @@ static int s_construct(lua_State *L) {
     const char *str = lua_tolstring(L, 1, &n);
     lt_storage *s = lt_storage_new(dt, (int64_t)n, lt_cpu());
     if (!s) return ltb_fail(L);
-    memcpy(s->data, str, n);
+    if (n) memcpy(s->data, str, n);
     ltb_pushstorage(L, s);
     return 1;
   }

@@ -135,8 +135,8 @@ static int l_cross(lua_State *L) {
   if (is_tensor(L, 3)) {
     res = ltb_checktensor(L, 1);
     resi = 1;
-    a = ltb_totensor(L, 2);
-    b = ltb_totensor(L, 3);
+    a = ltb_checktensor(L, 2);
+    b = ltb_checktensor(L, 3);
     i = 4;
   } else {
     a = ltb_checktensor(L, 1);

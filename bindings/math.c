@@ -121,7 +121,7 @@ static int m_clamp(lua_State *L) {
 static int m_lerp(lua_State *L) {
   lt_tensor *res = NULL, *a, *b;
   int resi = 0, i;
-  if (ltb_totensor(L, 3)) { res = ltb_checktensor(L, 1); resi = 1; a = ltb_totensor(L, 2); i = 3; }
+  if (ltb_totensor(L, 3)) { res = ltb_checktensor(L, 1); resi = 1; a = ltb_checktensor(L, 2); i = 3; }
   else if (LTB_METHOD(L)) { res = a = ltb_checktensor(L, 1); resi = 1; i = 2; }
   else { a = ltb_checktensor(L, 1); i = 2; }
   b = ltb_checktensor(L, i);

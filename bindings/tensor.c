@@ -169,7 +169,13 @@ int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first) {
     if (first + consumed <= top && ltb_tostorage(L, first + consumed)) {
       if (ltb_checksizes(L, first + consumed, stride) != nd) return luaL_argerror(L, first + consumed, "strides and sizes differ in length");
       int64_t need = 1;
-      for (int i = 0; i < nd; i++) if (size[i] == 0) need = 0; else need += (size[i] - 1) * stride[i];
+      for (int i = 0; i < nd; i++) {
+        int64_t ext;
+        if (size[i] == 0) { need = 0; break; }
+        if (size[i] < 0 || stride[i] < 0 || __builtin_mul_overflow(size[i] - 1, stride[i], &ext) ||
+            __builtin_add_overflow(need, ext, &need))
+          return luaL_argerror(L, first + consumed, "sizes and strides must be non-negative and fit in memory");
+      }
       lt_storage *st = lt_storage_new(dt, need, dev);
       if (!st) return ltb_fail(L);
       t = lt_from_storage(st, 0, nd, size, stride);
@@ -358,9 +364,9 @@ static int t_narrow(lua_State *L) {
   int d = ltb_checkdim(L, 2, t->ndim);
   lua_Integer i = luaL_checkinteger(L, 3), n = luaL_checkinteger(L, 4);
   if (i < 0) i += t->size[d] + 1;
-  if (i < 1 || n < 0 || i - 1 + n > t->size[d])
-    return luaL_error(L, "bad argument to 'narrow' (range %d to %d out of bounds for dimension %d of size %d)",
-                      (int)i, (int)(i + n - 1), d + 1, (int)t->size[d]);
+  if (i < 1 || n < 0 || i - 1 > t->size[d] || n > t->size[d] - (i - 1))
+    return luaL_error(L, "bad argument to 'narrow' (start %I and size %I out of bounds for dimension %d of size %I)",
+                      (LUAI_UACINT)i, (LUAI_UACINT)n, d + 1, (LUAI_UACINT)t->size[d]);
   ltb_push(L, lt_narrow(t, d, i - 1, n));
   return 1;
 }
@@ -626,6 +632,8 @@ static void totable_rec(lua_State *L, const lt_tensor *t, int d, int64_t *idx) {
 }
 static int t_totable(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
+  if (lt_numel(t) > ((int64_t)1 << 26))
+    return luaL_error(L, "bad argument #1 to 'totable' (%I elements are too many for a Lua table)", (LUAI_UACINT)lt_numel(t));
   lt_tensor *c = lt_to_device(t, lt_cpu());
   if (!c) return ltb_fail(L);
   ltb_push(L, c);
@@ -643,12 +651,9 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
   *is_elem = false;
   if (lua_type(L, k) == LUA_TNUMBER) {
     if (t->ndim == 0) luaL_error(L, "index: cannot index a tensor with no dimensions");
-    lua_Integer i = lua_tointeger(L, k);
-    if (!lua_isinteger(L, k)) {
-      lua_Number f = lua_tonumber(L, k);
-      if (f != floor(f)) luaL_error(L, "index: non-integer index %f", f);
-      i = (lua_Integer)f;
-    }
+    int isint;
+    lua_Integer i = lua_tointegerx(L, k, &isint);   /* no UB for 0.5, inf, NaN, 1e300 */
+    if (!isint) luaL_error(L, "index: %s is not an integer index", lua_tostring(L, k));
     lua_Integer orig = i;
     if (i < 0) i += t->size[0] + 1;
     if (i < 1 || i > t->size[0]) luaL_error(L, "index %d out of range for dimension 1 of size %d", (int)orig, (int)t->size[0]);

@@ -205,6 +205,7 @@ int lt_copy(lt_tensor *dst, const lt_tensor *src) {
 
 lt_tensor *lt_to_dtype(const lt_tensor *t, lt_dtype dtype) {
   if (t->dtype == dtype) { lt_retain((lt_tensor *)t); return (lt_tensor *)t; }
+  if (!t->storage) return lt_new_empty(dtype, t->device);
   lt_tensor *r = lt_empty(t->ndim, t->size, dtype, t->device);
   if (r && lt_copy(r, t) < 0) { lt_release(r); return NULL; }
   return r;
@@ -212,6 +213,7 @@ lt_tensor *lt_to_dtype(const lt_tensor *t, lt_dtype dtype) {
 
 lt_tensor *lt_to_device(const lt_tensor *t, lt_device dev) {
   if (lt_same_device(t->device, dev)) { lt_retain((lt_tensor *)t); return (lt_tensor *)t; }
+  if (!t->storage) return lt_new_empty(t->dtype, dev);
   lt_tensor *r = lt_empty(t->ndim, t->size, t->dtype, dev);
   if (r && lt_copy(r, t) < 0) { lt_release(r); return NULL; }
   return r;

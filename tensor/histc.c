@@ -22,7 +22,10 @@ lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo,
     if (lo > hi) lo = hi = 0;           /* only NaNs */
   }
   if (lo == hi) { lo -= 1; hi += 1; }
-  if (!isfinite(lo) || !isfinite(hi)) { lt_release(cc); LT_FAIL(NULL, "histc: the range [%g, %g] is not finite", lo, hi); }
+  if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo)) {
+    lt_release(cc);
+    LT_FAIL(NULL, "histc: the range [%g, %g] is not finite (or too wide)", lo, hi);
+  }
   double *count = calloc((size_t)bins, sizeof(double));
   if (!count) { lt_release(cc); LT_FAIL(NULL, "histc: out of memory for %lld bins", (long long)bins); }
   double scale = (double)bins / (hi - lo);

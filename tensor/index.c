@@ -614,7 +614,7 @@ static int check_mask(const char *op, const lt_tensor *mask) {
 }
 
 static bool broadcasts_to(const lt_tensor *m, int ndim, const int64_t *size) {
-  if (m->ndim > ndim) return false;
+  if (m->ndim > ndim || !m->storage) return false;   /* the empty tensor is no scalar */
   for (int i = 0; i < m->ndim; i++) {
     int64_t s = m->size[m->ndim - 1 - i], t = size[ndim - 1 - i];
     if (s != t && s != 1) return false;
@@ -627,6 +627,10 @@ static bool broadcasts_to(const lt_tensor *m, int ndim, const int64_t *size) {
 static int mask_view(const char *op, const lt_tensor *mask, int ndim, const int64_t *size,
                      const lt_tensor *t, lt_tensor *view, lt_tensor **hold) {
   *hold = NULL;
+  if (!mask->storage && !t->storage) {   /* empty mask, empty tensor: nothing to do */
+    lt_broadcast_view(mask, ndim, size, view);
+    return 0;
+  }
   if (broadcasts_to(mask, ndim, size)) {
     lt_broadcast_view(mask, ndim, size, view);
     return 0;

@@ -93,6 +93,9 @@ void lt_broadcast_view(const lt_tensor *t, int ndim, const int64_t *size, lt_ten
 }
 
 int lt_broadcast_shape(const char *op, const lt_tensor *a, const lt_tensor *b, int64_t *size) {
+  /* Torch7's empty tensor has no dimensions but is not a scalar: it broadcasts with nothing */
+  if ((!a->storage && a->ndim == 0) || (!b->storage && b->ndim == 0))
+    LT_FAIL(-1, "%s: an empty tensor (no dimensions) cannot be combined with a tensor of other size", op);
   int nd = LT_MAX(a->ndim, b->ndim);
   for (int i = 0; i < nd; i++) {
     int ia = a->ndim - nd + i, ib = b->ndim - nd + i;

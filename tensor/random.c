@@ -324,6 +324,10 @@ int lt_bernoulli_tensor(lt_tensor *t, lt_generator *g, const lt_tensor *p) {
   lt_tensor *pc = lt_contiguous(pe);
   lt_release(pe);
   if (!pc) return -1;
+  if (lt_numel(pc) != lt_numel(t)) {
+    lt_release(pc);
+    LT_FAIL(-1, "bernoulli: the probabilities tensor is empty");
+  }
   const double *pv = (const double *)lt_data(pc);
   int64_t n = lt_numel(pc);
   for (int64_t i = 0; i < n; i++)

@@ -215,6 +215,7 @@ lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps) {
 
 /* ---- flip, roll ---- */
 lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims) {
+  if (!a->storage) return lt_new_empty(a->dtype, a->device);
   if (lt_check_cpu("flip", a) < 0) return NULL;
   if (ndims < 0 || (ndims > 0 && !dims)) LT_FAIL(NULL, "flip: bad list of dimensions");
   bool seen[LT_MAXDIM] = {false};
@@ -236,6 +237,7 @@ lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims) {
 }
 
 lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim) {
+  if (!a->storage) return lt_new_empty(a->dtype, a->device);
   if (lt_check_cpu("roll", a) < 0) return NULL;
   if (lt_check_dim("roll", a, dim) < 0) return NULL;
   lt_tensor *o = lt_empty_like(a);

@@ -84,7 +84,11 @@ lt_tensor *lt_new_empty(lt_dtype dtype, lt_device dev) {
   return t;
 }
 
-lt_tensor *lt_empty_like(const lt_tensor *t) { return lt_empty(t->ndim, t->size, t->dtype, t->device); }
+/* Torch7's empty tensor (no storage) stays empty; anything else gets fresh memory */
+lt_tensor *lt_empty_like(const lt_tensor *t) {
+  if (!t->storage) return lt_new_empty(t->dtype, t->device);
+  return lt_empty(t->ndim, t->size, t->dtype, t->device);
+}
 
 lt_tensor *lt_zeros(int ndim, const int64_t *size, lt_dtype dtype, lt_device dev) {
   lt_tensor *t = lt_empty(ndim, size, dtype, dev);
@@ -101,12 +105,14 @@ lt_tensor *lt_scalar_tensor(double v, lt_dtype dtype, lt_device dev) {
 static int check_view_bounds(const char *op, lt_storage *s, int64_t offset, int ndim,
                              const int64_t *size, const int64_t *stride) {
   if (offset < 0) LT_FAIL(-1, "%s: negative storage offset", op);
+  if (shape_numel(op, ndim, size) < 0) return -1;
   int64_t lo = offset, hi = offset;
   for (int i = 0; i < ndim; i++) {
-    if (size[i] < 0) LT_FAIL(-1, "%s: invalid size %lld", op, (long long)size[i]);
     if (size[i] == 0) return 0;
-    int64_t ext = (size[i] - 1) * stride[i];
-    if (ext < 0) lo += ext; else hi += ext;
+    int64_t ext;
+    if (__builtin_mul_overflow(size[i] - 1, stride[i], &ext) ||
+        (ext < 0 ? __builtin_add_overflow(lo, ext, &lo) : __builtin_add_overflow(hi, ext, &hi)))
+      LT_FAIL(-1, "%s: sizes and strides reach outside any storage (overflow at dimension %d)", op, i + 1);
   }
   int64_t ssz = s ? s->size : 0;
   if (lo < 0 || hi >= ssz)
@@ -300,7 +306,9 @@ static int infer_size(const char *op, const lt_tensor *t, int ndim, const int64_
       infer = i;
     } else if (size[i] < 0) {
       LT_FAIL(-1, "%s: invalid size %lld", op, (long long)size[i]);
-    } else known *= size[i];
+    } else if (__builtin_mul_overflow(known, size[i], &known)) {
+      LT_FAIL(-1, "%s: the sizes given hold more elements than a tensor can", op);
+    }
   }
   if (infer >= 0) {
     if (known == 0 || numel % known) {
@@ -348,7 +356,7 @@ lt_tensor *lt_reshape(const lt_tensor *t, int ndim, const int64_t *size) {
 
 lt_tensor *lt_narrow(const lt_tensor *t, int dim, int64_t start, int64_t len) {
   if (lt_check_dim("narrow", t, dim) < 0) return NULL;
-  if (start < 0 || len < 0 || start + len > t->size[dim])
+  if (start < 0 || len < 0 || start > t->size[dim] || len > t->size[dim] - start)
     LT_FAIL(NULL, "narrow: range [%lld, %lld] out of bounds for dimension %d of size %lld",
             (long long)start + 1, (long long)(start + len), dim + 1, (long long)t->size[dim]);
   lt_tensor *v = lt_alias(t);
@@ -427,6 +435,7 @@ lt_tensor *lt_expand(const lt_tensor *t, int ndim, const int64_t *size) {
     v->stride[i] = 0;
   }
   v->ndim = ndim;
+  if (shape_numel("expand", ndim, v->size) < 0) { lt_release(v); return NULL; }
   return v;
 }
 

@@ -1,0 +1,55 @@
+-- Bad input found by fuzzing under ASan/UBSan: each of these once crashed th, read or
+-- wrote outside a buffer, or hit undefined behaviour. Each must now be a clear error (or a
+-- correct result), never a crash.
+local tester = torch.Tester()
+local T = torch.TestSuite()
+
+local function rejects(f, pattern) tester:assertErrorPattern(f, pattern) end
+
+function T.size_and_stride_overflow()
+  rejects(function() local t = torch.Tensor(torch.FloatStorage(4), 1, (1 << 62) + 1, 4); t[1e9] = 1 end, 'too large')
+  rejects(function() torch.Tensor(torch.LongStorage{2^62 + 1024}, torch.LongStorage{4}) end, 'fit in memory')
+  rejects(function() torch.Tensor():set(torch.FloatStorage(4096), 1, torch.LongStorage{2^62 + 1024}, torch.LongStorage{4}) end, 'too large')
+  rejects(function() torch.Tensor(4):view((1 << 62) + 1, 4) end, 'more elements')
+  rejects(function() torch.Tensor(4):reshape((1 << 62) + 1, 4) end, 'more elements')
+  rejects(function() torch.Tensor(3):narrow(1, 2, math.maxinteger) end, 'out of bounds')
+  rejects(function() torch.Tensor(1):expand(2^62, 3) end, 'too large')
+end
+
+function T.result_forms_check_every_tensor()
+  rejects(function() torch.cross(torch.Tensor(3), 1, torch.Tensor(3)) end, 'tensor expected')
+  rejects(function() torch.lerp(torch.Tensor(3), nil, torch.Tensor(3), 0.5) end, 'tensor expected')
+end
+
+function T.empty_tensor_is_not_a_scalar()
+  rejects(function() torch.Tensor(3):maskedFill(torch.ByteTensor(), 1) end, 'mask')
+  rejects(function() local t = torch.Tensor(3); t[torch.ByteTensor()] = 1 end, 'mask')
+  rejects(function() torch.where(torch.ByteTensor(3):fill(1), torch.Tensor(), 1) end, 'empty tensor')
+  rejects(function() torch.cross(torch.Tensor(3):fill(1), torch.Tensor()) end, 'empty tensor')
+  rejects(function() torch.Tensor(torch.FloatStorage(1), 1, torch.LongStorage{}):bernoulli(torch.DoubleTensor()) end, 'empty')
+  tester:eq(torch.clamp(torch.Tensor(), 0, 1):nElement(), 0)
+  tester:eq(torch.Tensor():double():nElement(), 0)
+  tester:eq(torch.Tensor():clone():dim(), 0)
+end
+
+function T.bernoulli_error_path()
+  rejects(function() torch.FloatTensor(100):bernoulli(torch.FloatTensor(100):fill(2)) end, 'got 2')
+end
+
+function T.numbers_that_are_not_integers()
+  local t = torch.Tensor(3)
+  rejects(function() return t[math.huge] end, 'not an integer')
+  rejects(function() return t[0 / 0] end, 'not an integer')
+  rejects(function() return t[1e300] end, 'not an integer')
+  rejects(function() t:expand(-math.huge) end, 'integer')
+  rejects(function() torch.Tensor(2.5) end, 'integer')
+end
+
+function T.limits()
+  rejects(function() torch.Tensor(1):expand(2^40):totable() end, 'too many')
+  rejects(function() torch.histc(torch.DoubleTensor{1e308, -1e308, 0}) end, 'not finite')
+  tester:eq(torch.ByteStorage(''):string(), '')
+end
+
+tester:add(T)
+return tester
