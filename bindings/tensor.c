@@ -858,10 +858,12 @@ static int64_t next_index(const lt_tensor *t, int64_t *idx) {
   return 0;
 }
 static int elementwise_call(lua_State *L, int nt) {
+  static const char *names[] = {"", "apply", "map", "map2"};
+  const char *fn = names[nt];
   lt_tensor *ts[3];
   for (int i = 0; i < nt; i++) {
     ts[i] = ltb_checktensor(L, 1 + i);
-    if (ts[i]->device.type != LT_CPU) return luaL_error(L, "bad argument #%d to 'apply' (a CPU tensor expected; copy it with :float())", i + 1);
+    if (ts[i]->device.type != LT_CPU) return luaL_error(L, "bad argument #%d to '%s' (a CPU tensor expected; copy it with :float())", i + 1, fn);
   }
   luaL_checktype(L, 1 + nt, LUA_TFUNCTION);
   /* walk private views anchored on the stack: the function may close, resize or re-set
@@ -874,7 +876,7 @@ static int elementwise_call(lua_State *L, int nt) {
   }
   int64_t n = lt_numel(ts[0]);
   for (int i = 1; i < nt; i++)
-    if (lt_numel(ts[i]) != n) return luaL_error(L, "bad argument #%d to 'map' (tensors have different numbers of elements)", i + 1);
+    if (lt_numel(ts[i]) != n) return luaL_error(L, "bad argument #%d to '%s' (tensors have different numbers of elements)", i + 1, fn);
   if (n == 0) { lua_settop(L, 1); return 1; }
   int64_t idx[3][LT_MAXDIM] = {{0}};
   for (int64_t e = 0; e < n; e++) {
@@ -883,7 +885,7 @@ static int elementwise_call(lua_State *L, int nt) {
     lua_call(L, nt, 1);
     if (lua_type(L, -1) == LUA_TNUMBER || lua_isboolean(L, -1)) {
       if (lt_put(ts[0], idx[0], checkvalue(L, -1)) < 0) return ltb_fail(L);
-    } else if (!lua_isnil(L, -1)) return luaL_error(L, "apply: the function must return a number or nothing");
+    } else if (!lua_isnil(L, -1)) return luaL_error(L, "%s: the function must return a number or nothing", fn);
     lua_pop(L, 1);
     for (int i = 0; i < nt; i++) next_index(ts[i], idx[i]);
   }

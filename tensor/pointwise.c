@@ -242,6 +242,7 @@ static lt_tensor *addc(lt_binary_op op, const char *name, lt_tensor *out, const 
   if (!p) { lt_seterr("%s: %s", name, lt_errmsg()); return NULL; }
   lt_tensor *r = lt_binary(LT_ADD, out, a, p, v);
   lt_release(p);
+  if (!r) lt_seterr("%s: %s", name, lt_errmsg());
   return r;
 }
 lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
@@ -254,9 +255,9 @@ lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_ten
 lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double w) {
   /* a + w * (b - a) */
   lt_tensor *d = lt_binary(LT_SUB, NULL, b, a, 1);
-  if (!d) return NULL;
-  lt_tensor *r = lt_binary(LT_ADD, out, a, d, w);
+  lt_tensor *r = d ? lt_binary(LT_ADD, out, a, d, w) : NULL;
   lt_release(d);
+  if (!r) lt_seterr("lerp: %s", lt_errmsg());
   return r;
 }
 
