@@ -277,7 +277,9 @@ static int s_newindex(lua_State *L) {
   lua_Integer i = luaL_checkinteger(L, 2);
   if (i < 1 || i > s->size) luaL_argerror(L, 2, lua_pushfstring(L, "index %d out of range (storage of size %d)", (int)i, (int)s->size));
   if (s->device.type != LT_CPU) return luaL_error(L, "storage: element access on a GPU storage");
-  lt_store(s->dtype, (char *)s->data + (i - 1) * lt_dtype_size(s->dtype), check_value(L, 3));
+  if (s->dtype == LT_INT64 && lua_isinteger(L, 3))   /* exact past 2^53 */
+    ((int64_t *)s->data)[i - 1] = (int64_t)lua_tointeger(L, 3);
+  else lt_store(s->dtype, (char *)s->data + (i - 1) * lt_dtype_size(s->dtype), check_value(L, 3));
   s->version++;
   return 0;
 }
@@ -379,7 +381,8 @@ static int s_construct(lua_State *L) {
     for (int64_t i = 0; i < n; i++) {
       lua_rawgeti(L, 1, i + 1);
       if (!lua_isnumber(L, -1) && !lua_isboolean(L, -1)) { lt_storage_release(s); luaL_argerror(L, 1, "table must contain numbers"); }
-      lt_store(dt, (char *)s->data + i * lt_dtype_size(dt), lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1));
+      if (dt == LT_INT64 && lua_isinteger(L, -1)) ((int64_t *)s->data)[i] = (int64_t)lua_tointeger(L, -1);
+      else lt_store(dt, (char *)s->data + i * lt_dtype_size(dt), lua_isboolean(L, -1) ? lua_toboolean(L, -1) : lua_tonumber(L, -1));
       lua_pop(L, 1);
     }
     ltb_pushstorage(L, s);

@@ -804,6 +804,13 @@ int ltb_tensor_newindex(lua_State *L) {
         if (rc < 0) return ltb_fail(L);
         return 0;
       }
+      if (t->dtype == LT_INT64 && lua_isinteger(L, 3)) {   /* exact past 2^53 */
+        int64_t off = t->offset;
+        for (int d = 0; d < t->ndim; d++) off += idx[d] * t->stride[d];
+        ((int64_t *)t->storage->data)[off] = (int64_t)lua_tointeger(L, 3);
+        t->storage->version++;
+        return 0;
+      }
       if (lt_put(t, idx, checkvalue(L, 3)) < 0) return ltb_fail(L);
       return 0;
     }

@@ -15,6 +15,12 @@ function T.construct_from_table()
   local l = torch.LongTensor{9007199254740993, -3}
   tester:assert(l[1] == 9007199254740993, 'int64 values exact')
   tester:eq(math.type(l[2]), 'integer')
+  local big = (1 << 62) + 1
+  l[1] = big
+  tester:assert(l[1] == big, 'int64 assignment exact')
+  tester:assert(torch.LongStorage{big}[1] == big, 'LongStorage from a table exact')
+  local ls = torch.LongStorage(1); ls[1] = big
+  tester:assert(ls[1] == big, 'LongStorage assignment exact')
   tester:assertErrorPattern(function() torch.Tensor{{1, 2}, {3}} end, 'inconsistent')
   tester:assertErrorPattern(function() torch.Tensor{1, 'x'} end, 'numbers')
 end
