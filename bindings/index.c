@@ -54,29 +54,20 @@ static int m_index(lua_State *L) { return select_like(L, lt_index_select); }
 static int m_gather(lua_State *L) { return select_like(L, lt_gather); }
 
 /* ---- writes into self: t, dim, idx, src|value ---- */
-static int m_indexCopy(lua_State *L) {
+/* t:indexCopy / t:indexAdd (dim, idx, src): the engine op writes src's slices into t */
+static int index_write(lua_State *L, int (*op)(lt_tensor *, int, const lt_tensor *, const lt_tensor *)) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int dim = ltb_checkdim(L, 2, t->ndim);
   lt_tensor *src = ltb_checktensor(L, 4);
   lt_tensor *ix = checkindices(L, 3);
-  int rc = lt_index_copy(t, dim, ix, src);
+  int rc = op(t, dim, ix, src);
   lt_release(ix);
   if (rc < 0) return ltb_fail(L);
   lua_settop(L, 1);
   return 1;
 }
-
-static int m_indexAdd(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
-  int dim = ltb_checkdim(L, 2, t->ndim);
-  lt_tensor *src = ltb_checktensor(L, 4);
-  lt_tensor *ix = checkindices(L, 3);
-  int rc = lt_index_add(t, dim, ix, src);
-  lt_release(ix);
-  if (rc < 0) return ltb_fail(L);
-  lua_settop(L, 1);
-  return 1;
-}
+static int m_indexCopy(lua_State *L) { return index_write(L, lt_index_copy); }
+static int m_indexAdd(lua_State *L) { return index_write(L, lt_index_add); }
 
 static int m_indexFill(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
