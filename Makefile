@@ -86,7 +86,7 @@ $(BUILD)/share/lua/$(LUAV)/%: stdlib/%
 
 $(CUDALIB): $(CUDA_SRC) tensor/luatorch.h tensor/internal.h tensor/scalar_math.h
 	@mkdir -p $(dir $@)
-	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -shared -Xcompiler -fPIC -Xlinker --no-undefined -Itensor -o $@ $(CUDA_SRC)
+	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -shared -Xcompiler -fPIC -Xlinker --no-undefined -Itensor -o $@ $(CUDA_SRC) -lcublas -Xlinker -rpath,$(abspath $(dir $(NVCC))../lib64)
 
 $(CTEST): $(CTEST_SRC) $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)

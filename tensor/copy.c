@@ -348,3 +348,8 @@ int lt_cuda_device_count(void) {
   if (!cuda_tried) load_cuda();
   return cuda_backend ? cuda_backend->device_count() : 0;
 }
+int lt_cuda_synchronize(int device) {
+  const lt_backend *be = lt_backend_for((lt_device){LT_CUDA, (int8_t)device});
+  if (!be) return -1;
+  return be->synchronize(device);
+}

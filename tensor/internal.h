@@ -84,6 +84,15 @@ typedef struct lt_backend {
   int (*binary)(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha);
   int (*binary_scalar)(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed);
   int (*device_count)(void);
+  /* Matrix products, row-major as cblas: C[b] = alpha * op(A[b]) op(B[b]) + beta * C[b] for
+   * b < nb. ta/tb/tc are linalg.c's layouts ('N': rows contiguous with leading dimension ld,
+   * 'T': columns contiguous). sa/sb/sc are batch strides in elements (0: one matrix for all
+   * batches); reduce: C is one matrix accumulating every batch. float32/float64 only; NULL on
+   * the CPU backend (linalg.c calls OpenBLAS itself). */
+  int (*gemm)(lt_dtype dt, int device, char tc, char ta, char tb, int64_t m, int64_t n, int64_t k,
+              double alpha, const void *a, int64_t lda, int64_t sa, const void *b, int64_t ldb,
+              int64_t sb, double beta, void *c, int64_t ldc, int64_t sc, int64_t nb, bool reduce);
+  int (*synchronize)(int device);   /* wait for the device's queued work; NULL on the CPU */
 } lt_backend;
 
 extern const lt_backend lt_cpu_backend;

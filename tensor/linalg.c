@@ -196,8 +196,61 @@ static int_gemm_fn int_gemm_for(lt_dtype dt) {
  * C nb x m x n (a batch stride of 0 is fine for A and B). reduce: C is one m x n matrix that
  * accumulates every product (addbmm). beta == 0 ignores C's contents (NaN included).
  * One dtype throughout (float32/64 or an integer type); C overlaps neither A nor B. */
+/* gemm3 on a device backend (cuBLAS): the same layouts, copies only where a matrix has
+ * neither of the two BLAS layouts */
+static int gemm3_device(const char *op, lt_tensor *C, double beta, double alpha, const lt_tensor *A,
+                        const lt_tensor *B, bool reduce) {
+  int64_t nb = A->size[0], m = A->size[1], k = A->size[2], n = B->size[2];
+  if (m == 0 || n == 0) return 0;
+  if (nb == 0 || k == 0 || alpha == 0) {
+    if (beta == 1 || lt_numel(C) == 0) return 0;
+    if (beta == 0) return lt_fill(C, 0);
+    return lt_binary_scalar(LT_MUL, C, C, beta, false) ? 0 : -1;
+  }
+  if (m > INT_MAX || n > INT_MAX || k > INT_MAX || nb > INT_MAX)
+    LT_FAIL(-1, "%s: matrix dimensions above %d are not supported", op, INT_MAX);
+  const lt_backend *be = lt_backend_for(C->device);
+  if (!be) return -1;
+  if (!be->gemm || !blas_type(C->dtype))
+    LT_FAIL(-1, "%s: not available for %s %sTensor", op, lt_devname(C->device), lt_dtype_name(C->dtype));
+  lt_dtype dt = C->dtype;
+  int cr = reduce ? 0 : 1;
+  lt_tensor *Ac = NULL, *Bc = NULL, *Ct = NULL, *T = C;
+  int rc = -1;
+  int64_t lda = 0, ldb = 0, ldc = 0;
+  char ta, tb, tc = blas_layout(m, n, C->stride[cr], C->stride[cr + 1], &ldc);
+  if (!reduce && nb > 1 && C->stride[0] == 0) tc = 0;
+  if (!tc) {
+    if (!(Ct = lt_empty(C->ndim, C->size, dt, C->device)) || (beta != 0 && lt_copy(Ct, C) < 0)) goto done;
+    T = Ct;
+    tc = 'N';
+    ldc = n;
+  }
+  if (!(ta = blas_layout(m, k, A->stride[1], A->stride[2], &lda))) {
+    if (!(Ac = lt_clone(A))) goto done;
+    A = Ac;
+    ta = blas_layout(m, k, A->stride[1], A->stride[2], &lda);
+  }
+  if (!(tb = blas_layout(k, n, B->stride[1], B->stride[2], &ldb))) {
+    if (!(Bc = lt_clone(B))) goto done;
+    B = Bc;
+    tb = blas_layout(k, n, B->stride[1], B->stride[2], &ldb);
+  }
+  if (be->gemm(dt, C->device.index, tc, ta, tb, m, n, k, alpha, lt_data(A), lda, nb > 1 ? A->stride[0] : 0,
+               lt_data(B), ldb, nb > 1 ? B->stride[0] : 0, beta, lt_data(T), ldc,
+               reduce ? 0 : T->stride[0], nb, reduce) < 0)
+    goto done;
+  rc = Ct ? lt_copy(C, Ct) : 0;
+done:
+  lt_release(Ac);
+  lt_release(Bc);
+  lt_release(Ct);
+  return rc;
+}
+
 static int gemm3(const char *op, lt_tensor *C, double beta, double alpha, const lt_tensor *A,
                  const lt_tensor *B, bool reduce) {
+  if (C->device.type != LT_CPU) return gemm3_device(op, C, beta, alpha, A, B, reduce);
   int64_t nb = A->size[0], m = A->size[1], k = A->size[2], n = B->size[2];
   if (m == 0 || n == 0) return 0;
   if (nb == 0 || k == 0 || alpha == 0) return scale(C, beta);
@@ -288,7 +341,7 @@ typedef enum { MM, BMM, ADDBMM } mm_kind;
 static lt_tensor *product(const char *op, mm_kind kind, lt_tensor *out, double beta,
                           const lt_tensor *M, double alpha, const lt_tensor *A, const lt_tensor *B) {
   char b1[128], b2[128];
-  if (lt_check_cpu(op, A) < 0 || check_same_type(op, "A", A, "B", B) < 0) return NULL;
+  if (check_same_type(op, "A", A, "B", B) < 0) return NULL;
   int nd = kind == MM ? 2 : 3;
   const char *what = kind == MM ? "matrix" : "batch x n x m";
   if (need_dims(op, "A", A, nd, what) < 0 || need_dims(op, "B", B, nd, what) < 0) return NULL;
@@ -320,7 +373,7 @@ static lt_tensor *product(const char *op, mm_kind kind, lt_tensor *out, double b
   if (useM && !same_view(o, M)) {
     lt_tensor mv;
     lt_broadcast_view(M, rnd, size, &mv);
-    if (lt_cpu_copy(o, &mv) < 0) { lt_release(o); return NULL; }
+    if (lt_copy(o, &mv) < 0) { lt_release(o); return NULL; }
   }
   lt_tensor a3, b3, c3;
   const lt_tensor *pa = A, *pb = B;

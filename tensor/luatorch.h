@@ -314,6 +314,7 @@ int lt_get_num_threads(void);
 /* Loads the CUDA backend on first use; returns -1 with a message when unavailable. */
 int lt_cuda_available(void);
 int lt_cuda_device_count(void);
+int lt_cuda_synchronize(int device);   /* 0-based device; -1 on error */
 
 #ifdef __cplusplus
 }

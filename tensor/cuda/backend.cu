@@ -2,7 +2,8 @@
 // with dlopen the first time a CUDA tensor is asked for (tensor/copy.c, lt_backend_for).
 // It implements the backend table of internal.h: a caching allocator, copies between
 // dtypes/devices, fill, and the pointwise kernels; the element math comes from
-// scalar_math.h, the same header the CPU kernels use.
+// scalar_math.h, the same header the CPU kernels use. Matrix products go to cuBLAS.
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <stdio.h>
 #include <string.h>
@@ -327,6 +328,80 @@ static int c_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, 
   return launched();
 }
 
+// ---- matrix products through cuBLAS (one handle per device, made on first use) ----
+#define MAX_DEVICES 64
+static cublasHandle_t handles[MAX_DEVICES];
+static const char *cublas_str(cublasStatus_t st) {
+  switch (st) {
+  case CUBLAS_STATUS_NOT_INITIALIZED: return "cuBLAS not initialized";
+  case CUBLAS_STATUS_ALLOC_FAILED: return "cuBLAS could not allocate";
+  case CUBLAS_STATUS_INVALID_VALUE: return "invalid value";
+  case CUBLAS_STATUS_ARCH_MISMATCH: return "not supported by this GPU";
+  case CUBLAS_STATUS_EXECUTION_FAILED: return "execution failed";
+  case CUBLAS_STATUS_NOT_SUPPORTED: return "not supported";
+  default: return "internal error";
+  }
+}
+static int check_blas(cublasStatus_t st, const char *what) {
+  if (st == CUBLAS_STATUS_SUCCESS) return 0;
+  seterr("cuda: %s failed: %s (status %d)", what, cublas_str(st), (int)st);
+  return -1;
+}
+static cublasHandle_t handle_for(int dev) {
+  if (dev < 0 || dev >= MAX_DEVICES) { seterr("cuda: device %d out of range", dev + 1); return NULL; }
+  if (!handles[dev]) {
+    cublasHandle_t h;
+    if (check_blas(cublasCreate(&h), "cublasCreate") < 0) return NULL;
+    // float32 products stay IEEE float32 (no TF32) unless asked for
+    cublasSetMathMode(h, CUBLAS_DEFAULT_MATH);
+    handles[dev] = h;
+  }
+  return handles[dev];
+}
+
+// Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: hand cuBLAS B first. A
+// row-major 'N' matrix with leading dimension ld reads, column-major, as its transpose with
+// the same ld, so 'N' maps to CUBLAS_OP_N and 'T' to CUBLAS_OP_T.
+static int c_gemm(lt_dtype dt, int dev, char tc, char ta, char tb, int64_t m, int64_t n, int64_t k,
+                  double alpha, const void *a, int64_t lda, int64_t sa, const void *b, int64_t ldb,
+                  int64_t sb, double beta, void *c, int64_t ldc, int64_t sc, int64_t nb, bool reduce) {
+  if (set_device(dev) < 0) return -1;
+  cublasHandle_t h = handle_for(dev);
+  if (!h) return -1;
+  if (tc == 'T') {  // C stored column-major: compute C^T = B^T A^T into it, row-major
+    const void *tp = a; a = b; b = tp;
+    int64_t t = lda; lda = ldb; ldb = t;
+    t = sa; sa = sb; sb = t;
+    t = m; m = n; n = t;
+    char x = ta;
+    ta = tb == 'N' ? 'T' : 'N';
+    tb = x == 'N' ? 'T' : 'N';
+  }
+  cublasOperation_t opa = ta == 'N' ? CUBLAS_OP_N : CUBLAS_OP_T, opb = tb == 'N' ? CUBLAS_OP_N : CUBLAS_OP_T;
+  size_t es = dt == LT_FLOAT64 ? 8 : 4;
+  int64_t runs = reduce ? nb : 1, per = reduce ? 1 : nb;
+  for (int64_t r = 0; r < runs; r++) {
+    const char *pa = (const char *)a + r * sa * es, *pb = (const char *)b + r * sb * es;
+    cublasStatus_t st;
+    if (dt == LT_FLOAT32) {
+      float al = (float)alpha, be = (float)(reduce && r ? 1.0 : beta);
+      st = cublasSgemmStridedBatched(h, opb, opa, (int)n, (int)m, (int)k, &al, (const float *)pb, (int)ldb, sb,
+                                     (const float *)pa, (int)lda, sa, &be, (float *)c, (int)ldc, sc, (int)per);
+    } else {
+      double al = alpha, be = reduce && r ? 1.0 : beta;
+      st = cublasDgemmStridedBatched(h, opb, opa, (int)n, (int)m, (int)k, &al, (const double *)pb, (int)ldb, sb,
+                                     (const double *)pa, (int)lda, sa, &be, (double *)c, (int)ldc, sc, (int)per);
+    }
+    if (check_blas(st, dt == LT_FLOAT32 ? "cublasSgemm" : "cublasDgemm") < 0) return -1;
+  }
+  return launched();
+}
+
+static int c_synchronize(int dev) {
+  if (set_device(dev) < 0) return -1;
+  return check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+}
+
 static int ndevices = -1;
 static int c_device_count(void) { return ndevices < 0 ? 0 : ndevices; }
 
@@ -351,5 +426,7 @@ extern "C" const lt_backend *lt_cuda_backend_init(char *err, size_t errn, void (
   cuda_backend.binary = c_binary;
   cuda_backend.binary_scalar = c_binary_scalar;
   cuda_backend.device_count = c_device_count;
+  cuda_backend.gemm = c_gemm;
+  cuda_backend.synchronize = c_synchronize;
   return &cuda_backend;
 }

@@ -49,5 +49,54 @@ function T.copy_between_devices_and_types()
   tester:eq(g[3], 3)
 end
 
+-- cuBLAS products against OpenBLAS in float64, through every layout the engine hands over
+function T.matrix_products_match_cpu()
+  torch.manualSeed(2)
+  for _, tp in ipairs{'torch.DoubleTensor', 'torch.FloatTensor'} do
+    local tol = tp == 'torch.DoubleTensor' and 1e-12 or 1e-4
+    local A, B = torch.randn(33, 17):type(tp), torch.randn(17, 29):type(tp)
+    local gA, gB = A:cuda(), B:cuda()
+    if tp == 'torch.DoubleTensor' then gA, gB = A:type('torch.CudaDoubleTensor'), B:type('torch.CudaDoubleTensor') end
+    local function rel(g, c) return (g:double():cpu() - c:double()):norm() / c:double():norm() end
+    tester:assertlt(rel(torch.mm(gA, gB), torch.mm(A, B)), tol, tp .. ' mm')
+    -- transposed operands (column-major views) and a transposed result tensor
+    local At, Bt = A:t():clone(), B:t():clone()
+    local gAt, gBt = gA:t():clone(), gB:t():clone()
+    tester:assertlt(rel(torch.mm(gAt:t(), gBt:t()), torch.mm(A, B)), tol, tp .. ' mm of transposed views')
+    local out = torch.mm(A, B):t():clone():type(gA:type())  -- 29x33, overwritten below
+    torch.mm(out:t(), gA, gB)
+    tester:assertlt(rel(out:t(), torch.mm(A, B)), tol, tp .. ' mm into a transposed result')
+    -- a non-BLAS layout (every other column) is copied first
+    local W = torch.randn(17, 58):type(tp)
+    local gW = W:type(gA:type())
+    tester:assertlt(rel(torch.mm(gA, gW[{{}, {1, 58, 2}}]), torch.mm(A, W[{{}, {1, 58, 2}}])), tol, tp .. ' strided')
+    -- addmm with a broadcast bias, alpha and beta
+    local M = torch.randn(29):type(tp)
+    tester:assertlt(rel(torch.addmm(0.5, M:type(gA:type()), 2, gA, gB), torch.addmm(0.5, M, 2, A, B)), tol, tp .. ' addmm')
+    -- batched forms
+    local X, Y = torch.randn(5, 7, 4):type(tp), torch.randn(5, 4, 6):type(tp)
+    local gX, gY = X:type(gA:type()), Y:type(gA:type())
+    tester:assertlt(rel(torch.bmm(gX, gY), torch.bmm(X, Y)), tol, tp .. ' bmm')
+    local C = torch.randn(7, 6):type(tp)
+    tester:assertlt(rel(torch.addbmm(1, C:type(gA:type()), 1, gX, gY), torch.addbmm(1, C, 1, X, Y)), tol, tp .. ' addbmm')
+    local D = torch.randn(5, 7, 6):type(tp)
+    tester:assertlt(rel(torch.baddbmm(0.3, D:type(gA:type()), 1.5, gX, gY), torch.baddbmm(0.3, D, 1.5, X, Y)), tol, tp .. ' baddbmm')
+    tester:assertlt(rel(gA * gB, A * B), tol, tp .. ' operator *')
+  end
+  -- a large product, to exercise cuBLAS's real kernels
+  local A, B = torch.randn(1024, 512), torch.randn(512, 768)
+  local g = torch.mm(A:cuda(), B:cuda())
+  local ref = torch.mm(A:double(), B:double())
+  tester:assertlt((g:double() - ref):norm() / ref:norm(), 1e-5, 'float32 1024x512x768 stays IEEE float32 (no TF32)')
+  torch.cudaSynchronize()
+end
+
+function T.matrix_product_errors()
+  local g = torch.randn(3, 3):cuda()
+  tester:assertErrorPattern(function() torch.mm(g, torch.randn(3, 3)) end, 'mm', 'mixing devices')
+  tester:assertErrorPattern(function() torch.mm(g:type('torch.CudaLongTensor'), g:type('torch.CudaLongTensor')) end, 'mm', 'integer product on the GPU')
+  tester:assertErrorPattern(function() torch.mm(g, torch.randn(4, 3):cuda()) end, 'size mismatch', 'sizes')
+end
+
 tester:add(T)
 return tester

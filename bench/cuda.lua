@@ -1,0 +1,62 @@
+-- bench/cuda.lua: GPU figures (th bench/cuda.lua). bench/cuda_torch.py times the same
+-- workloads in PyTorch; bench/cuda.sh runs both and prints them side by side. Each row is
+-- the median of several timed runs after a warm-up, synchronized around the region.
+if not torch.cudaAvailable() then print('no GPU: ' .. select(2, torch.cudaAvailable())) return end
+local sync = torch.cudaSynchronize
+local function median(t) table.sort(t) return t[(#t + 1) // 2] end
+local function time(f, reps, inner)
+  inner = inner or 1
+  f() sync()
+  local ts = {}
+  for _ = 1, reps do
+    local tm = torch.Timer()
+    for _ = 1, inner do f() end
+    sync()
+    ts[#ts + 1] = tm:time().real / inner
+  end
+  return median(ts)
+end
+local rows = {}
+local function row(name, secs, work, unit)
+  local rate = work and string.format('%.1f %s', work / secs / 1e9, unit) or ''
+  rows[#rows + 1] = string.format('%-28s %12.3f us  %s', name, secs * 1e6, rate)
+  print(string.format('ROW\t%s\t%.9g\t%s', name, secs, rate))
+end
+
+torch.manualSeed(1)
+local N = 64 * 1024 * 1024
+local hx = torch.rand(N)
+local gx = hx:cuda()
+local gy = torch.rand(N):cuda()
+local gout = gx:clone()
+row('h2d copy 256MiB', time(function() gout:copy(hx) end, 5), N * 4, 'GB/s')
+row('d2h copy 256MiB', time(function() hx:copy(gx) end, 5), N * 4, 'GB/s')
+row('d2d copy 256MiB', time(function() gout:copy(gx) end, 10), N * 8, 'GB/s')
+row('add 64M (into out)', time(function() torch.add(gout, gx, gy) end, 10), N * 12, 'GB/s')
+row('add 64M (new result)', time(function() local _ = gx + gy end, 10), N * 12, 'GB/s')
+row('mul scalar 64M', time(function() torch.mul(gout, gx, 3) end, 10), N * 8, 'GB/s')
+row('exp 64M', time(function() torch.exp(gout, gx) end, 10), N * 8, 'GB/s')
+row('sigmoid 64M', time(function() torch.sigmoid(gout, gx) end, 10), N * 8, 'GB/s')
+row('add transposed 8Kx8K', time(function() torch.add(gout:view(8192, 8192), gx:view(8192, 8192):t(), gy:view(8192, 8192)) end, 10), N * 12, 'GB/s')
+gx, gy, gout, hx = nil, nil, nil, nil
+collectgarbage()
+for _, n in ipairs{256, 1024, 4096, 8192} do
+  local a, b = torch.randn(n, n):cuda(), torch.randn(n, n):cuda()
+  local c = a:clone()
+  row('sgemm ' .. n, time(function() torch.mm(c, a, b) end, n >= 4096 and 5 or 20, n <= 1024 and 20 or 1), 2.0 * n * n * n, 'GFLOP/s')
+end
+do
+  local n = 4096
+  local a, b = torch.randn(n, n):type('torch.CudaDoubleTensor'), torch.randn(n, n):type('torch.CudaDoubleTensor')
+  local c = a:clone()
+  row('dgemm ' .. n, time(function() torch.mm(c, a, b) end, 5), 2.0 * n * n * n, 'GFLOP/s')
+end
+do
+  local a, b = torch.rand(4):cuda(), torch.rand(4):cuda()
+  row('a + b, 4 floats', time(function() local _ = a + b end, 5, 2000))
+  row('a:add(b) in place, 4 floats', time(function() a:add(b) end, 5, 2000))
+  local m, w = torch.rand(64, 64):cuda(), torch.rand(64, 64):cuda()
+  row('mm 64x64', time(function() local _ = torch.mm(m, w) end, 5, 1000))
+end
+print()
+for _, r in ipairs(rows) do print(r) end
