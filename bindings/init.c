@@ -571,6 +571,7 @@ int luaopen_torch_core(lua_State *L) {
   ltb_open_shape(L);
   ltb_open_random(L);
   ltb_open_util(L);
+  ltb_open_autograd(L);
   lua_settop(L, torch);
   return 1;
 }

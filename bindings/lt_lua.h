@@ -95,6 +95,10 @@ void ltb_open_linalg(lua_State *L);     /* linalg.c */
 void ltb_open_index(lua_State *L);      /* index.c: index/gather/scatter/masked/sort/topk */
 void ltb_open_shape(lua_State *L);      /* shape.c: cat/stack/split/chunk/repeat/flip/roll */
 void ltb_open_random(lua_State *L);     /* random.c: random, ranges, eye */
-void ltb_open_util(lua_State *L);       /* util.c: Timer, threads, misc */
+void ltb_open_util(lua_State *L);
+void ltb_open_autograd(lua_State *L);   /* autograd.c */
+/* t.requiresGrad, t.grad, t.gradFn: 1 when k is one of them (value pushed / assigned) */
+int ltb_autograd_index(lua_State *L, lt_tensor *t, const char *k);
+int ltb_autograd_newindex(lua_State *L, lt_tensor *t, const char *k);       /* util.c: Timer, threads, misc */
 
 #endif

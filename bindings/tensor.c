@@ -749,6 +749,7 @@ int ltb_tensor_index(lua_State *L) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     const char *k = lua_tostring(L, 2);
+    if (ltb_autograd_index(L, ltb_checktensor(L, 1), k)) return 1;
     if (!strcmp(k, "new")) {
       lt_tensor *t = ltb_checktensor(L, 1);
       lua_pushinteger(L, ltb_typeidx(t->dtype, t->device));
@@ -790,6 +791,7 @@ static void assign(lua_State *L, lt_tensor *v, int vi) {
 int ltb_tensor_newindex(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int kt = lua_type(L, 2);
+  if (kt == LUA_TSTRING && ltb_autograd_newindex(L, t, lua_tostring(L, 2))) return 0;
   if (kt == LUA_TNUMBER || kt == LUA_TTABLE) {
     int64_t idx[LT_MAXDIM];
     bool elem;

@@ -108,6 +108,7 @@ int lt_cpu_fill(lt_tensor *t, double v);
 /* tensor headers come from a free list; a struct on the stack can be used as a
  * temporary view with lt_view_init (refcount 0: never released) */
 lt_tensor *lt_tensor_alloc(void);
+void lt_autograd_free(lt_tensor *t);   /* autograd.c: drops grad_fn and hooks */
 void lt_view_init(lt_tensor *v, const lt_tensor *t);
 
 /* threads */

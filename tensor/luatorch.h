@@ -98,9 +98,12 @@ typedef struct lt_tensor {
   int64_t size[LT_MAXDIM];
   int64_t stride[LT_MAXDIM];
   /* autograd (filled in by the autograd layer) */
-  bool requires_grad;
-  struct lt_tensor *grad;
-  struct lt_node *grad_fn;
+  bool requires_grad;      /* a leaf asked for gradients, or the result of a recorded op */
+  bool is_view;            /* made by a view op (shares its storage with another tensor) */
+  struct lt_tensor *grad;  /* leaves: the accumulated gradient */
+  struct lt_node *grad_fn; /* results of recorded ops: the node that made them */
+  struct lt_node *grad_acc;/* leaves: their accumulator node while a graph uses it (weak) */
+  struct lt_hook *hooks;   /* leaves: gradient hooks */
   void *user;              /* for the embedder (the Lua bindings keep nothing here) */
 } lt_tensor;
 
@@ -305,6 +308,36 @@ int lt_chunk(const lt_tensor *a, int64_t n, int dim, lt_tensor ***parts);
 lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps);
 lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims);
 lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim);
+
+/* ---- autograd (autograd.c; formulas in grad_*.c) ----
+ * Ops record a graph when grad mode is on and an input requires grad. */
+bool lt_grad_enabled(void);
+bool lt_set_grad_enabled(bool on);                    /* returns the previous mode */
+int lt_set_requires_grad(lt_tensor *t, bool on);      /* leaves of a floating type */
+bool lt_is_leaf(const lt_tensor *t);
+lt_tensor *lt_detach(const lt_tensor *t);             /* same data, no history */
+const char *lt_grad_fn_name(const lt_tensor *t);      /* NULL for leaves */
+/* Backward from outputs[0..n-1]; grad_outputs[i] may be NULL for one-element outputs.
+ * Gradients accumulate into the leaves' grad. */
+int lt_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs,
+                bool retain_graph, bool create_graph);
+/* The same, returning the gradients of inputs[0..ni-1] in grads (new references; zeros
+ * for an input the outputs do not depend on) without touching any grad field. */
+int lt_grad(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
+            lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph);
+/* A hook sees the gradient of t during backward; it returns NULL to keep it, or a new
+ * reference to use instead; *err = 1 (with an error set) aborts the backward. */
+typedef lt_tensor *(*lt_grad_hook)(void *ud, const lt_tensor *grad, int *err);
+int lt_register_hook(lt_tensor *t, lt_grad_hook fn, void *ud, void (*free_ud)(void *));
+/* Custom ops: out (already computed from inputs) is given a node whose backward calls fn
+ * with the output's gradient; fn fills grads[0..n-1] (new references or NULL). */
+typedef int (*lt_custom_backward)(void *ud, const lt_tensor *grad, int n, lt_tensor **grads);
+int lt_custom_record(lt_tensor *out, const char *name, int n, const lt_tensor *const *inputs,
+                     lt_custom_backward fn, void *ud, void (*free_ud)(void *));
+/* whole-tensor reductions as 0-dim tensors (recorded: the form autograd uses) */
+lt_tensor *lt_reduce_all_tensor(lt_reduce_op op, const lt_tensor *a, double param);
+lt_tensor *lt_dot_tensor(const lt_tensor *a, const lt_tensor *b);
+lt_tensor *lt_trace_tensor(const lt_tensor *a);
 
 /* ---- threads ---- */
 void lt_set_num_threads(int n);

@@ -1,6 +1,7 @@
 /* pointwise.c: entry points of the elementwise ops: checks, dtype promotion,
  * broadcasting, the result tensor, then the backend's kernel. */
 #include "pointwise.h"
+#include "autograd.h"
 #include <math.h>
 
 static const char *unary_names[LT_NUNARY] = {
@@ -110,6 +111,7 @@ lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
 
 lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
+  if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_binary(op, out, a, b, alpha);
   /* the small common case first (a + b at the REPL, in small models): same type and
    * size, contiguous, on the CPU, a new result: straight to the typed loop */
   if (!out && a->dtype == b->dtype && a->device.type == LT_CPU && b->device.type == LT_CPU &&

@@ -14,8 +14,11 @@ lt_tensor *lt_tensor_alloc(void) {
   t->storage = NULL;
   t->offset = 0;
   t->requires_grad = false;
+  t->is_view = false;
   t->grad = NULL;
   t->grad_fn = NULL;
+  t->grad_acc = NULL;
+  t->hooks = NULL;
   t->user = NULL;
   t->device = lt_cpu();
   t->dtype = LT_FLOAT32;
@@ -27,17 +30,17 @@ void lt_view_init(lt_tensor *v, const lt_tensor *t) {
   v->refcount = 0;
   v->grad = NULL;
   v->grad_fn = NULL;
+  v->grad_acc = NULL;
+  v->hooks = NULL;
   v->requires_grad = false;
 }
 
 void lt_retain(lt_tensor *t) { if (t) t->refcount++; }
 
-void (*lt_autograd_release_hook)(lt_tensor *t);
-
 void lt_release(lt_tensor *t) {
   if (!t || --t->refcount > 0) return;
   if (t->grad) lt_release(t->grad);
-  if (t->grad_fn && lt_autograd_release_hook) lt_autograd_release_hook(t);
+  if (t->grad_fn || t->hooks) lt_autograd_free(t);
   lt_storage_release(t->storage);
   if (ntfree < FREELIST_MAX) tfree[ntfree++] = t;
   else free(t);
@@ -262,6 +265,7 @@ lt_tensor *lt_alias(const lt_tensor *t) {
   lt_storage_retain(t->storage);
   v->offset = t->offset;
   v->ndim = t->ndim;
+  v->is_view = true;
   memcpy(v->size, t->size, sizeof(int64_t) * t->ndim);
   memcpy(v->stride, t->stride, sizeof(int64_t) * t->ndim);
   return v;

@@ -1,0 +1,78 @@
+-- autograd: the functional form of torch-autograd, on luatorch's engine.
+--
+--   local autograd = require 'autograd'
+--   local df = autograd(function(params, x, y)
+--     local h = torch.tanh(x * params.W + params.b)
+--     return torch.pow(h - y, 2):sum()
+--   end)
+--   local grads, loss = df(params, x, y)   -- grads.W, grads.b; loss a number
+--
+-- f(params, ...) returns a one-element tensor (the loss), optionally followed by more
+-- values, which df returns after the loss. params is a tensor or a nested table of
+-- tensors; grads has its shape. The caller's tensors are not modified (no .grad fields
+-- are touched): f sees leaves that share their data.
+local torch = require 'torch'
+
+local autograd = {}
+
+-- a copy of the params structure with leaves requiring grad; list collects them
+local function leaves(p, list, path)
+  if torch.isTensor(p) then
+    local l = p:detach()
+    if not l:type():find('Float') and not l:type():find('Double') and not l:type():find('Half') then
+      return p   -- integer tensors (indices, labels) pass through without gradients
+    end
+    l:setRequiresGrad(true)
+    list[#list + 1] = l
+    return l
+  elseif type(p) == 'table' then
+    local c = {}
+    for k, v in pairs(p) do c[k] = leaves(v, list, path .. '.' .. tostring(k)) end
+    return c
+  end
+  return p
+end
+
+-- the gradients, in the shape of params
+local function shape_like(p, lp, grads, by_leaf)
+  if torch.isTensor(p) then
+    return by_leaf[lp] or nil
+  elseif type(p) == 'table' then
+    local c = {}
+    for k, v in pairs(p) do c[k] = shape_like(v, lp[k], grads, by_leaf) end
+    return c
+  end
+  return nil
+end
+
+local function differentiate(f, opts)
+  if type(f) ~= 'function' then error("autograd: expected a function, got " .. type(f), 3) end
+  opts = opts or {}
+  return function(params, ...)
+    local list = {}
+    local lp = leaves(params, list, 'params')
+    local results = table.pack(torch.enableGrad(f, lp, ...))
+    local loss = results[1]
+    if not torch.isTensor(loss) or loss:nElement() ~= 1 then
+      error("autograd: the function must return a one-element tensor (the loss) first, got " ..
+            (torch.isTensor(loss) and ('a tensor of ' .. loss:nElement() .. ' elements') or type(loss)), 2)
+    end
+    local grads = {}
+    if #list > 0 then
+      if not loss.requiresGrad then
+        -- the loss does not depend on the params: zero gradients
+        for i, l in ipairs(list) do grads[i] = torch.zeros(l:size()):typeAs(l) end
+      else
+        grads = torch.grad(loss, list, nil, { createGraph = opts.createGraph })
+      end
+    end
+    local by_leaf = {}
+    for i, l in ipairs(list) do by_leaf[l] = grads[i] end
+    local g = shape_like(params, lp, grads, by_leaf)
+    return g, loss:item(), table.unpack(results, 2, results.n)
+  end
+end
+
+return setmetatable(autograd, {
+  __call = function(_, f, opts) return differentiate(f, opts) end,
+})
