@@ -22,6 +22,15 @@ bench('a:add(b) in place, 4 floats', 200000, function() a:add(b) end)
 bench('a:sum(), 4 floats', 200000, function() local _ = a:sum() end)
 bench('a[2] read', 200000, function() local _ = a[2] end)
 
+-- autograd on 4-element tensors: recording, and a whole forward + backward
+local ga, gb = torch.Tensor(4):fill(1):setRequiresGrad(), torch.Tensor(4):fill(2):setRequiresGrad()
+bench('a + b, 4 floats, a requires grad', 200000, function() local _ = ga + gb end)
+bench('cmul(a, b):sum():backward(), 4 fl.', 100000, function()
+  local y = torch.cmul(ga, gb):sum()
+  y:backward()
+end)
+ga:zeroGrad(); gb:zeroGrad()
+
 local big1, big2 = torch.Tensor(16 * 1024 * 1024):fill(1), torch.Tensor(16 * 1024 * 1024):fill(2)
 local out = torch.Tensor(16 * 1024 * 1024)
 bench('torch.add(out, a, b), 16M floats', 20, function() torch.add(out, big1, big2) end, 3 * 64 * 1048576, 'GB/s')

@@ -213,6 +213,11 @@ static int f_grad(lua_State *L) {
   return 1;
 }
 
+static int f_liveNodes(lua_State *L) {
+  lua_pushinteger(L, (lua_Integer)lt_autograd_live_nodes());
+  return 1;
+}
+
 static int f_setGradEnabled(lua_State *L) {
   luaL_checktype(L, 1, LUA_TBOOLEAN);
   lua_pushboolean(L, lt_set_grad_enabled(lua_toboolean(L, 1)));
@@ -376,6 +381,7 @@ static const luaL_Reg methods[] = {
 static const luaL_Reg functions[] = {
   {"grad", f_grad}, {"setGradEnabled", f_setGradEnabled}, {"isGradEnabled", f_isGradEnabled},
   {"noGrad", f_noGrad}, {"enableGrad", f_enableGrad}, {"_recordFunction", f_recordFunction},
+  {"_autogradLiveNodes", f_liveNodes},
   {NULL, NULL}};
 
 void ltb_open_autograd(lua_State *L) {

@@ -103,6 +103,24 @@ int64_t ltb_checkindex(lua_State *L, int idx, int64_t n) {
   return i - 1;
 }
 
+bool ltb_is_options(lua_State *L, int idx) {
+  if (!lua_istable(L, idx)) return false;
+  lua_getfield(L, idx, "requiresGrad");
+  bool r = !lua_isnil(L, -1);
+  lua_pop(L, 1);
+  return r;
+}
+
+void ltb_apply_options(lua_State *L, int idx, lt_tensor *t) {
+  lua_getfield(L, idx, "requiresGrad");
+  bool on = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  if (lt_set_requires_grad(t, on) < 0) {
+    lt_release(t);
+    ltb_fail(L);
+  }
+}
+
 int ltb_checksizes(lua_State *L, int idx, int64_t *size) {
   int top = lua_gettop(L);
   lt_storage *s;

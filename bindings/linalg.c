@@ -5,7 +5,8 @@
  *   torch.addmm([res,] [beta,] M, [alpha,] A, B)     beta*M + alpha*A@B
  *   M:addmm([beta,] [alpha,] A, B) (into M; one number is alpha)   res:addmm([beta,] M2, [alpha,] A, B)
  *     the same for addmv, addr, baddbmm, addbmm
- *   torch.dot(a, b) a:dot(b) -> number;  t:trace() -> number
+ *   torch.dot(a, b) a:dot(b) -> number;  t:trace() -> number (a 0-dim tensor, recorded, when
+ *     grad mode is on and an operand requires grad)
  *   torch.diag([res,] t[, k])  torch.tril/triu([res,] t[, k])  t:diag([k]) (new)
  *   torch.cross([res,] a, b[, dim])  a:cross(b[, dim]) (new)  res:cross(a, b[, dim]) */
 #include "lt_lua.h"
@@ -92,9 +93,13 @@ static int l_addr(lua_State *L) { return addprod(L, "addr", lt_addr); }
 static int l_baddbmm(lua_State *L) { return addprod(L, "baddbmm", lt_baddbmm); }
 static int l_addbmm(lua_State *L) { return addprod(L, "addbmm", lt_addbmm); }
 
-/* ---- numbers ---- */
+/* ---- numbers (0-dim tensors when recorded, so that backward can go through them) ---- */
 static int l_dot(lua_State *L) {
   lt_tensor *a = ltb_checktensor(L, 1), *b = ltb_checktensor(L, 2);
+  if (lt_grad_enabled() && (a->requires_grad || b->requires_grad)) {
+    ltb_push(L, lt_dot_tensor(a, b));
+    return 1;
+  }
   double r;
   if (lt_dot(a, b, &r) < 0) return ltb_fail(L);
   push_number(L, r, a->dtype);
@@ -103,6 +108,10 @@ static int l_dot(lua_State *L) {
 
 static int l_trace(lua_State *L) {
   lt_tensor *a = ltb_checktensor(L, 1);
+  if (lt_grad_enabled() && a->requires_grad) {
+    ltb_push(L, lt_trace_tensor(a));
+    return 1;
+  }
   double r;
   if (lt_trace(a, &r) < 0) return ltb_fail(L);
   push_number(L, r, a->dtype);

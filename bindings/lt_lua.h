@@ -61,6 +61,10 @@ int64_t ltb_checkindex(lua_State *L, int idx, int64_t n);
 /* sizes: numbers, a table of numbers, or a torch.LongStorage/LongTensor at idx..top;
  * returns ndim (into size[LT_MAXDIM]) */
 int ltb_checksizes(lua_State *L, int idx, int64_t *size);
+/* a trailing options table {requiresGrad=true} of creation functions: is the value at idx
+ * one; apply it to a new tensor t (on error t is released and a Lua error raised) */
+bool ltb_is_options(lua_State *L, int idx);
+void ltb_apply_options(lua_State *L, int idx, lt_tensor *t);
 /* an INT64 tensor of 0-based indices converted from a 1-based LongTensor (or table) */
 lt_tensor *ltb_checkindices(lua_State *L, int idx);
 /* a dtype from a name: "torch.FloatTensor", "Float", "float" ... ; -1 when unknown */

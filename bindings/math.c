@@ -171,6 +171,10 @@ static int op_mul(lua_State *L) {
   lt_tensor *a = ltb_totensor(L, 1), *b = ltb_totensor(L, 2);
   if (!a || !b) return op_binary(L, LT_MUL);
   if (a->ndim == 1 && b->ndim == 1) {
+    if (lt_grad_enabled() && (a->requires_grad || b->requires_grad)) {   /* recorded: a 0-dim tensor */
+      ltb_push(L, lt_dot_tensor(a, b));
+      return 1;
+    }
     double r;
     if (lt_dot(a, b, &r) < 0) return ltb_fail(L);
     if (lt_dtype_is_float(a->dtype)) lua_pushnumber(L, r);

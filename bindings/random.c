@@ -182,7 +182,13 @@ static int rand_common(lua_State *L, bool normal) {
   int i = 1;
   if (LTB_METHOD(L) || ltb_totensor(L, 1)) { res = ltb_checktensor(L, 1); i = 2; }
   int64_t size[LT_MAXDIM];
-  int top = lua_gettop(L), given = top >= i;
+  int top = lua_gettop(L), opt = -1;   /* a trailing {requiresGrad=} table: -1 none */
+  if (top >= i && ltb_is_options(L, top)) {
+    lua_getfield(L, top, "requiresGrad");
+    opt = lua_toboolean(L, -1);
+    lua_settop(L, --top);
+  }
+  int given = top >= i;
   int nd = ltb_checksizes(L, i, size);
   if (given && (lua_type(L, i) == LUA_TNUMBER ? nd != top - i + 1 : top > i || (!lua_istable(L, i) && !lua_isuserdata(L, i))))
     return luaL_argerror(L, nd && lua_type(L, i) == LUA_TNUMBER ? i + nd : i, "sizes expected (numbers or a LongStorage)");
@@ -192,6 +198,7 @@ static int rand_common(lua_State *L, bool normal) {
   else if (!(t = lt_empty(nd, size, ltb_default_dtype, lt_cpu()))) return ltb_fail(L);
   int rc = normal ? lt_normal(t, NULL, 0, 1) : lt_uniform(t, NULL, 0, 1);
   if (rc < 0) { if (!res) lt_release(t); return ltb_fail(L); }
+  if (opt >= 0 && lt_set_requires_grad(t, opt) < 0) { if (!res) lt_release(t); return ltb_fail(L); }
   if (res) lua_settop(L, 1); else ltb_push(L, t);
   return 1;
 }

@@ -6,7 +6,9 @@
  * torch.sum(res, x, dim) and res:sum(x, dim) write into res. The ops with indices return
  * values and a LongTensor of 1-based indices, into leading result tensors when given:
  * torch.max(resval, resind, x, dim). A reduction's method form never changes self.
- * torch.max(a, b) / torch.min(a, b) with two tensors are cmax / cmin. */
+ * torch.max(a, b) / torch.min(a, b) with two tensors are cmax / cmin.
+ * While recording (grad mode on, x requiring grad) the whole-tensor forms of the
+ * differentiable ops give 0-dim tensors instead of numbers, so that loss:backward() works. */
 #include "lt_lua.h"
 #include <math.h>
 
@@ -40,8 +42,19 @@ static bool int_result(lt_reduce_op op, lt_dtype dt) {
          op == LT_RMEDIAN || op == LT_RKTHVALUE || op == LT_RMODE;
 }
 
-/* a whole-tensor reduction as a Lua value */
+/* ops whose whole-tensor result is a 0-dim tensor while recording */
+static bool recorded_all(lt_reduce_op op, const lt_tensor *x) {
+  return x->requires_grad && lt_grad_enabled() && op != LT_RALL && op != LT_RANY &&
+         op != LT_RARGMAX && op != LT_RARGMIN;
+}
+
+/* a whole-tensor reduction as a Lua value; while recording (grad mode on and x requires
+ * grad), a 0-dim tensor with its gradient function */
 static int push_all(lua_State *L, lt_reduce_op op, const lt_tensor *x, double param) {
+  if (recorded_all(op, x)) {
+    ltb_push(L, lt_reduce_all_tensor(op, x, param));
+    return 1;
+  }
   if (int_result(op, x->dtype)) {
     int64_t r;
     bool is_int;
@@ -126,6 +139,13 @@ static int m_dist(lua_State *L) {
                       ltb_typename(a->dtype, a->device), ltb_typename(b->dtype, b->device));
   lt_tensor *d = lt_binary(LT_SUB, NULL, a, b, 1);
   if (!d) return luaL_error(L, "dist: %s", lt_errmsg());
+  if (recorded_all(LT_RNORM, d)) {   /* recording: a 0-dim tensor */
+    lt_tensor *t = lt_reduce_all_tensor(LT_RNORM, d, p);
+    lt_release(d);
+    if (!t) return luaL_error(L, "dist: %s", lt_errmsg());
+    ltb_push(L, t);
+    return 1;
+  }
   double r;
   int rc = lt_reduce_all(LT_RNORM, d, p, &r);
   lt_release(d);
@@ -220,6 +240,33 @@ static int m_histc(lua_State *L) {
   return 1;
 }
 
+/* ---- torch._reduce(name, x [, dim [, keepdim [, param]]]): the engine's reductions as
+ * they are, for tests: without dim a 0-dim tensor (lt_reduce_all_tensor, also the whole
+ * median/kthvalue/mode); with dim lt_reduce_dim with the given keepdim, values and
+ * (1-based) indices ---- */
+static int f_reduce(lua_State *L) {
+  static const char *const names[] = {
+    "sum", "mean", "prod", "max", "min", "std", "var", "norm", "all", "any", "logsumexp",
+    "median", "kthvalue", "mode", "argmax", "argmin", NULL};
+  lt_reduce_op op = (lt_reduce_op)luaL_checkoption(L, 1, NULL, names);
+  lt_tensor *x = ltb_checktensor(L, 2);
+  double param = luaL_optnumber(L, 5, op == LT_RNORM ? 2 : op == LT_RKTHVALUE ? 1 : 0);
+  if (lua_isnoneornil(L, 3)) {
+    ltb_push(L, lt_reduce_all_tensor(op, x, param));
+    return 1;
+  }
+  int dim = ltb_checkdim(L, 3, x->ndim);
+  bool keepdim = lua_toboolean(L, 4);
+  lt_tensor *ix = NULL;
+  lt_tensor *v = lt_reduce_dim(op, NULL, NULL, &ix, x, dim, keepdim, param);
+  if (!v) return ltb_fail(L);
+  ltb_push(L, v);
+  if (!ix) return 1;
+  ltb_push(L, ltb_one_based(ix));
+  return 2;
+}
+static const luaL_Reg test_fns[] = {{"_reduce", f_reduce}, {NULL, NULL}};
+
 static const luaL_Reg fns[] = {
   {"histc", m_histc},
   {"sum", m_sum}, {"mean", m_mean}, {"prod", m_prod}, {"max", m_max}, {"min", m_min},
@@ -229,4 +276,7 @@ static const luaL_Reg fns[] = {
   {"argmin", m_argmin}, {"equal", m_equal},
   {NULL, NULL}};
 
-void ltb_open_reduce(lua_State *L) { ltb_register(L, fns, fns); }
+void ltb_open_reduce(lua_State *L) {
+  ltb_register(L, fns, fns);
+  ltb_register(L, NULL, test_fns);
+}

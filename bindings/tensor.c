@@ -1,5 +1,6 @@
 /* tensor.c: tensor construction, shape queries, views, indexing, copies and types. */
 #include "lt_lua.h"
+#include "autograd.h"   /* lt_ag_assign: index assignment into tensors in the graph */
 #include <string.h>
 #include <math.h>
 
@@ -89,20 +90,8 @@ static lt_tensor *from_table(lua_State *L, int idx, lt_dtype dt) {
   return t;
 }
 
-static bool is_options_table(lua_State *L, int idx) {
-  if (!lua_istable(L, idx)) return false;
-  lua_getfield(L, idx, "requiresGrad");
-  bool r = !lua_isnil(L, -1);
-  lua_pop(L, 1);
-  return r;
-}
-
-/* apply a trailing {requiresGrad=...} options table (autograd fills this in) */
-static void apply_options(lua_State *L, int idx, lt_tensor *t) {
-  lua_getfield(L, idx, "requiresGrad");
-  t->requires_grad = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-}
+#define is_options_table ltb_is_options
+#define apply_options ltb_apply_options
 
 int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first) {
   int top = lua_gettop(L);
@@ -317,6 +306,28 @@ static int t_isSetTo(lua_State *L) {
 }
 
 /* ---- views ---- */
+/* a new header on t's view; recorded (a view op) when t requires grad */
+static lt_tensor *view_alias(const lt_tensor *t) {
+  if (lt_grad_enabled() && t->requires_grad && t->storage) return lt_view(t, t->ndim, t->size);
+  return lt_alias(t);
+}
+
+/* Torch7's result forms res:view(src, ...), res:expand(src, ...), torch.squeeze(res, src):
+ * res is re-pointed at v. That does not record: refused when v has a history to carry,
+ * or res has one that would become wrong. Takes v. */
+static int set_to_view(lua_State *L, lt_tensor *res, lt_tensor *v, const char *fn) {
+  if (lt_grad_enabled() && ((v->requires_grad && !lt_is_leaf(v)) || (res->requires_grad && !lt_is_leaf(res)))) {
+    lt_release(v);
+    return luaL_error(L, "%s: the result form res:%s(src, ...) does not record gradients; use "
+                      "src:%s(...) (or run it under torch.noGrad)", fn, fn, fn);
+  }
+  int rc = lt_set_tensor(res, v);
+  lt_release(v);
+  if (rc < 0) return ltb_fail(L);
+  lua_settop(L, 1);
+  return 1;
+}
+
 static int t_view(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int64_t size[LT_MAXDIM];
@@ -326,10 +337,12 @@ static int t_view(lua_State *L) {
   if (src && lua_gettop(L) > 2) { first = 3; }
   else src = NULL;
   int nd = ltb_checksizes(L, first, size);
-  if (nd == 0 && lua_gettop(L) >= first && !ltb_tostorage(L, first)) return luaL_argerror(L, first, "sizes expected");
+  /* view({}) (an empty table): a 0-dim tensor of one element */
+  if (nd == 0 && lua_gettop(L) >= first && !ltb_tostorage(L, first) && !lua_istable(L, first))
+    return luaL_argerror(L, first, "sizes expected");
   lt_tensor *v = lt_view(src ? src : t, nd, size);
   if (!v) return ltb_fail(L);
-  if (src) { int rc = lt_set_tensor(t, v); lt_release(v); if (rc < 0) return ltb_fail(L); lua_settop(L, 1); return 1; }
+  if (src) return set_to_view(L, t, v, "view");
   ltb_push(L, v);
   return 1;
 }
@@ -382,7 +395,7 @@ static int t_sub(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int nargs = lua_gettop(L) - 1;
   if (nargs % 2 || nargs / 2 > t->ndim) return luaL_error(L, "bad arguments to 'sub' (expected pairs of start, end for up to %d dimensions)", t->ndim);
-  lt_tensor *v = lt_alias(t);
+  lt_tensor *v = view_alias(t);
   if (!v) return ltb_fail(L);
   for (int d = 0; d < nargs / 2; d++) {
     lua_Integer a = luaL_checkinteger(L, 2 + 2 * d), b = luaL_checkinteger(L, 3 + 2 * d);
@@ -402,7 +415,7 @@ static int t_sub(lua_State *L) {
 static int t_t(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   if (t->ndim != 2 && t->ndim != 1) return luaL_error(L, "bad argument #1 to 't' (expected a 1-D or 2-D tensor, got %d-D)", t->ndim);
-  ltb_push(L, t->ndim == 2 ? lt_transpose(t, 0, 1) : lt_alias(t));
+  ltb_push(L, t->ndim == 2 ? lt_transpose(t, 0, 1) : view_alias(t));
   return 1;
 }
 static int t_transpose(lua_State *L) {
@@ -435,7 +448,7 @@ static int t_expand(lua_State *L) {
   int nd = ltb_checksizes(L, first, size);
   lt_tensor *v = lt_expand(t, nd, size);
   if (!v) return ltb_fail(L);
-  if (res) { int rc = lt_set_tensor(res, v); lt_release(v); if (rc < 0) return ltb_fail(L); lua_settop(L, 1); return 1; }
+  if (res) return set_to_view(L, res, v, "expand");
   ltb_push(L, v);
   return 1;
 }
@@ -455,11 +468,8 @@ static int t_squeeze(lua_State *L) {
   lt_tensor *r = all ? lt_squeeze(t) : lt_squeeze_dim(t, ltb_checkdim(L, i + 1, t->ndim));
   if (!r) return ltb_fail(L);
   if (res) {
-    int rc = lt_set_tensor(res, r);
-    lt_release(r);
-    if (rc < 0) return ltb_fail(L);
-    lua_pushvalue(L, 1);
-    return 1;
+    lua_settop(L, 1);
+    return set_to_view(L, res, r, "squeeze");
   }
   if (all && r->ndim == 0 && lt_numel(r) == 1) {
     ltb_push(L, r);           /* anchored while the element is read */
@@ -646,9 +656,12 @@ static int t_totable(lua_State *L) {
 }
 
 /* Resolves t[key] for a number or table key: a view (new ref), or an element
- * (returns NULL and fills idx) */
-static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool *is_elem) {
+ * (returns NULL and fills idx). When steps is given the view is not made: steps receives
+ * the selects and narrows that reach it from t (*nsteps of them), for an assignment. */
+static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool *is_elem,
+                          lt_ag_step *steps, int *nsteps) {
   *is_elem = false;
+  if (steps) *nsteps = 0;
   if (lua_type(L, k) == LUA_TNUMBER) {
     if (t->ndim == 0) luaL_error(L, "index: cannot index a tensor with no dimensions");
     int isint;
@@ -657,7 +670,9 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
     lua_Integer orig = i;
     if (i < 0) i += t->size[0] + 1;
     if (i < 1 || i > t->size[0]) luaL_error(L, "index %d out of range for dimension 1 of size %d", (int)orig, (int)t->size[0]);
+    if (steps) { steps[0] = (lt_ag_step){.narrow = false, .dim = 0, .start = i - 1}; *nsteps = 1; }
     if (t->ndim == 1) { idx[0] = i - 1; *is_elem = true; return NULL; }
+    if (steps) return NULL;
     lt_tensor *v = lt_select(t, 0, i - 1);
     if (!v) ltb_fail(L);
     return v;
@@ -679,22 +694,31 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
       if (i < 0) i += t->size[j] + 1;
       if (i < 1 || i > t->size[j]) luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, j + 1, (int)t->size[j]);
       idx[j] = i - 1;
+      if (steps) steps[j] = (lt_ag_step){.narrow = false, .dim = 0, .start = i - 1};
     }
+    if (steps) *nsteps = n;
     *is_elem = true;
     return NULL;
   }
-  lt_tensor *v = lt_alias(t);
-  if (!v) ltb_fail(L);
-  int d = 0;  /* the current dim of v */
+  /* the view, built one entry at a time from t (v holds the view so far, NULL: t itself;
+   * sizes are read from cur) */
+  const lt_tensor *cur = t;
+  int64_t cursize[LT_MAXDIM];
+  int curnd = t->ndim;
+  memcpy(cursize, t->size, sizeof(int64_t) * t->ndim);
+  lt_tensor *v = NULL;
+  int d = 0;  /* the current dim of the view */
   for (int j = 1; j <= n; j++) {
     lua_rawgeti(L, k, j);
-    lt_tensor *nv = NULL;
-    int64_t size = v->size[d];
+    lt_ag_step st;
+    int64_t size = cursize[d];
     if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Integer i = lua_tointeger(L, -1), orig = i;
       if (i < 0) i += size + 1;
       if (i < 1 || i > size) { lt_release(v); luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, j, (int)size); }
-      nv = lt_select(v, d, i - 1);
+      st = (lt_ag_step){.narrow = false, .dim = d, .start = i - 1};
+      for (int e = d; e < curnd - 1; e++) cursize[e] = cursize[e + 1];
+      curnd--;
     } else if (lua_istable(L, -1)) {
       int m = (int)lua_rawlen(L, -1);
       lua_Integer a = 1, b = size;
@@ -707,16 +731,23 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
         lt_release(v);
         luaL_error(L, "index: range {%d, %d} out of bounds for dimension %d of size %d", (int)oa, (int)ob, j, (int)size);
       }
-      nv = lt_narrow(v, d, a - 1, b - a + 1);
+      st = (lt_ag_step){.narrow = true, .dim = d, .start = a - 1, .len = b - a + 1};
+      cursize[d] = b - a + 1;
       d++;
     } else {
       lt_release(v);
       luaL_error(L, "index: entry %d must be a number or a table, got %s", j, luaL_typename(L, -1));
+      return NULL;
     }
     lua_pop(L, 1);
+    if (steps) { steps[(*nsteps)++] = st; continue; }
+    lt_tensor *nv = st.narrow ? lt_narrow(cur, st.dim, st.start, st.len) : lt_select(cur, st.dim, st.start);
     lt_release(v);
     if (!(v = nv)) ltb_fail(L);
+    cur = v;
   }
+  if (steps) return NULL;
+  if (!v && !(v = view_alias(t))) ltb_fail(L);   /* t[{}] */
   return v;
 }
 
@@ -762,7 +793,7 @@ int ltb_tensor_index(lua_State *L) {
   if (kt == LUA_TNUMBER || kt == LUA_TTABLE) {
     int64_t idx[LT_MAXDIM];
     bool elem;
-    lt_tensor *v = resolve(L, t, 2, idx, &elem);
+    lt_tensor *v = resolve(L, t, 2, idx, &elem, NULL, NULL);
     if (elem) { push_element(L, t, idx); return 1; }
     ltb_push(L, v);
     return 1;
@@ -788,6 +819,20 @@ static void assign(lua_State *L, lt_tensor *v, int vi) {
   if (rc < 0) ltb_fail(L);
 }
 
+/* an assignment that autograd must see: grad mode on and t or the value requires grad */
+static bool assign_records(const lt_tensor *t, const lt_tensor *src) {
+  return lt_grad_enabled() && (t->requires_grad || (src && src->requires_grad));
+}
+
+/* t[region] = value through the engine's index assignment (recorded, or refused, per the
+ * out policy; a plain write into a leaf) */
+static int assign_steps(lua_State *L, lt_tensor *t, int ns, const lt_ag_step *steps, int vi) {
+  lt_tensor *src = ltb_totensor(L, vi);
+  double val = src ? 0 : checkvalue(L, vi);
+  if (lt_ag_assign(t, ns, steps, src, val) < 0) return ltb_fail(L);
+  return 0;
+}
+
 int ltb_tensor_newindex(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int kt = lua_type(L, 2);
@@ -795,7 +840,13 @@ int ltb_tensor_newindex(lua_State *L) {
   if (kt == LUA_TNUMBER || kt == LUA_TTABLE) {
     int64_t idx[LT_MAXDIM];
     bool elem;
-    lt_tensor *v = resolve(L, t, 2, idx, &elem);
+    if (assign_records(t, ltb_totensor(L, 3))) {
+      lt_ag_step steps[LT_MAXDIM];
+      int ns;
+      resolve(L, t, 2, idx, &elem, steps, &ns);
+      return assign_steps(L, t, ns, steps, 3);
+    }
+    lt_tensor *v = resolve(L, t, 2, idx, &elem, NULL, NULL);
     if (elem) {
       if (t->device.type != LT_CPU) {
         lt_tensor *e = lt_alias(t);
@@ -823,6 +874,11 @@ int ltb_tensor_newindex(lua_State *L) {
   int64_t eidx[LT_MAXDIM];
   if (storage_index(L, t, 2, eidx)) {
     if (t->device.type != LT_CPU) return luaL_error(L, "index: element assignment by LongStorage on a GPU tensor");
+    if (assign_records(t, NULL)) {
+      lt_ag_step steps[LT_MAXDIM];
+      for (int d = 0; d < t->ndim; d++) steps[d] = (lt_ag_step){.narrow = false, .dim = 0, .start = eidx[d]};
+      return assign_steps(L, t, t->ndim, steps, 3);
+    }
     if (lt_put(t, eidx, checkvalue(L, 3)) < 0) return ltb_fail(L);
     return 0;
   }
@@ -875,6 +931,9 @@ static int elementwise_call(lua_State *L, int nt) {
     if (ts[i]->device.type != LT_CPU) return luaL_error(L, "bad argument #%d to '%s' (a CPU tensor expected; copy it with :float())", i + 1, fn);
   }
   luaL_checktype(L, 1 + nt, LUA_TFUNCTION);
+  if (lt_grad_enabled() && ts[0]->requires_grad && !lt_is_leaf(ts[0]))
+    return luaL_error(L, "%s: cannot rewrite a tensor that has a gradient history with a Lua function "
+                      "(the gradient would be wrong); apply it to a clone() under torch.noGrad, or to t:detach()", fn);
   /* walk private views anchored on the stack: the function may close, resize or re-set
    * the tensors it was given without pulling their memory from under the walk */
   for (int i = 0; i < nt; i++) {

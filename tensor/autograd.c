@@ -6,6 +6,9 @@
 
 bool lt_grad_on = true;
 static uint64_t node_seq;
+static int64_t live_nodes;   /* for tests: graphs are freed when unreachable */
+
+int64_t lt_autograd_live_nodes(void) { return live_nodes; }
 
 bool lt_grad_enabled(void) { return lt_grad_on; }
 bool lt_set_grad_enabled(bool on) { bool p = lt_grad_on; lt_grad_on = on; return p; }
@@ -79,6 +82,7 @@ void lt_node_release(lt_node *n) {
       }
     }
     free(x);
+    live_nodes--;
   }
   if (stack != stack_small) free(stack);
 }
@@ -99,6 +103,7 @@ static lt_node *node_alloc(const char *name, lt_backward_fn bw, int n) {
   x->backward = bw;
   x->seq = ++node_seq;
   x->ninputs = n;
+  live_nodes++;
   return x;
 }
 
@@ -117,12 +122,27 @@ static lt_node *edge_of(const lt_tensor *tc) {
   return a;
 }
 
+/* t is a leaf that requires grad, or a chain of views of one */
+static bool leafish(const lt_tensor *t) {
+  if (!t->requires_grad) return false;
+  lt_node *n = t->grad_fn;
+  while (n && n->view_op && n->ninputs > 0) n = n->in[0].fn;
+  return !n || n->leaf;
+}
+
 lt_node *lt_node_new(const char *name, lt_backward_fn bw, int n, const lt_tensor *const *ins) {
   lt_node *x = node_alloc(name, bw, n);
   if (!x) return NULL;
+  if (n > 0 && ins[0] && ins[0]->storage) x->base_version = ins[0]->storage->version;
   for (int i = 0; i < n; i++) {
     const lt_tensor *t = ins[i];
     if (!t) continue;
+    lt_node *tf = t->grad_fn;
+    if (tf && tf->view_op && t->storage && t->storage->version != tf->base_version && !leafish(t)) {
+      lt_node_release(x);
+      LT_FAIL(NULL, "%s: input %d is a view (%s) of a tensor that was modified in place after "
+              "the view was taken; take the view again", name, i + 1, tf->name);
+    }
     lt_node_input *in = &x->in[i];
     in->dtype = t->dtype;
     in->device = t->device;
@@ -201,14 +221,6 @@ static bool shares(const lt_tensor *a, const lt_tensor *b) {
   return a && b && a->storage && a->storage == b->storage;
 }
 
-/* t is a leaf that requires grad, or a chain of views of one */
-static bool leafish(const lt_tensor *t) {
-  if (!t->requires_grad) return false;
-  lt_node *n = t->grad_fn;
-  while (n && n->view_op && n->ninputs > 0) n = n->in[0].fn;
-  return !n || n->leaf;
-}
-
 int lt_ag_begin(lt_ag_ctx *c, const char *op, lt_tensor *out, int n, const lt_tensor *const *ins) {
   c->op = op;
   c->out = out;
@@ -228,13 +240,11 @@ int lt_ag_begin(lt_ag_ctx *c, const char *op, lt_tensor *out, int n, const lt_te
     }
     return LT_AG_PLAIN;   /* an update of a leaf's value (an optimizer step): not recorded */
   }
-  if (out->storage && out->storage->refcount > 1) {
-    /* out's memory is seen by another tensor (a view, or a tensor saved for backward):
-     * that one's history would not follow the write */
+  if (out->is_view) {
+    /* the tensor it views would not see the write in its history */
     lt_grad_resume(c->prev);
-    LT_FAIL(-1, "%s: cannot record a write into a tensor whose memory another tensor shares "
-            "(a view, or a tensor saved for backward); use the out-of-place form, or clone() "
-            "it first", op);
+    LT_FAIL(-1, "%s: cannot record a write into a view (its base tensor's history would not "
+            "follow the write); use the out-of-place form, or write into a clone()", op);
   }
   /* inputs that alias out are read from a clone (which keeps their history), and the
    * result is computed fresh and then copied into out */
@@ -499,13 +509,13 @@ static int accumulate_leaf(lt_tensor *leaf, lt_tensor *g) {
   }
   if (!leaf->grad) {
     /* the first gradient: kept as it is when it is a fresh, unshared, contiguous tensor
-     * without history; else copied */
-    if (!lt_grad_on && g->refcount == 1 && !g->grad_fn && !g->is_view && lt_is_contiguous(g) &&
+     * (without history, unless createGraph asks for one); else copied (the copy records
+     * under createGraph, so the gradient keeps its graph) */
+    if ((lt_grad_on || !g->grad_fn) && g->refcount == 1 && !g->is_view && lt_is_contiguous(g) &&
         g->storage && g->storage->refcount == 1) {
       leaf->grad = g;
       return 0;
     }
-    if (lt_grad_on) { leaf->grad = g; return 0; }   /* createGraph: the gradient keeps its graph */
     leaf->grad = lt_clone(g);
     lt_release(g);
     return leaf->grad ? 0 : -1;
@@ -667,7 +677,7 @@ static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad
     } else brc = x->backward ? x->backward(x, g, gi) : 0;
     lt_release(g);
     for (int k = 0; k < LT_NODE_MAXSAVED; k++) { lt_release(x->unpacked[k]); x->unpacked[k] = NULL; }
-    if (!retain) { node_free_saved(x); x->released = true; }
+    if (!retain && brc == 0) { node_free_saved(x); x->released = true; }
     if (brc < 0) {
       for (int k = 0; k < x->ninputs; k++) lt_release(gi[k]);
       if (gi != small) free(gi);

@@ -56,6 +56,7 @@ struct lt_node {
   lt_backward_fn backward;
   uint64_t seq;                /* creation order */
   bool view_op;                /* the output is a view of input 0 */
+  uint32_t base_version;       /* input 0's storage version when recorded (stale views) */
   bool released;               /* saved tensors freed after a backward without retainGraph */
   lt_tensor *leaf;             /* accumulator nodes: the leaf (retained); else NULL */
   lt_hook *hooks;              /* hooks on the output's gradient (non-leaf tensors) */
@@ -141,15 +142,90 @@ bool lt_is_float_dtype(lt_dtype dt);
 /* ---- the wrappers the engine ops call (one section per grad_*.c file) ---- */
 /* grad_pointwise.c */
 lt_tensor *lt_ag_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha);
+lt_tensor *lt_ag_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed);
+lt_tensor *lt_ag_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a);
+lt_tensor *lt_ag_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi);
+/* addcmul (is_mul) and addcdiv */
+lt_tensor *lt_ag_addc(bool is_mul, lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c);
+lt_tensor *lt_ag_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double w);
+lt_tensor *lt_ag_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b);
+/* copies and conversions (lt_copy, so clone, contiguous, to_dtype and to_device too) */
+int lt_ag_copy(lt_tensor *dst, const lt_tensor *src);
+int lt_ag_fill(lt_tensor *t, double v);
 /* end grad_pointwise.c */
 
 /* grad_reduce.c */
+/* whole-tensor reductions as 0-dim tensors, and reductions over one dimension */
+lt_tensor *lt_ag_reduce_all(lt_reduce_op op, const lt_tensor *a, double param);
+lt_tensor *lt_ag_reduce_dim(lt_reduce_op op, lt_tensor *out, lt_tensor *indices_out,
+                            lt_tensor **indices, const lt_tensor *a, int dim, bool keepdim,
+                            double param);
+/* cumsum (prod false) and cumprod */
+lt_tensor *lt_ag_cum(bool prod, lt_tensor *out, const lt_tensor *a, int dim);
+/* sort (topk false: k, largest and sorted unused) and topk */
+int lt_ag_sort_topk(bool topk, const lt_tensor *a, int64_t k, int dim, bool desc, bool sorted,
+                    lt_tensor **values, lt_tensor **indices);
 /* end grad_reduce.c */
 
 /* grad_linalg.c */
+/* the products, by the engine function they run */
+typedef enum {
+  LT_AG_ADDMM, LT_AG_MM, LT_AG_BADDBMM, LT_AG_BMM, LT_AG_ADDBMM,
+  LT_AG_ADDMV, LT_AG_MV, LT_AG_ADDR, LT_AG_GER
+} lt_ag_prod;
+lt_tensor *lt_ag_product(lt_ag_prod kind, lt_tensor *out, double beta, const lt_tensor *M,
+                         double alpha, const lt_tensor *A, const lt_tensor *B);
+lt_tensor *lt_ag_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B);
+lt_tensor *lt_ag_dot(const lt_tensor *a, const lt_tensor *b);
+lt_tensor *lt_ag_trace(const lt_tensor *a);
+lt_tensor *lt_ag_diag(lt_tensor *out, const lt_tensor *a, int64_t k);
+lt_tensor *lt_ag_tri(bool lower, lt_tensor *out, const lt_tensor *a, int64_t k);
+lt_tensor *lt_ag_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int dim);
 /* end grad_linalg.c */
 
 /* grad_shape.c */
+/* views (no out tensor; the result is a view of t, or a copy for reshape) */
+lt_tensor *lt_ag_view(const lt_tensor *t, int ndim, const int64_t *size);
+lt_tensor *lt_ag_reshape(const lt_tensor *t, int ndim, const int64_t *size);
+lt_tensor *lt_ag_narrow(const lt_tensor *t, int dim, int64_t start, int64_t len);
+lt_tensor *lt_ag_select(const lt_tensor *t, int dim, int64_t index);
+lt_tensor *lt_ag_transpose(const lt_tensor *t, int d1, int d2);
+lt_tensor *lt_ag_permute(const lt_tensor *t, const int *perm);
+lt_tensor *lt_ag_expand(const lt_tensor *t, int ndim, const int64_t *size);
+lt_tensor *lt_ag_squeeze(const lt_tensor *t, bool all, int dim);
+lt_tensor *lt_ag_unsqueeze(const lt_tensor *t, int dim);
+lt_tensor *lt_ag_unfold(const lt_tensor *t, int dim, int64_t size, int64_t step);
+/* joining and reordering */
+static inline bool lt_ag_any(const lt_tensor *const *ts, int n) {
+  for (int i = 0; ts && i < n; i++) if (ts[i] && ts[i]->requires_grad) return true;
+  return false;
+}
+lt_tensor *lt_ag_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim);
+lt_tensor *lt_ag_stack(lt_tensor *out, const lt_tensor *const *ts, int n, int dim);
+lt_tensor *lt_ag_repeat(const lt_tensor *a, int n, const int64_t *reps);
+lt_tensor *lt_ag_flip(const lt_tensor *a, int ndims, const int *dims);
+lt_tensor *lt_ag_roll(const lt_tensor *a, int64_t shift, int dim);
+/* indexing results (the index or mask is saved for backward) */
+lt_tensor *lt_ag_index_select(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index);
+lt_tensor *lt_ag_gather(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index);
+lt_tensor *lt_ag_masked_select(lt_tensor *out, const lt_tensor *a, const lt_tensor *mask);
+/* in-place writes into t (ix: the index or the mask; src NULL for the fills) */
+enum {
+  LT_AGW_INDEX_COPY, LT_AGW_INDEX_ADD, LT_AGW_INDEX_FILL, LT_AGW_SCATTER, LT_AGW_SCATTER_ADD,
+  LT_AGW_SCATTER_FILL, LT_AGW_MASKED_FILL, LT_AGW_MASKED_COPY
+};
+int lt_ag_write(int kind, lt_tensor *t, int dim, const lt_tensor *ix, const lt_tensor *src, double v);
+/* Index assignment t[...] = src (or the value v when src is NULL), the region reached from
+ * t by the steps in turn (each a select, or a narrow when `narrow`), under the out policy;
+ * recorded (CopySlices) when t or src requires grad. Used by the bindings' __newindex. */
+typedef struct {
+  bool narrow;
+  int dim;
+  int64_t start, len;
+} lt_ag_step;
+int lt_ag_assign(lt_tensor *t, int nsteps, const lt_ag_step *steps, const lt_tensor *src, double v);
+/* an element write t[index] = v (lt_put's hook: `if (LT_AG1(t)) return lt_ag_put(t, index, v);`) */
+int lt_ag_put(lt_tensor *t, const int64_t *index, double v);
 /* end grad_shape.c */
 
 #endif

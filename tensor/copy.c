@@ -1,6 +1,7 @@
 /* copy.c: copy and conversion between dtypes and devices, fill, element access,
  * and the backend table (CPU built in, CUDA loaded on first use). */
 #include "internal.h"
+#include "autograd.h"
 #include <dlfcn.h>
 #include <stdio.h>
 #include <math.h>
@@ -142,6 +143,7 @@ int lt_cpu_fill(lt_tensor *t, double v) {
 /* ---- entry points ---- */
 int lt_copy(lt_tensor *dst, const lt_tensor *src) {
   if (dst == src) return 0;
+  if (LT_AG_OUT(dst, src->requires_grad)) return lt_ag_copy(dst, src);
   int64_t n = lt_numel(dst);
   if (n != lt_numel(src)) {
     char b1[128], b2[128];
@@ -220,6 +222,7 @@ lt_tensor *lt_to_device(const lt_tensor *t, lt_device dev) {
 }
 
 int lt_fill(lt_tensor *t, double v) {
+  if (LT_AG1(t)) return lt_ag_fill(t, v);
   const lt_backend *be = lt_backend_for(t->device);
   if (!be) return -1;
   lt_bump_version(t);
@@ -254,6 +257,7 @@ int64_t lt_get_int(const lt_tensor *t, const int64_t *index) {
   return lt_load_int(t->dtype, p);
 }
 int lt_put(lt_tensor *t, const int64_t *index, double v) {
+  if (LT_AG1(t)) return lt_ag_put(t, index, v);
   char *p;
   if (lt_check_cpu("set", t) < 0 || elem_ptr("set", t, index, &p) < 0) return -1;
   lt_store(t->dtype, p, v);

@@ -6,6 +6,7 @@
  * user typed it. Moves go by element size (any dtype); only the add ops do arithmetic
  * (half types add through float32). Ops are named in messages by their Torch7 names. */
 #include "internal.h"
+#include "autograd.h"
 #include <stdio.h>
 
 /* ---- shared checks ---- */
@@ -214,6 +215,7 @@ static void ix_run(const ix_job *J) {
 }
 
 lt_tensor *lt_index_select(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index) {
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_index_select(out, a, dim, index);
   const char *op = "index";
   if (lt_check_cpu(op, a) < 0 || check_indices(op, index) < 0 || lt_check_dim(op, a, dim) < 0)
     return NULL;
@@ -340,12 +342,15 @@ done:
 }
 
 int lt_index_copy(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src) {
+  if (LT_AG_OUT(t, LT_RG(src))) return lt_ag_write(LT_AGW_INDEX_COPY, t, dim, index, src, 0);
   return index_write("indexCopy", IW_COPY, t, dim, index, src, 0);
 }
 int lt_index_add(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src) {
+  if (LT_AG_OUT(t, LT_RG(src))) return lt_ag_write(LT_AGW_INDEX_ADD, t, dim, index, src, 0);
   return index_write("indexAdd", IW_ADD, t, dim, index, src, 0);
 }
 int lt_index_fill(lt_tensor *t, int dim, const lt_tensor *index, double v) {
+  if (LT_AG1(t)) return lt_ag_write(LT_AGW_INDEX_FILL, t, dim, index, NULL, v);
   return index_write("indexFill", IW_FILL, t, dim, index, NULL, v);
 }
 
@@ -542,6 +547,7 @@ static int check_gs_shapes(const char *op, const lt_tensor *t, int dim, const lt
 }
 
 lt_tensor *lt_gather(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index) {
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_gather(out, a, dim, index);
   const char *op = "gather";
   if (lt_check_cpu(op, a) < 0 || check_indices(op, index) < 0) return NULL;
   if (check_gs_shapes(op, a, dim, index, NULL) < 0) return NULL;
@@ -594,12 +600,15 @@ static int scatter_common(const char *op, gs_kind kind, lt_tensor *t, int dim,
 }
 
 int lt_scatter(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src) {
+  if (LT_AG_OUT(t, LT_RG(src))) return lt_ag_write(LT_AGW_SCATTER, t, dim, index, src, 0);
   return scatter_common("scatter", GS_SCATTER, t, dim, index, src, 0);
 }
 int lt_scatter_add(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src) {
+  if (LT_AG_OUT(t, LT_RG(src))) return lt_ag_write(LT_AGW_SCATTER_ADD, t, dim, index, src, 0);
   return scatter_common("scatterAdd", GS_ADD, t, dim, index, src, 0);
 }
 int lt_scatter_fill(lt_tensor *t, int dim, const lt_tensor *index, double v) {
+  if (LT_AG1(t)) return lt_ag_write(LT_AGW_SCATTER_FILL, t, dim, index, NULL, v);
   return scatter_common("scatter", GS_FILL, t, dim, index, NULL, v);
 }
 
@@ -664,6 +673,7 @@ DEF_MASK_FILL(4, uint32_t)
 DEF_MASK_FILL(8, uint64_t)
 
 int lt_masked_fill(lt_tensor *t, const lt_tensor *mask, double v) {
+  if (LT_AG1(t)) return lt_ag_write(LT_AGW_MASKED_FILL, t, 0, mask, NULL, v);
   const char *op = "maskedFill";
   if (lt_check_cpu(op, t) < 0 || check_mask(op, mask) < 0) return -1;
   lt_tensor mv, *hold;
@@ -724,6 +734,7 @@ DEF_MASK_WALK(4, uint32_t)
 DEF_MASK_WALK(8, uint64_t)
 
 int lt_masked_copy(lt_tensor *t, const lt_tensor *mask, const lt_tensor *src) {
+  if (LT_AG_OUT(t, LT_RG(src))) return lt_ag_write(LT_AGW_MASKED_COPY, t, 0, mask, src, 0);
   const char *op = "maskedCopy";
   if (lt_check_cpu(op, t) < 0 || check_mask(op, mask) < 0 || lt_check_cpu(op, src) < 0) return -1;
   lt_tensor mv, *hold;
@@ -761,6 +772,7 @@ done:
 }
 
 lt_tensor *lt_masked_select(lt_tensor *out, const lt_tensor *a, const lt_tensor *mask) {
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_masked_select(out, a, mask);
   const char *op = "maskedSelect";
   if (lt_check_cpu(op, a) < 0 || check_mask(op, mask) < 0) return NULL;
   if (out && (shares_storage(out, a) || shares_storage(out, mask))) {

@@ -9,6 +9,7 @@
  * float16/bfloat16 through float32. When out shares memory with an input, the result is
  * computed apart and copied in. */
 #include "internal.h"
+#include "autograd.h"
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
@@ -386,20 +387,28 @@ static lt_tensor *product(const char *op, mm_kind kind, lt_tensor *out, double b
 
 lt_tensor *lt_addmm(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
                     const lt_tensor *A, const lt_tensor *B) {
+  if (LT_AG_OUT(out, LT_RG(M) || A->requires_grad || B->requires_grad))
+    return lt_ag_product(LT_AG_ADDMM, out, beta, M, alpha, A, B);
   return product("addmm", MM, out, beta, M, alpha, A, B);
 }
 lt_tensor *lt_mm(lt_tensor *out, const lt_tensor *A, const lt_tensor *B) {
+  if (LT_AG_OUT(out, A->requires_grad || B->requires_grad)) return lt_ag_product(LT_AG_MM, out, 0, NULL, 1, A, B);
   return product("mm", MM, out, 0, NULL, 1, A, B);
 }
 lt_tensor *lt_baddbmm(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
                       const lt_tensor *A, const lt_tensor *B) {
+  if (LT_AG_OUT(out, LT_RG(M) || A->requires_grad || B->requires_grad))
+    return lt_ag_product(LT_AG_BADDBMM, out, beta, M, alpha, A, B);
   return product("baddbmm", BMM, out, beta, M, alpha, A, B);
 }
 lt_tensor *lt_bmm(lt_tensor *out, const lt_tensor *A, const lt_tensor *B) {
+  if (LT_AG_OUT(out, A->requires_grad || B->requires_grad)) return lt_ag_product(LT_AG_BMM, out, 0, NULL, 1, A, B);
   return product("bmm", BMM, out, 0, NULL, 1, A, B);
 }
 lt_tensor *lt_addbmm(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
                      const lt_tensor *A, const lt_tensor *B) {
+  if (LT_AG_OUT(out, LT_RG(M) || A->requires_grad || B->requires_grad))
+    return lt_ag_product(LT_AG_ADDBMM, out, beta, M, alpha, A, B);
   return product("addbmm", ADDBMM, out, beta, M, alpha, A, B);
 }
 
@@ -478,9 +487,12 @@ fail:
 
 lt_tensor *lt_addmv(lt_tensor *out, double beta, const lt_tensor *v, double alpha,
                     const lt_tensor *A, const lt_tensor *x) {
+  if (LT_AG_OUT(out, LT_RG(v) || A->requires_grad || x->requires_grad))
+    return lt_ag_product(LT_AG_ADDMV, out, beta, v, alpha, A, x);
   return mv_impl("addmv", out, beta, v, alpha, A, x);
 }
 lt_tensor *lt_mv(lt_tensor *out, const lt_tensor *A, const lt_tensor *x) {
+  if (LT_AG_OUT(out, A->requires_grad || x->requires_grad)) return lt_ag_product(LT_AG_MV, out, 0, NULL, 1, A, x);
   return mv_impl("mv", out, 0, NULL, 1, A, x);
 }
 
@@ -556,9 +568,12 @@ fail:
 
 lt_tensor *lt_addr(lt_tensor *out, double beta, const lt_tensor *M, double alpha,
                    const lt_tensor *x, const lt_tensor *y) {
+  if (LT_AG_OUT(out, LT_RG(M) || x->requires_grad || y->requires_grad))
+    return lt_ag_product(LT_AG_ADDR, out, beta, M, alpha, x, y);
   return ger_impl("addr", out, beta, M, alpha, x, y);
 }
 lt_tensor *lt_ger(lt_tensor *out, const lt_tensor *x, const lt_tensor *y) {
+  if (LT_AG_OUT(out, x->requires_grad || y->requires_grad)) return lt_ag_product(LT_AG_GER, out, 0, NULL, 1, x, y);
   return ger_impl("ger", out, 0, NULL, 1, x, y);
 }
 
@@ -566,6 +581,7 @@ lt_tensor *lt_ger(lt_tensor *out, const lt_tensor *x, const lt_tensor *y) {
  * 1-D.1-D: a 0-dim dot; 2-D@2-D: mm; 1-D operands get a 1 prepended (A) or appended (B)
  * that is removed from the result; more dims: the leading (batch) dims broadcast. */
 lt_tensor *lt_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B) {
+  if (LT_AG_OUT(out, A->requires_grad || B->requires_grad)) return lt_ag_matmul(out, A, B);
   const char *op = "matmul";
   char s1[128], s2[128];
   if (lt_check_cpu(op, A) < 0 || check_same_type(op, "A", A, "B", B) < 0) return NULL;
@@ -744,6 +760,21 @@ int lt_trace(const lt_tensor *a, double *result) {
   return 0;
 }
 
+/* the same as 0-dim tensors (recorded when an input requires grad) */
+lt_tensor *lt_dot_tensor(const lt_tensor *a, const lt_tensor *b) {
+  if (LT_AG2(a, b)) return lt_ag_dot(a, b);
+  double v;
+  if (lt_dot(a, b, &v) < 0) return NULL;
+  return lt_scalar_tensor(v, a->dtype, a->device);
+}
+
+lt_tensor *lt_trace_tensor(const lt_tensor *a) {
+  if (LT_AG1(a)) return lt_ag_trace(a);
+  double v;
+  if (lt_trace(a, &v) < 0) return NULL;
+  return lt_scalar_tensor(v, a->dtype, a->device);
+}
+
 /* ---- diag, tril, triu ---- */
 
 /* the k-th diagonal of the 2-D t as a stack view (length 0 when k is outside) */
@@ -758,6 +789,7 @@ static void diag_view(const lt_tensor *t, int64_t k, lt_tensor *v) {
 }
 
 lt_tensor *lt_diag(lt_tensor *out, const lt_tensor *a, int64_t k) {
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_diag(out, a, k);
   const char *op = "diag";
   if (lt_check_cpu(op, a) < 0) return NULL;
   if (a->ndim != 1 && a->ndim != 2) {
@@ -813,6 +845,7 @@ static void zero_triangle(lt_tensor *t, int64_t k, bool lower) {
 }
 
 static lt_tensor *tri(const char *op, lt_tensor *out, const lt_tensor *a, int64_t k, bool lower) {
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_tri(lower, out, a, k);
   if (lt_check_cpu(op, a) < 0) return NULL;
   if (a->ndim < 2) {
     char b[128];
@@ -866,6 +899,7 @@ static void drop_dim(const lt_tensor *t, int dim, lt_tensor *v) {
 }
 
 lt_tensor *lt_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int dim) {
+  if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_cross(out, a, b, dim);
   const char *op = "cross";
   char b1[128];
   if (lt_check_cpu(op, a) < 0 || check_same_type(op, "a", a, "b", b) < 0) return NULL;

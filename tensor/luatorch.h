@@ -338,6 +338,7 @@ int lt_custom_record(lt_tensor *out, const char *name, int n, const lt_tensor *c
 lt_tensor *lt_reduce_all_tensor(lt_reduce_op op, const lt_tensor *a, double param);
 lt_tensor *lt_dot_tensor(const lt_tensor *a, const lt_tensor *b);
 lt_tensor *lt_trace_tensor(const lt_tensor *a);
+int64_t lt_autograd_live_nodes(void);   /* graph nodes alive (for tests of memory) */
 
 /* ---- threads ---- */
 void lt_set_num_threads(int n);

@@ -88,6 +88,7 @@ static lt_tensor *empty_result(lt_tensor *out, lt_dtype dt, lt_device dev) {
 
 lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   if ((unsigned)op >= LT_NUNARY) LT_FAIL(NULL, "unary: unknown op %d", (int)op);
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_unary(op, out, a);
   if (!a->storage) return empty_result(out, a->dtype, a->device);
   if (lt_is_half(a->dtype)) {
     lt_tensor *af = lt_to_dtype(a, LT_FLOAT32);
@@ -193,6 +194,7 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
 
 lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_binary_scalar(op, out, a, s, reversed);
   const char *name = binary_names[op];
   bool cmp = is_compare(op);
   if (!a->storage) return empty_result(out, cmp ? LT_UINT8 : a->dtype, a->device);
@@ -227,6 +229,7 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
 /* ---- composite ops (built from the primitives; fused kernels can come later) ---- */
 lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi) {
   if (!isnan(lo) && !isnan(hi) && lo > hi) LT_FAIL(NULL, "clamp: min %g is larger than max %g", lo, hi);
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_clamp(out, a, lo, hi);
   lt_tensor *r = NULL;
   if (!isnan(lo)) r = lt_binary_scalar(LT_MAX, out, a, lo, false);
   else { r = out ? (lt_copy(out, a) < 0 ? NULL : (lt_retain(out), out)) : lt_clone(a); }
@@ -248,13 +251,16 @@ static lt_tensor *addc(lt_binary_op op, const char *name, lt_tensor *out, const 
   return r;
 }
 lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
+  if (LT_AG_OUT(out, a->requires_grad || b->requires_grad || c->requires_grad)) return lt_ag_addc(true, out, a, v, b, c);
   return addc(LT_MUL, "addcmul", out, a, v, b, c);
 }
 lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
+  if (LT_AG_OUT(out, a->requires_grad || b->requires_grad || c->requires_grad)) return lt_ag_addc(false, out, a, v, b, c);
   return addc(LT_DIV, "addcdiv", out, a, v, b, c);
 }
 
 lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double w) {
+  if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_lerp(out, a, b, w);
   /* a + w * (b - a) */
   lt_tensor *d = lt_binary(LT_SUB, NULL, b, a, 1);
   lt_tensor *r = d ? lt_binary(LT_ADD, out, a, d, w) : NULL;
@@ -264,14 +270,15 @@ lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, doubl
 }
 
 lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b) {
+  if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_where(out, cond, a, b);
   if (cond->dtype != LT_BOOL && cond->dtype != LT_UINT8)
     LT_FAIL(NULL, "where: condition must be a ByteTensor or BoolTensor, got %sTensor", lt_dtype_name(cond->dtype));
   if (lt_check_cpu("where", a) < 0 || lt_check_same_device("where", a, b) < 0) return NULL;
   int64_t s1[LT_MAXDIM], s2[LT_MAXDIM];
   int n1 = lt_broadcast_shape("where", a, b, s1);
   if (n1 < 0) return NULL;
-  lt_tensor tmp;
-  memset(&tmp, 0, sizeof tmp);
+  lt_tensor tmp;   /* a shape-only stand-in for the broadcast of a and b */
+  lt_view_init(&tmp, a);
   tmp.ndim = n1;
   memcpy(tmp.size, s1, sizeof(int64_t) * n1);
   int nd = lt_broadcast_shape("where", cond, &tmp, s2);

@@ -8,6 +8,7 @@
  * the op allows) followed by a merge of the lines' states. median, kthvalue and mode go
  * to reduce_select.c. */
 #include "reduce_impl.h"
+#include "autograd.h"
 #include <math.h>
 #include <stdio.h>
 
@@ -221,6 +222,24 @@ int lt_reduce_all_int(lt_reduce_op op, const lt_tensor *a, double param, int64_t
   return rc;
 }
 
+/* ---- whole-tensor reductions as 0-dim tensors (recorded when a requires grad) ---- */
+
+static lt_dtype result_dtype(lt_reduce_op op, lt_dtype dt);
+
+lt_tensor *lt_reduce_all_tensor(lt_reduce_op op, const lt_tensor *a, double param) {
+  if (LT_AG1(a)) return lt_ag_reduce_all(op, a, param);
+  double rd;
+  int64_t ri;
+  bool is_int;
+  if (reduce_all_impl(op, a, param, &rd, &ri, &is_int) < 0) return NULL;
+  lt_dtype dt = result_dtype(op, a->dtype);
+  lt_tensor *r = lt_empty(0, NULL, dt, a->device);
+  if (!r) return NULL;
+  if (is_int && dt == LT_INT64) *(int64_t *)lt_data(r) = ri;
+  else lt_store(dt, lt_data(r), is_int ? (double)ri : rd);
+  return r;
+}
+
 /* ---- reductions over one dimension ---- */
 
 static lt_dtype result_dtype(lt_reduce_op op, lt_dtype dt) {
@@ -330,6 +349,7 @@ static int reduce_dim_into(lt_reduce_op op, const lt_tensor *a, int dim, double 
 lt_tensor *lt_reduce_dim(lt_reduce_op op, lt_tensor *out, lt_tensor *indices_out,
                          lt_tensor **indices, const lt_tensor *a, int dim, bool keepdim,
                          double param) {
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_reduce_dim(op, out, indices_out, indices, a, dim, keepdim, param);
   if (indices) *indices = NULL;
   if ((unsigned)op >= LT_NREDUCE) LT_FAIL(NULL, "reduce: unknown op %d", (int)op);
   const char *name = reduce_names[op];

@@ -5,6 +5,7 @@
  * Like the reductions, an outer dim of a contiguous tensor is scanned row by row with
  * per-column carries, which vectorizes; otherwise each line is scanned in chunks. */
 #include "reduce_impl.h"
+#include "autograd.h"
 #include <math.h>
 
 typedef struct {
@@ -106,6 +107,7 @@ static void cum_run(const cumctx *C) {
 }
 
 static lt_tensor *cum(bool prod, lt_tensor *out, const lt_tensor *a, int dim) {
+  if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_cum(prod, out, a, dim);
   const char *name = prod ? "cumprod" : "cumsum";
   if (lt_check_cpu(name, a) < 0 || lt_check_dim(name, a, dim) < 0) return NULL;
   lt_dtype rdt = a->dtype == LT_BOOL ? LT_INT64 : a->dtype;

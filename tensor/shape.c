@@ -2,6 +2,7 @@
  * Results are built by strided copies between views (lt_cpu_copy does dtype conversion,
  * contiguous runs and threading). */
 #include "internal.h"
+#include "autograd.h"
 #include <stdio.h>
 
 /* a header-only view (refcount 0, never released) of t's region [start, start+len) along dim */
@@ -23,6 +24,7 @@ static bool shares_storage(const lt_tensor *a, const lt_tensor *b) {
  * trailing dimensions count as size 1 (so two vectors catted along dimension 2 make an
  * n x 2 matrix). All sizes but dim's must agree. */
 lt_tensor *lt_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) {
+  if (LT_AG_OUT(out, lt_ag_any(ts, n))) return lt_ag_cat(out, ts, n, dim);
   if (n <= 0 || !ts) LT_FAIL(NULL, "cat: expects at least one tensor");
   if (dim < 0) LT_FAIL(NULL, "cat: dimension %d out of range", dim + 1);
   const lt_tensor *first = NULL;
@@ -96,6 +98,7 @@ lt_tensor *lt_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) {
 }
 
 lt_tensor *lt_stack(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) {
+  if (LT_AG_OUT(out, lt_ag_any(ts, n))) return lt_ag_stack(out, ts, n, dim);
   if (n <= 0 || !ts) LT_FAIL(NULL, "stack: expects at least one tensor");
   const lt_tensor *t0 = ts[0];
   if (dim < 0 || dim > t0->ndim)
@@ -170,6 +173,7 @@ int lt_chunk(const lt_tensor *a, int64_t n, int dim, lt_tensor ***parts) {
 
 /* ---- repeat (Torch7's repeatTensor) ---- */
 lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps) {
+  if (LT_AG1(a)) return lt_ag_repeat(a, n, reps);
   if (lt_check_cpu("repeatTensor", a) < 0) return NULL;
   if (n < a->ndim)
     LT_FAIL(NULL, "repeatTensor: %d repeat counts for a tensor of %d dimensions (need at least as many)", n, a->ndim);
@@ -215,6 +219,7 @@ lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps) {
 
 /* ---- flip, roll ---- */
 lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims) {
+  if (LT_AG1(a)) return lt_ag_flip(a, ndims, dims);
   if (!a->storage) return lt_new_empty(a->dtype, a->device);
   if (lt_check_cpu("flip", a) < 0) return NULL;
   if (ndims < 0 || (ndims > 0 && !dims)) LT_FAIL(NULL, "flip: bad list of dimensions");
@@ -237,6 +242,7 @@ lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims) {
 }
 
 lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim) {
+  if (LT_AG1(a)) return lt_ag_roll(a, shift, dim);
   if (!a->storage) return lt_new_empty(a->dtype, a->device);
   if (lt_check_cpu("roll", a) < 0) return NULL;
   if (lt_check_dim("roll", a, dim) < 0) return NULL;

@@ -8,6 +8,7 @@
  * in chunks sorted in parallel and merged. topk selects with a quickselect on (key,
  * position), a total order, so its result equals the first k of the stable sort. */
 #include "internal.h"
+#include "autograd.h"
 #include <stdio.h>
 
 typedef struct { uint64_t k; int64_t i; } kv;
@@ -329,12 +330,14 @@ static int sort_topk(const char *op, const lt_tensor *a, int64_t k, int dim, boo
 }
 
 int lt_sort(const lt_tensor *a, int dim, bool descending, lt_tensor **values, lt_tensor **indices) {
+  if (LT_AG1(a)) return lt_ag_sort_topk(false, a, 0, dim, descending, false, values, indices);
   int64_t n = a->ndim == 0 ? (a->storage ? 1 : 0) : (dim < 0 ? a->size[a->ndim - 1] : (dim < a->ndim ? a->size[dim] : 0));
   return sort_topk("sort", a, n, dim, descending, values, indices);
 }
 
 int lt_topk(const lt_tensor *a, int64_t k, int dim, bool largest, bool sorted,
             lt_tensor **values, lt_tensor **indices) {
+  if (LT_AG1(a)) return lt_ag_sort_topk(true, a, k, dim, largest, sorted, values, indices);
   (void)sorted;   /* the k results always come sorted (Torch7 leaves the order open) */
   return sort_topk("topk", a, k, dim, largest, values, indices);
 }

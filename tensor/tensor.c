@@ -1,5 +1,6 @@
 /* tensor.c: tensor headers, creation, metadata changes and views. */
 #include "internal.h"
+#include "autograd.h"
 #include <stdio.h>
 
 #define FREELIST_MAX 16384
@@ -332,6 +333,7 @@ static int infer_size(const char *op, const lt_tensor *t, int ndim, const int64_
 }
 
 lt_tensor *lt_view(const lt_tensor *t, int ndim, const int64_t *size) {
+  if (LT_AG1(t)) return lt_ag_view(t, ndim, size);
   int64_t sz[LT_MAXDIM], st[LT_MAXDIM];
   if (infer_size("view", t, ndim, size, sz) < 0) return NULL;
   if (!view_strides(t, ndim, sz, st)) {
@@ -348,6 +350,7 @@ lt_tensor *lt_view(const lt_tensor *t, int ndim, const int64_t *size) {
 }
 
 lt_tensor *lt_reshape(const lt_tensor *t, int ndim, const int64_t *size) {
+  if (LT_AG1(t)) return lt_ag_reshape(t, ndim, size);
   int64_t sz[LT_MAXDIM], st[LT_MAXDIM];
   if (infer_size("reshape", t, ndim, size, sz) < 0) return NULL;
   if (view_strides(t, ndim, sz, st)) return lt_view(t, ndim, sz);
@@ -359,6 +362,7 @@ lt_tensor *lt_reshape(const lt_tensor *t, int ndim, const int64_t *size) {
 }
 
 lt_tensor *lt_narrow(const lt_tensor *t, int dim, int64_t start, int64_t len) {
+  if (LT_AG1(t)) return lt_ag_narrow(t, dim, start, len);
   if (lt_check_dim("narrow", t, dim) < 0) return NULL;
   if (start < 0 || len < 0 || start > t->size[dim] || len > t->size[dim] - start)
     LT_FAIL(NULL, "narrow: range [%lld, %lld] out of bounds for dimension %d of size %lld",
@@ -371,6 +375,7 @@ lt_tensor *lt_narrow(const lt_tensor *t, int dim, int64_t start, int64_t len) {
 }
 
 lt_tensor *lt_select(const lt_tensor *t, int dim, int64_t index) {
+  if (LT_AG1(t)) return lt_ag_select(t, dim, index);
   if (lt_check_dim("select", t, dim) < 0) return NULL;
   if (index < 0 || index >= t->size[dim])
     LT_FAIL(NULL, "select: index %lld out of range for dimension %d of size %lld",
@@ -387,6 +392,7 @@ lt_tensor *lt_select(const lt_tensor *t, int dim, int64_t index) {
 }
 
 lt_tensor *lt_transpose(const lt_tensor *t, int d1, int d2) {
+  if (LT_AG1(t)) return lt_ag_transpose(t, d1, d2);
   if (lt_check_dim("transpose", t, d1) < 0 || lt_check_dim("transpose", t, d2) < 0) return NULL;
   lt_tensor *v = lt_alias(t);
   if (!v) return NULL;
@@ -396,6 +402,7 @@ lt_tensor *lt_transpose(const lt_tensor *t, int d1, int d2) {
 }
 
 lt_tensor *lt_permute(const lt_tensor *t, const int *perm) {
+  if (LT_AG1(t)) return lt_ag_permute(t, perm);
   bool seen[LT_MAXDIM] = {0};
   for (int i = 0; i < t->ndim; i++) {
     if (perm[i] < 0 || perm[i] >= t->ndim || seen[perm[i]])
@@ -412,6 +419,7 @@ lt_tensor *lt_permute(const lt_tensor *t, const int *perm) {
 }
 
 lt_tensor *lt_expand(const lt_tensor *t, int ndim, const int64_t *size) {
+  if (LT_AG1(t)) return lt_ag_expand(t, ndim, size);
   if (ndim < t->ndim || ndim > LT_MAXDIM) {
     char b[128];
     LT_FAIL(NULL, "expand: cannot expand a tensor of size %s to %d dimensions", lt_shape_str(t, b, sizeof b), ndim);
@@ -444,6 +452,7 @@ lt_tensor *lt_expand(const lt_tensor *t, int ndim, const int64_t *size) {
 }
 
 lt_tensor *lt_squeeze(const lt_tensor *t) {
+  if (LT_AG1(t)) return lt_ag_squeeze(t, true, 0);
   lt_tensor *v = lt_alias(t);
   if (!v) return NULL;
   int k = 0;
@@ -454,12 +463,14 @@ lt_tensor *lt_squeeze(const lt_tensor *t) {
 }
 
 lt_tensor *lt_squeeze_dim(const lt_tensor *t, int dim) {
+  if (LT_AG1(t)) return lt_ag_squeeze(t, false, dim);
   if (lt_check_dim("squeeze", t, dim) < 0) return NULL;
   if (t->size[dim] != 1) return lt_alias(t);
   return lt_select(t, dim, 0);
 }
 
 lt_tensor *lt_unsqueeze(const lt_tensor *t, int dim) {
+  if (LT_AG1(t)) return lt_ag_unsqueeze(t, dim);
   if (dim < 0 || dim > t->ndim) LT_FAIL(NULL, "unsqueeze: dimension %d out of range (expected 1 to %d)", dim + 1, t->ndim + 1);
   if (t->ndim >= LT_MAXDIM) LT_FAIL(NULL, "unsqueeze: at most %d dimensions", LT_MAXDIM);
   lt_tensor *v = lt_alias(t);
@@ -472,6 +483,7 @@ lt_tensor *lt_unsqueeze(const lt_tensor *t, int dim) {
 }
 
 lt_tensor *lt_unfold(const lt_tensor *t, int dim, int64_t size, int64_t step) {
+  if (LT_AG1(t)) return lt_ag_unfold(t, dim, size, step);
   int64_t dsize = t->ndim ? 0 : 1;
   if (t->ndim) { if (lt_check_dim("unfold", t, dim) < 0) return NULL; dsize = t->size[dim]; }
   if (size < 0 || size > dsize) LT_FAIL(NULL, "unfold: size %lld larger than dimension %d (%lld)", (long long)size, dim + 1, (long long)dsize);

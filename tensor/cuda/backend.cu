@@ -63,12 +63,16 @@ static view_arg make_view(const lt_tensor *t) {
   for (int i = 0; i < t->ndim; i++) { v.size[i] = t->size[i]; v.stride[i] = t->stride[i]; }
   return v;
 }
-__device__ static inline int64_t elem_offset(const view_arg &v, int64_t linear) {
+// I: the index type of the division chain. 32-bit division is several times cheaper on
+// the GPU, so launches over fewer than 2^31 elements use uint32_t.
+template <typename I>
+__device__ static inline int64_t elem_offset(const view_arg &v, I linear) {
   int64_t off = 0;
   for (int d = v.ndim - 1; d >= 0; d--) {
-    int64_t i = linear % v.size[d];
-    linear /= v.size[d];
-    off += i * v.stride[d];
+    I sz = (I)v.size[d];
+    I q = linear / sz;
+    off += (int64_t)(linear - q * sz) * v.stride[d];
+    linear = q;
   }
   return off;
 }
@@ -110,22 +114,27 @@ __device__ static inline int esize(int dt) {
   default: return 1;
   }
 }
-__device__ static inline char *at(const view_arg &v, int64_t linear) {
-  return v.data + elem_offset(v, linear) * esize(v.dtype);
+template <typename I>
+__device__ static inline char *at(const view_arg &v, I linear) {
+  return v.data + elem_offset<I>(v, linear) * esize(v.dtype);
 }
 
 // ---- the element math, as on the CPU (scalar_math.h) ----
-__device__ static double unary_math(int op, double x) {
+__device__ static inline float sigmoid_t(float x) { return lt_sigmoidf(x); }
+__device__ static inline double sigmoid_t(double x) { return lt_sigmoid(x); }
+// the element math in T (float for the float32 fast paths, double otherwise)
+template <typename T>
+__device__ static T unary_math(int op, T x) {
   switch (op) {
   case LT_NEG: return -x;
   case LT_ABS: return fabs(x);
-  case LT_SIGN: return lt_sign(x);
+  case LT_SIGN: return x > 0 ? T(1) : x < 0 ? T(-1) : x;
   case LT_EXP: return exp(x);
   case LT_LOG: return log(x);
   case LT_LOG1P: return log1p(x);
   case LT_EXPM1: return expm1(x);
   case LT_SQRT: return sqrt(x);
-  case LT_RSQRT: return lt_rsqrt(x);
+  case LT_RSQRT: return T(1) / sqrt(x);
   case LT_SIN: return sin(x);
   case LT_COS: return cos(x);
   case LT_TAN: return tan(x);
@@ -135,13 +144,13 @@ __device__ static double unary_math(int op, double x) {
   case LT_SINH: return sinh(x);
   case LT_COSH: return cosh(x);
   case LT_TANH: return tanh(x);
-  case LT_SIGMOID: return lt_sigmoid(x);
+  case LT_SIGMOID: return sigmoid_t(x);
   case LT_FLOOR: return floor(x);
   case LT_CEIL: return ceil(x);
-  case LT_ROUND: return lt_round(x);
+  case LT_ROUND: return round(x);
   case LT_TRUNC: return trunc(x);
-  case LT_FRAC: return lt_frac(x);
-  case LT_CINV: return 1.0 / x;
+  case LT_FRAC: return x - trunc(x);
+  case LT_CINV: return T(1) / x;
   case LT_LOG2: return log2(x);
   case LT_LOG10: return log10(x);
   case LT_EXP2: return exp2(x);
@@ -150,6 +159,23 @@ __device__ static double unary_math(int op, double x) {
   }
   return 0;
 }
+// float32 arithmetic for the contiguous float32 fast paths (the ops that stay float)
+__device__ static inline float binary_math_f(int op, float x, float y, float alpha) {
+  switch (op) {
+  case LT_ADD: return x + alpha * y;
+  case LT_SUB: return x - alpha * y;
+  case LT_MUL: return x * y;
+  case LT_DIV: return x / y;
+  case LT_POW: return pow(x, y);
+  case LT_FMOD: return fmod(x, y);
+  case LT_REMAINDER: return lt_remainderf(x, y);
+  case LT_ATAN2: return atan2(x, y);
+  case LT_MAX: return (x > y || x != x) ? x : y;
+  case LT_MIN: return (x < y || x != x) ? x : y;
+  }
+  return 0;
+}
+static bool float_op(int op) { return op <= LT_MIN; }
 __device__ static double binary_math(int op, double x, double y, double alpha, bool isint) {
   switch (op) {
   case LT_ADD: return x + alpha * y;
@@ -180,44 +206,50 @@ __device__ static double binary_math(int op, double x, double y, double alpha, b
 }
 
 // ---- kernels ----
-__global__ void k_copy(view_arg dst, view_arg src, int64_t n) {
-  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-  if (i < n) store(dst.dtype, at(dst, i), load(src.dtype, at(src, i)));
+template <typename I>
+__global__ void k_copy(view_arg dst, view_arg src, I n) {
+  I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
+  if (i < n) store(dst.dtype, at<I>(dst, i), load(src.dtype, at<I>(src, i)));
 }
-__global__ void k_fill(view_arg dst, double v, int64_t n) {
-  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-  if (i < n) store(dst.dtype, at(dst, i), v);
+template <typename I>
+__global__ void k_fill(view_arg dst, double v, I n) {
+  I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
+  if (i < n) store(dst.dtype, at<I>(dst, i), v);
 }
 __global__ void k_fill_f32(float *p, float v, int64_t n) {
   int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (i < n) p[i] = v;
 }
-__global__ void k_unary(int op, view_arg out, view_arg a, int64_t n) {
-  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-  if (i < n) store(out.dtype, at(out, i), unary_math(op, load(a.dtype, at(a, i))));
+template <typename I>
+__global__ void k_unary(int op, view_arg out, view_arg a, I n) {
+  I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
+  if (i < n) store(out.dtype, at<I>(out, i), unary_math<double>(op, load(a.dtype, at<I>(a, i))));
 }
-__global__ void k_binary(int op, view_arg out, view_arg a, view_arg b, double alpha, bool isint, int64_t n) {
-  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-  if (i < n) store(out.dtype, at(out, i), binary_math(op, load(a.dtype, at(a, i)), load(b.dtype, at(b, i)), alpha, isint));
+template <typename I>
+__global__ void k_binary(int op, view_arg out, view_arg a, view_arg b, double alpha, bool isint, I n) {
+  I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
+  if (i < n) store(out.dtype, at<I>(out, i), binary_math(op, load(a.dtype, at<I>(a, i)), load(b.dtype, at<I>(b, i)), alpha, isint));
 }
-__global__ void k_binary_scalar(int op, view_arg out, view_arg a, double s, bool reversed, bool isint, int64_t n) {
-  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+template <typename I>
+__global__ void k_binary_scalar(int op, view_arg out, view_arg a, double s, bool reversed, bool isint, I n) {
+  I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
   if (i < n) {
-    double x = load(a.dtype, at(a, i));
-    store(out.dtype, at(out, i), reversed ? binary_math(op, s, x, 1, isint) : binary_math(op, x, s, 1, isint));
+    double x = load(a.dtype, at<I>(a, i));
+    store(out.dtype, at<I>(out, i), reversed ? binary_math(op, s, x, 1, isint) : binary_math(op, x, s, 1, isint));
   }
 }
-// contiguous float32 fast path for add/sub/mul/div
+// contiguous float32 fast paths
 __global__ void k_binary_f32(int op, float *o, const float *a, const float *b, float alpha, int64_t n) {
   int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-  if (i >= n) return;
-  float x = a[i], y = b[i];
-  switch (op) {
-  case LT_ADD: o[i] = x + alpha * y; break;
-  case LT_SUB: o[i] = x - alpha * y; break;
-  case LT_MUL: o[i] = x * y; break;
-  default: o[i] = x / y; break;
-  }
+  if (i < n) o[i] = binary_math_f(op, a[i], b[i], alpha);
+}
+__global__ void k_binary_scalar_f32(int op, float *o, const float *a, float s, bool reversed, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) o[i] = reversed ? binary_math_f(op, s, a[i], 1) : binary_math_f(op, a[i], s, 1);
+}
+__global__ void k_unary_f32(int op, float *o, const float *a, int64_t n) {
+  int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
+  if (i < n) o[i] = unary_math<float>(op, a[i]);
 }
 
 static int check(cudaError_t e, const char *what) {
@@ -226,6 +258,8 @@ static int check(cudaError_t e, const char *what) {
   return -1;
 }
 static inline unsigned blocks(int64_t n) { return (unsigned)((n + THREADS - 1) / THREADS); }
+// element counts whose linear indices (and the block arithmetic) fit 32 bits
+static inline bool small_index(int64_t n) { return n < ((int64_t)1 << 31) - THREADS; }
 static int set_device(int dev) { return check(cudaSetDevice(dev), "cudaSetDevice"); }
 static int launched(void) { return check(cudaGetLastError(), "kernel launch"); }
 
@@ -283,7 +317,8 @@ static int c_copy(lt_tensor *dst, const lt_tensor *src) {
   if (set_device(dst->device.index) < 0) return -1;
   if (dst->dtype == src->dtype && h_contig(dst) && h_contig(src))
     return check(cudaMemcpy(h_data(dst), h_data(src), n * h_esize(dst->dtype), cudaMemcpyDeviceToDevice), "cudaMemcpy");
-  k_copy<<<blocks(n), THREADS>>>(make_view(dst), make_view(src), n);
+  if (small_index(n)) k_copy<uint32_t><<<blocks(n), THREADS>>>(make_view(dst), make_view(src), (uint32_t)n);
+  else k_copy<int64_t><<<blocks(n), THREADS>>>(make_view(dst), make_view(src), n);
   return launched();
 }
 
@@ -292,7 +327,8 @@ static int c_fill(lt_tensor *t, double v) {
   if (n == 0) return 0;
   if (set_device(t->device.index) < 0) return -1;
   if (t->dtype == LT_FLOAT32 && h_contig(t)) k_fill_f32<<<blocks(n), THREADS>>>((float *)h_data(t), (float)v, n);
-  else k_fill<<<blocks(n), THREADS>>>(make_view(t), v, n);
+  else if (small_index(n)) k_fill<uint32_t><<<blocks(n), THREADS>>>(make_view(t), v, (uint32_t)n);
+  else k_fill<int64_t><<<blocks(n), THREADS>>>(make_view(t), v, n);
   return launched();
 }
 
@@ -302,7 +338,10 @@ static int c_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   int64_t n = h_numel(out);
   if (n == 0) return 0;
   if (set_device(out->device.index) < 0) return -1;
-  k_unary<<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), n);
+  if (out->dtype == LT_FLOAT32 && a->dtype == LT_FLOAT32 && op != LT_NOT && h_contig(out) && h_contig(a))
+    k_unary_f32<<<blocks(n), THREADS>>>((int)op, (float *)h_data(out), (const float *)h_data(a), n);
+  else if (small_index(n)) k_unary<uint32_t><<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), (uint32_t)n);
+  else k_unary<int64_t><<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), n);
   return launched();
 }
 
@@ -310,12 +349,16 @@ static int c_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const l
   int64_t n = h_numel(out);
   if (n == 0) return 0;
   if (set_device(out->device.index) < 0) return -1;
-  if (out->dtype == LT_FLOAT32 && a->dtype == LT_FLOAT32 && b->dtype == LT_FLOAT32 && op <= LT_DIV &&
+  if (out->dtype == LT_FLOAT32 && a->dtype == LT_FLOAT32 && b->dtype == LT_FLOAT32 && float_op(op) &&
       h_contig(out) && h_contig(a) && h_contig(b))
     k_binary_f32<<<blocks(n), THREADS>>>((int)op, (float *)h_data(out), (const float *)h_data(a),
                                          (const float *)h_data(b), (float)alpha, n);
+  else if (small_index(n))
+    k_binary<uint32_t><<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), make_view(b), alpha,
+                                                is_int(a->dtype), (uint32_t)n);
   else
-    k_binary<<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), make_view(b), alpha, is_int(a->dtype), n);
+    k_binary<int64_t><<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), make_view(b), alpha,
+                                               is_int(a->dtype), n);
   return launched();
 }
 
@@ -324,7 +367,15 @@ static int c_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, 
   if (n == 0) return 0;
   if (set_device(out->device.index) < 0) return -1;
   if (is_int(a->dtype)) s = trunc(s);
-  k_binary_scalar<<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), s, reversed, is_int(a->dtype), n);
+  if (out->dtype == LT_FLOAT32 && a->dtype == LT_FLOAT32 && float_op(op) && h_contig(out) && h_contig(a))
+    k_binary_scalar_f32<<<blocks(n), THREADS>>>((int)op, (float *)h_data(out), (const float *)h_data(a), (float)s,
+                                                reversed, n);
+  else if (small_index(n))
+    k_binary_scalar<uint32_t><<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), s, reversed,
+                                                       is_int(a->dtype), (uint32_t)n);
+  else
+    k_binary_scalar<int64_t><<<blocks(n), THREADS>>>((int)op, make_view(out), make_view(a), s, reversed,
+                                                      is_int(a->dtype), n);
   return launched();
 }
 

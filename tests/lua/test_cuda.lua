@@ -35,6 +35,21 @@ function T.pointwise_matches_cpu()
     close(torch[op](ga), torch[op](a), 1e-5, op)
   end
   close(ga:gt(0.5), a:gt(0.5), 0, 'comparison')
+  -- the float32 fast paths and the generic strided kernels, op by op
+  close(torch.pow(ga, 2), torch.pow(a, 2), 1e-5, 'pow scalar')
+  close(torch.pow(ga, gb), torch.pow(a, b), 1e-5, 'pow tensor')
+  close(torch.cmax(ga, 0.5), torch.cmax(a, 0.5), 0, 'cmax scalar')
+  close(torch.cmin(ga, gb), torch.cmin(a, b), 0, 'cmin')
+  close(torch.fmod(ga, 0.3), torch.fmod(a, 0.3), 1e-5, 'fmod')
+  close(ga % 0.3, a % 0.3, 1e-5, 'remainder')
+  close(torch.atan2(ga, gb), torch.atan2(a, b), 1e-5, 'atan2')
+  close(2 - ga, 2 - a, 1e-6, 'reversed scalar')
+  close(torch.exp(ga:t()), torch.exp(a:t()), 1e-5, 'unary on a transposed view')
+  close(ga:t() * 3, a:t() * 3, 1e-6, 'scalar op on a transposed view')
+  local ia, ib = (a * 10):long(), (b * 10):long() + 1
+  local gia, gib = ia:cuda(), ib:cuda()
+  tester:eq((gia / gib):cpu(), ia / ib, 0, 'integer division on the GPU')
+  tester:eq((gia % 3):cpu(), ia % 3, 0, 'integer remainder')
   close(ga * 3 + 1, a * 3 + 1)
   close(ga:clone():fill(2), a:clone():fill(2))
 end
