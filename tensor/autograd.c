@@ -47,6 +47,17 @@ static void node_free_saved(lt_node *n) {
   n->saved_list = NULL;   /* nsaved and nsaved_list stay: they say what was saved */
 }
 
+/* nodes of up to two inputs (most of them) come from a free list */
+#define SMALL_NODE (sizeof(lt_node) + 2 * sizeof(lt_node_input))
+#define NODE_CACHE 1024
+static void *node_cache[NODE_CACHE];
+static int node_cached;
+
+static void node_free(lt_node *x) {
+  if (x->ninputs <= 2 && node_cached < NODE_CACHE) node_cache[node_cached++] = x;
+  else free(x);
+}
+
 void lt_node_retain(lt_node *n) { if (n) n->refcount++; }
 
 /* Releasing a long chain (an RNN unrolled 10,000 steps) must not recurse that deep: the
@@ -63,10 +74,6 @@ void lt_node_release(lt_node *n) {
     hooks_free(x->hooks);
     if (x->ctx_free) x->ctx_free(x->ctx);
     lt_release(x->buf);
-    if (x->leaf) {
-      if (x->leaf->grad_acc == x) x->leaf->grad_acc = NULL;
-      lt_release(x->leaf);
-    }
     for (int i = 0; i < x->ninputs; i++) {
       lt_node *c = x->in[i].fn;
       if (c && --c->refcount == 0) {
@@ -81,7 +88,7 @@ void lt_node_release(lt_node *n) {
         stack[top++] = c;
       }
     }
-    free(x);
+    node_free(x);
     live_nodes--;
   }
   if (stack != stack_small) free(stack);
@@ -91,12 +98,23 @@ void lt_autograd_free(lt_tensor *t) {
   lt_node *n = t->grad_fn;
   t->grad_fn = NULL;
   lt_node_release(n);
+  lt_node *acc = t->grad_acc;
+  if (acc) {   /* the leaf is gone: graphs still holding its accumulator drop its gradient */
+    t->grad_acc = NULL;
+    acc->leaf = NULL;
+    lt_node_release(acc);
+  }
   hooks_free(t->hooks);
   t->hooks = NULL;
 }
 
 static lt_node *node_alloc(const char *name, lt_backward_fn bw, int n) {
-  lt_node *x = calloc(1, sizeof(lt_node) + sizeof(lt_node_input) * (size_t)n);
+  lt_node *x;
+  size_t bytes = sizeof(lt_node) + sizeof(lt_node_input) * (size_t)n;
+  if (n <= 2 && node_cached) {
+    x = node_cache[--node_cached];
+    memset(x, 0, bytes);
+  } else x = n <= 2 ? calloc(1, SMALL_NODE) : calloc(1, bytes);
   if (!x) LT_FAIL(NULL, "%s: out of memory (autograd node)", name);
   x->refcount = 1;
   x->name = name;
@@ -107,19 +125,21 @@ static lt_node *node_alloc(const char *name, lt_backward_fn bw, int n) {
   return x;
 }
 
-/* the node a gradient for t goes to: its grad_fn, or its leaf accumulator (made once
- * per leaf while a graph holds it). New reference, or NULL when t needs no gradient. */
+/* the node a gradient for t goes to: its grad_fn, or its leaf accumulator (made on the
+ * leaf's first use and kept by the leaf). New reference, or NULL when t needs none. */
 static lt_node *edge_of(const lt_tensor *tc) {
   lt_tensor *t = (lt_tensor *)tc;
   if (!t || !t->requires_grad) return NULL;
   if (t->grad_fn) { lt_node_retain(t->grad_fn); return t->grad_fn; }
-  if (t->grad_acc) { lt_node_retain(t->grad_acc); return t->grad_acc; }
-  lt_node *a = node_alloc("AccumulateGrad", NULL, 0);
-  if (!a) return NULL;
-  a->leaf = t;
-  lt_retain(t);
-  t->grad_acc = a;
-  return a;
+  if (!t->grad_acc) {
+    lt_node *a = node_alloc("AccumulateGrad", NULL, 0);
+    if (!a) return NULL;
+    a->is_acc = true;
+    a->leaf = t;
+    t->grad_acc = a;   /* the leaf's reference */
+  }
+  lt_node_retain(t->grad_acc);
+  return t->grad_acc;
 }
 
 /* t is a leaf that requires grad, or a chain of views of one */
@@ -127,7 +147,7 @@ static bool leafish(const lt_tensor *t) {
   if (!t->requires_grad) return false;
   lt_node *n = t->grad_fn;
   while (n && n->view_op && n->ninputs > 0) n = n->in[0].fn;
-  return !n || n->leaf;
+  return !n || n->is_acc;
 }
 
 lt_node *lt_node_new(const char *name, lt_backward_fn bw, int n, const lt_tensor *const *ins) {
@@ -360,10 +380,10 @@ int lt_set_requires_grad(lt_tensor *t, bool on) {
   return 0;
 }
 
-bool lt_is_leaf(const lt_tensor *t) { return !t->grad_fn || t->grad_fn->leaf; }
+bool lt_is_leaf(const lt_tensor *t) { return !t->grad_fn || t->grad_fn->is_acc; }
 
 const char *lt_grad_fn_name(const lt_tensor *t) {
-  return t->grad_fn && !t->grad_fn->leaf ? t->grad_fn->name : NULL;
+  return t->grad_fn && !t->grad_fn->is_acc ? t->grad_fn->name : NULL;
 }
 
 lt_tensor *lt_detach(const lt_tensor *t) {
@@ -381,7 +401,7 @@ int lt_register_hook(lt_tensor *t, lt_grad_hook fn, void *ud, void (*free_ud)(vo
   h->ud = ud;
   h->free_ud = free_ud;
   h->next = NULL;
-  lt_hook **list = t->grad_fn && !t->grad_fn->leaf ? &t->grad_fn->hooks : &t->hooks;
+  lt_hook **list = t->grad_fn && !t->grad_fn->is_acc ? &t->grad_fn->hooks : &t->hooks;
   while (*list) list = &(*list)->next;
   *list = h;
   return 0;
@@ -450,15 +470,21 @@ int lt_custom_record(lt_tensor *out, const char *name, int n, const lt_tensor *c
 
 static uint64_t mark_epoch;
 
+/* a growable list of nodes, inline while small (no allocation for small graphs) */
+#define VEC_INLINE 32
 typedef struct {
   lt_node **v;
   int n, cap;
+  lt_node *inl[VEC_INLINE];
 } node_vec;
+static void vec_init(node_vec *s) { s->v = s->inl; s->n = 0; s->cap = VEC_INLINE; }
+static void vec_free(node_vec *s) { if (s->v != s->inl) free(s->v); }
 static int vec_push(node_vec *s, lt_node *x) {
   if (s->n == s->cap) {
-    int cap = s->cap ? s->cap * 2 : 64;
-    lt_node **nv = realloc(s->v, sizeof(lt_node *) * cap);
+    int cap = s->cap * 2;
+    lt_node **nv = s->v == s->inl ? malloc(sizeof(lt_node *) * cap) : realloc(s->v, sizeof(lt_node *) * cap);
     if (!nv) LT_FAIL(-1, "backward: out of memory");
+    if (s->v == s->inl) memcpy(nv, s->inl, sizeof s->inl);
     s->v = nv;
     s->cap = cap;
   }
@@ -591,9 +617,13 @@ static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad
 
   bool prev = lt_set_grad_enabled(create);
   uint64_t epoch = ++mark_epoch;
-  node_vec order = {0}, ready = {0}, stack = {0};
-  lt_node **roots = calloc((size_t)n + 1, sizeof(lt_node *));
-  lt_node **targets = ni ? calloc((size_t)ni, sizeof(lt_node *)) : NULL;
+  node_vec order, ready, stack;
+  vec_init(&order);
+  vec_init(&ready);
+  vec_init(&stack);
+  lt_node *roots_small[4] = {0}, *targets_small[4] = {0};
+  lt_node **roots = n <= 4 ? roots_small : calloc((size_t)n, sizeof(lt_node *));
+  lt_node **targets = ni <= 4 ? targets_small : calloc((size_t)ni, sizeof(lt_node *));
   int rc = -1;
   if (!roots || (ni && !targets)) { lt_seterr("%s: out of memory", op); goto done; }
   if (grads) for (int i = 0; i < ni; i++) grads[i] = NULL;
@@ -656,7 +686,8 @@ static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad
     lt_tensor *g = x->buf;
     x->buf = NULL;
     if (!g) continue;
-    if (x->leaf) {
+    if (x->is_acc) {
+      if (!x->leaf) { lt_release(g); continue; }   /* the leaf was freed */
       if (!(g = run_hooks(x->leaf->hooks, g))) goto done;
       if (grads) {
         for (int t = 0; t < ni; t++) if (targets[t] == x) { lt_retain(g); grads[t] = g; }
@@ -718,11 +749,11 @@ done:
     for (int i = 0; i < ni; i++) { lt_release(grads[i]); grads[i] = NULL; }
   if (roots) for (int i = 0; i < n; i++) lt_node_release(roots[i]);
   if (targets) for (int i = 0; i < ni; i++) lt_node_release(targets[i]);
-  free(roots);
-  free(targets);
-  free(order.v);
-  free(ready.v);
-  free(stack.v);
+  if (roots != roots_small) free(roots);
+  if (targets != targets_small) free(targets);
+  vec_free(&order);
+  vec_free(&ready);
+  vec_free(&stack);
   lt_set_grad_enabled(prev);
   return rc;
 }

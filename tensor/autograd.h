@@ -58,7 +58,9 @@ struct lt_node {
   bool view_op;                /* the output is a view of input 0 */
   uint32_t base_version;       /* input 0's storage version when recorded (stale views) */
   bool released;               /* saved tensors freed after a backward without retainGraph */
-  lt_tensor *leaf;             /* accumulator nodes: the leaf (retained); else NULL */
+  bool is_acc;                 /* an accumulator node (the gradient sink of a leaf) */
+  lt_tensor *leaf;             /* accumulator nodes: the leaf (not retained: the leaf owns its
+                                * accumulator and clears this when it is freed); else NULL */
   lt_hook *hooks;              /* hooks on the output's gradient (non-leaf tensors) */
   /* saved tensors: aliases made by lt_node_save (output ones carry no history) */
   int nsaved;

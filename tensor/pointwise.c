@@ -110,23 +110,53 @@ lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   return o;
 }
 
+/* For the small-op fast path: 1 when t is contiguous with other's shape, 0 when t is one
+ * value broadcast over other (one element and no more dims, or an expanded scalar), -1
+ * otherwise. */
+static int small_stride(const lt_tensor *t, const lt_tensor *other) {
+  if (lt_same_size(t, other)) {
+    if (lt_is_contiguous(t)) return 1;
+    for (int i = 0; i < t->ndim; i++) if (t->stride[i] != 0 && t->size[i] != 1) return -1;
+    return 0;
+  }
+  if (t->ndim <= other->ndim && lt_numel(t) == 1) return 0;
+  return -1;
+}
+/* out can take the fast path's result in place: contiguous, of the result's shape and
+ * type, and either one of the operands itself or apart from them */
+static bool fast_out(const lt_tensor *out, const lt_tensor *shape, lt_dtype dt, const lt_tensor *a, const lt_tensor *b) {
+  if (out->dtype != dt || !out->storage || !lt_same_size(out, shape) || !lt_is_contiguous(out)) return false;
+  if (out == a || out == b) return true;
+  return out->storage != a->storage && out->storage != b->storage;
+}
+
 lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_binary(op, out, a, b, alpha);
-  /* the small common case first (a + b at the REPL, in small models): same type and
-   * size, contiguous, on the CPU, a new result: straight to the typed loop */
-  if (!out && a->dtype == b->dtype && a->device.type == LT_CPU && b->device.type == LT_CPU &&
-      a->storage && b->storage && lt_same_size(a, b) && lt_is_contiguous(a) && lt_is_contiguous(b)) {
+  /* the small common case first (a + b at the REPL, in small models, and the gradient
+   * arithmetic of backward): same type, on the CPU, each operand contiguous or a single
+   * broadcast value, a new result or a contiguous out: straight to the typed loop */
+  if (a->dtype == b->dtype && a->device.type == LT_CPU && b->device.type == LT_CPU && a->storage && b->storage) {
+    int64_t sa = 1, sb = 1;
+    if (!(lt_same_size(a, b) && lt_is_contiguous(a) && lt_is_contiguous(b))) {  /* the commonest case first */
+      sa = small_stride(a, b);
+      sb = small_stride(b, a);
+    }
+    const lt_tensor *shape = sa == 0 && sb != 0 ? b : a;
+    bool cmp = is_compare(op);
     lt_loop_fn fn = lt_binary_loops[op][a->dtype];
-    int64_t n = lt_numel(a);
-    if (fn && n < LT_PARALLEL_GRAIN) {
-      bool cmp = is_compare(op);
-      lt_tensor *o = lt_empty(a->ndim, a->size, cmp ? LT_UINT8 : a->dtype, a->device);
-      if (!o) return NULL;
-      char *d[3] = {(char *)lt_data(o), (char *)lt_data(a), (char *)lt_data(b)};
-      int64_t es = (int64_t)lt_dtype_size(a->dtype), st[3] = {cmp ? 1 : es, es, es};
-      if (n) fn(d, st, n, &alpha);
-      return o;
+    if (sa >= 0 && sb >= 0 && fn && (!out || fast_out(out, shape, cmp ? LT_UINT8 : a->dtype, a, b))) {
+      int64_t n = lt_numel(shape);
+      if (n < LT_PARALLEL_GRAIN) {
+        lt_tensor *o = out;
+        if (o) lt_retain(o);
+        else if (!(o = lt_empty(shape->ndim, shape->size, cmp ? LT_UINT8 : a->dtype, a->device))) return NULL;
+        char *d[3] = {(char *)lt_data(o), (char *)lt_data(a), (char *)lt_data(b)};
+        int64_t es = (int64_t)lt_dtype_size(a->dtype), st[3] = {cmp ? 1 : es, sa ? es : 0, sb ? es : 0};
+        if (n) fn(d, st, n, &alpha);
+        if (out) lt_bump_version(o);
+        return o;
+      }
     }
   }
   const char *name = binary_names[op];

@@ -41,7 +41,7 @@ void lt_retain(lt_tensor *t) { if (t) t->refcount++; }
 void lt_release(lt_tensor *t) {
   if (!t || --t->refcount > 0) return;
   if (t->grad) lt_release(t->grad);
-  if (t->grad_fn || t->hooks) lt_autograd_free(t);
+  if (t->grad_fn || t->hooks || t->grad_acc) lt_autograd_free(t);
   lt_storage_release(t->storage);
   if (ntfree < FREELIST_MAX) tfree[ntfree++] = t;
   else free(t);

@@ -274,13 +274,14 @@ function T.memory_flat()
   end
   local w = leaf(64)
   local x = D(64)
-  collectgarbage()
-  collectgarbage()
-  local base = torch._autogradLiveNodes()
   local function step()
     local y = torch.cmul(torch.cmul(w, x) + w, x)
     y:backward(torch.ones(64):double())
   end
+  step()   -- w now owns its gradient accumulator (one node, as long as w lives)
+  collectgarbage()
+  collectgarbage()
+  local base = torch._autogradLiveNodes()
   for _ = 1, 10000 do step() end   -- warm-up: the allocator's caches fill
   collectgarbage()
   collectgarbage()
@@ -300,7 +301,7 @@ function T.memory_flat()
   for _ = 1, 100000 do c = c + z end
   c:backward()
   tester:eq(z.grad[1], 100001, 'deep chain gradient')
-  c = nil
+  c, z = nil, nil
   collectgarbage()
   collectgarbage()
   tester:eq(torch._autogradLiveNodes(), base, 'the deep chain was freed')
