@@ -189,6 +189,12 @@ int lt_node_save(lt_node *n, int i, const lt_tensor *t, bool output) {
   return 0;
 }
 
+int lt_node_save_cross(lt_node *n, const lt_tensor *a, const lt_tensor *b) {
+  if (n->in[1].fn && lt_node_save(n, 0, a, false) < 0) return -1;
+  if (n->in[0].fn && lt_node_save(n, 1, b, false) < 0) return -1;
+  return 0;
+}
+
 const lt_tensor *lt_node_saved(lt_node *n, int i) {
   if (n->released)
     LT_FAIL(NULL, "backward: %s's saved tensors were freed by an earlier backward; pass "

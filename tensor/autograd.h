@@ -95,6 +95,9 @@ void lt_node_release(lt_node *n);
 /* Save t for backward in slot i (0..LT_NODE_MAXSAVED-1). output: t is the op's result
  * (saved without its history, so no cycle; rejoined on unpacking under createGraph). */
 int lt_node_save(lt_node *n, int i, const lt_tensor *t, bool output);
+/* For a product of two inputs: input 0 in slot 0 when input 1 needs a gradient, input 1
+ * in slot 1 when input 0 does (each one's gradient needs the other). */
+int lt_node_save_cross(lt_node *n, const lt_tensor *a, const lt_tensor *b);
 /* The saved tensor of slot i, checked against in-place changes since it was saved
  * (borrowed; valid during the backward call). */
 const lt_tensor *lt_node_saved(lt_node *n, int i);

@@ -237,10 +237,7 @@ lt_tensor *lt_ag_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B) 
   if (mode == LT_AG_PLAIN || !r) return lt_ag_plain(&c, r);
   lt_node *n = lt_node_new("MatmulBackward", matmul_backward, 2, c.in);
   if (!n) { lt_release(r); return lt_ag_plain(&c, NULL); }
-  bool ok = true;
-  if (n->in[1].fn) ok = lt_node_save(n, 0, c.in[0], false) == 0;
-  if (ok && n->in[0].fn) ok = lt_node_save(n, 1, c.in[1], false) == 0;
-  if (!ok) { lt_node_release(n); lt_release(r); return lt_ag_plain(&c, NULL); }
+  if (lt_node_save_cross(n, c.in[0], c.in[1]) < 0) { lt_node_release(n); lt_release(r); return lt_ag_plain(&c, NULL); }
   return lt_ag_finish(&c, r, n);
 }
 
@@ -271,10 +268,7 @@ lt_tensor *lt_ag_dot(const lt_tensor *a, const lt_tensor *b) {
   if (!r) return lt_ag_plain(&c, NULL);
   lt_node *n = lt_node_new("DotBackward", dot_backward, 2, c.in);
   if (!n) { lt_release(r); return lt_ag_plain(&c, NULL); }
-  bool ok = true;
-  if (n->in[1].fn) ok = lt_node_save(n, 0, c.in[0], false) == 0;
-  if (ok && n->in[0].fn) ok = lt_node_save(n, 1, c.in[1], false) == 0;
-  if (!ok) { lt_node_release(n); lt_release(r); return lt_ag_plain(&c, NULL); }
+  if (lt_node_save_cross(n, c.in[0], c.in[1]) < 0) { lt_node_release(n); lt_release(r); return lt_ag_plain(&c, NULL); }
   return lt_ag_finish(&c, r, n);
 }
 
@@ -411,9 +405,6 @@ lt_tensor *lt_ag_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, i
   lt_node *n = lt_node_new("CrossBackward", cross_backward, 2, c.in);
   if (!n) { lt_release(r); return lt_ag_plain(&c, NULL); }
   n->p[0] = dim;
-  bool ok = true;
-  if (n->in[1].fn) ok = lt_node_save(n, 0, c.in[0], false) == 0;
-  if (ok && n->in[0].fn) ok = lt_node_save(n, 1, c.in[1], false) == 0;
-  if (!ok) { lt_node_release(n); lt_release(r); return lt_ag_plain(&c, NULL); }
+  if (lt_node_save_cross(n, c.in[0], c.in[1]) < 0) { lt_node_release(n); lt_release(r); return lt_ag_plain(&c, NULL); }
   return lt_ag_finish(&c, r, n);
 }
