@@ -34,12 +34,21 @@ CUDALIB   := $(if $(NVCC),$(if $(CUDA_SRC),$(BUILD)/lib/libluatorch_cuda.so))
 
 MAN3      := $(BUILD)/share/man/man3/torch.3
 MAN1      := $(BUILD)/share/man/man1/th.1
+MAN_NN    := $(BUILD)/share/man/man3/nn.3
+MAN_OPTIM := $(BUILD)/share/man/man3/optim.3
 
 .PHONY: all deps test demo bench install clean
-all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3)
+all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM)
 
 # torch(3) is written in sections, one file per family, joined in name order
 $(MAN3): $(sort $(wildcard man/parts/*.3))
+	@mkdir -p $(dir $@)
+	cat $^ > $@
+# nn(3) and optim(3): the same, from man/nn/ and man/optim/
+$(MAN_NN): $(sort $(wildcard man/nn/*.3))
+	@mkdir -p $(dir $@)
+	cat $^ > $@
+$(MAN_OPTIM): $(sort $(wildcard man/optim/*.3))
 	@mkdir -p $(dir $@)
 	cat $^ > $@
 $(MAN1): man/th.1
@@ -119,7 +128,7 @@ install: all
 	install -m644 tensor/luatorch.h $(DESTDIR)$(PREFIX)/include/
 	cp -r $(BUILD)/share/lua/$(LUAV)/. $(DESTDIR)$(PREFIX)/share/lua/$(LUAV)/
 	install -m644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m644 $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf $(BUILD)

@@ -34,6 +34,7 @@ lt_tensor *ltb_checktensor(lua_State *L, int idx) {
 }
 
 static int64_t gc_base;            /* live tensor bytes after the last forced collection */
+static int64_t step_base;          /* live tensor bytes after the last step */
 static int pushes, push_interval = 1024;
 void ltb_account(lua_State *L, int64_t nbytes) {
   (void)nbytes;
@@ -52,8 +53,18 @@ void ltb_account(lua_State *L, int64_t nbytes) {
   int64_t limit = gc_base > (64 << 20) ? gc_base : (64 << 20);
   if (live - gc_base > limit) {
     lua_gc(L, LUA_GCCOLLECT);
-    gc_base = lt_mem_live_bytes();
-  } else if (live < gc_base) gc_base = live;
+    gc_base = step_base = lt_mem_live_bytes();
+  } else {
+    if (live < gc_base) gc_base = live;
+    /* Tensors replaced in a training loop (a module's previous output) hold megabytes that
+     * only a collection returns to the buffer cache; until then every new result is fresh
+     * memory, page-faulted in. A step per 8 MiB of growth returns them soon. */
+    if (live - step_base > (8 << 20)) {
+      lua_gc(L, LUA_GCSTEP, 0);
+      pushes = 0;
+      step_base = lt_mem_live_bytes();
+    } else if (live < step_base) step_base = live;
+  }
 }
 
 void ltb_push(lua_State *L, lt_tensor *t) {
@@ -602,6 +613,10 @@ int luaopen_torch_core(lua_State *L) {
   ltb_open_random(L);
   ltb_open_util(L);
   ltb_open_autograd(L);
+  ltb_open_nn_conv(L);
+  ltb_open_nn_spatial(L);
+  ltb_open_nn_act(L);
+  ltb_open_nn_rnn(L);
   lua_settop(L, torch);
   return 1;
 }

@@ -568,6 +568,11 @@ static int accumulate_leaf(lt_tensor *leaf, lt_tensor *g) {
   return rc;
 }
 
+static bool is_target(const lt_node *x, lt_node *const *targets, int ni) {
+  for (int t = 0; t < ni; t++) if (targets[t] == x) return true;
+  return false;
+}
+
 /* a formula's gradient for input k: the input's shape, dtype and device */
 static int check_grad(lt_node *x, int k, lt_tensor **g) {
   lt_node_input *in = &x->in[k];
@@ -596,7 +601,7 @@ static int check_grad(lt_node *x, int k, lt_tensor **g) {
 }
 
 static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
-                        lt_tensor *const *inputs, lt_tensor **grads, bool retain, bool create) {
+                        lt_tensor *const *inputs, lt_tensor **grads, bool retain, bool create, bool stop) {
   const char *op = grads ? "grad" : "backward";
   /* roots and their gradients */
   for (int i = 0; i < n; i++) {
@@ -648,6 +653,7 @@ static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad
   }
   while (stack.n) {
     lt_node *x = stack.v[--stack.n];
+    if (stop && is_target(x, targets, ni)) continue;   /* the graph is cut at the inputs */
     for (int k = 0; k < x->ninputs; k++) {
       lt_node *c = x->in[k].fn;
       if (!c) continue;
@@ -703,6 +709,7 @@ static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad
     }
     if (x->hooks && !(g = run_hooks(x->hooks, g))) goto done;
     for (int t = 0; t < ni; t++) if (targets[t] == x) { lt_retain(g); grads[t] = g; }
+    if (stop && is_target(x, targets, ni)) { lt_release(g); continue; }
     lt_tensor *small[8] = {0};
     lt_tensor **gi = x->ninputs <= 8 ? small : calloc((size_t)x->ninputs, sizeof(lt_tensor *));
     if (!gi) { lt_release(g); lt_seterr("%s: out of memory", op); goto done; }
@@ -766,10 +773,15 @@ done:
 
 int lt_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, bool retain_graph,
                 bool create_graph) {
-  return run_backward(n, outputs, grad_outputs, 0, NULL, NULL, retain_graph || create_graph, create_graph);
+  return run_backward(n, outputs, grad_outputs, 0, NULL, NULL, retain_graph || create_graph, create_graph, false);
 }
 
 int lt_grad(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
             lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph) {
-  return run_backward(n, outputs, grad_outputs, ni, inputs, grads, retain_graph || create_graph, create_graph);
+  return run_backward(n, outputs, grad_outputs, ni, inputs, grads, retain_graph || create_graph, create_graph, false);
+}
+
+int lt_grad_between(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
+                    lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph) {
+  return run_backward(n, outputs, grad_outputs, ni, inputs, grads, retain_graph || create_graph, create_graph, true);
 }

@@ -233,4 +233,19 @@ int lt_ag_assign(lt_tensor *t, int nsteps, const lt_ag_step *steps, const lt_ten
 int lt_ag_put(lt_tensor *t, const int64_t *index, double v);
 /* end grad_shape.c */
 
+/* nn_conv.c */
+/* (conv2d, convTranspose2d and conv2d's weight gradient record themselves: their wrappers
+ * are static in tensor/nn_conv.c, each backward made of the three ops again) */
+/* end nn_conv.c */
+
+/* nn_act.c */
+/* (the activations, softmax and the losses record themselves: their wrappers are static
+ * in tensor/nn_act.c; backward formulas are engine ops or this file's recorded ops) */
+/* end nn_act.c */
+
+/* nn_spatial.c */
+/* (pooling, pad2d and batch norm record themselves: their wrappers are static in
+ * tensor/nn_spatial.c; dropout, embedding and up-sampling are recorded engine ops) */
+/* end nn_spatial.c */
+
 #endif

@@ -325,6 +325,11 @@ int lt_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs
  * for an input the outputs do not depend on) without touching any grad field. */
 int lt_grad(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
             lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph);
+/* The same with the graph cut at the inputs: each input's gradient counts only the paths
+ * from the outputs that do not pass through another input, and nothing below the inputs
+ * runs (nn's Module:backward: the gradients of one module's own computation). */
+int lt_grad_between(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
+                    lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph);
 /* A hook sees the gradient of t during backward; it returns NULL to keep it, or a new
  * reference to use instead; *err = 1 (with an error set) aborts the backward. */
 typedef lt_tensor *(*lt_grad_hook)(void *ud, const lt_tensor *grad, int *err);
@@ -339,6 +344,138 @@ lt_tensor *lt_reduce_all_tensor(lt_reduce_op op, const lt_tensor *a, double para
 lt_tensor *lt_dot_tensor(const lt_tensor *a, const lt_tensor *b);
 lt_tensor *lt_trace_tensor(const lt_tensor *a);
 int64_t lt_autograd_live_nodes(void);   /* graph nodes alive (for tests of memory) */
+
+/* ---- nn ops (tensor/nn_*.c; recorded for autograd; one section per file) ---- */
+/* nn_conv.c */
+/* 2-D convolutions (CPU: im2col + OpenBLAS gemm; float32/float64, half types through
+ * float32). Sizes are {height, width}. NULL opts: stride 1, padding 0, dilation 1,
+ * output_padding 0, groups 1 (lt_conv_opts_default gives the same to start from). */
+typedef struct {
+  int64_t stride[2], padding[2], dilation[2], output_padding[2];
+  int64_t groups;
+} lt_conv_opts;
+lt_conv_opts lt_conv_opts_default(void);
+/* input N x C x H x W (or C x H x W: the result has no batch dim), weight
+ * Cout x C/groups x kH x kW, bias Cout or NULL; output_padding is ignored */
+lt_tensor *lt_conv2d(const lt_tensor *input, const lt_tensor *weight, const lt_tensor *bias,
+                     const lt_conv_opts *opts);
+/* the transposed convolution (conv2d's gradient with respect to its input): input
+ * N x C x H x W (or 3-D), weight C x Cout/groups x kH x kW, bias Cout or NULL; output
+ * H' = (H-1)*stride - 2*padding + dilation*(kH-1) + 1 + output_padding (< stride) */
+lt_tensor *lt_conv_transpose2d(const lt_tensor *input, const lt_tensor *weight,
+                               const lt_tensor *bias, const lt_conv_opts *opts);
+/* conv2d's gradient with respect to its weight: input N x C x H x W, grad_output
+ * N x Cout x Ho x Wo (conv2d's output shape); result Cout x C/groups x kH x kW */
+lt_tensor *lt_conv2d_weight(const lt_tensor *input, const lt_tensor *grad_output, int64_t kH,
+                            int64_t kW, const lt_conv_opts *opts);
+/* end nn_conv.c */
+/* nn_spatial.c */
+/* 2-D pooling over the last two dims of a (C, H, W) or (N, C, H, W) floating input (half
+ * types compute through float32);
+ * Torch7 argument order (width first). Output sizes as Torch7 (floor or ceil mode; in ceil
+ * mode the last window must start inside the left-padded input); padding at most half the
+ * kernel. max: *indices (may be NULL) receives INT64 0-based flat positions of the argmax
+ * within each H x W plane. avg: count_include_pad divides by the window's size within the
+ * padded input (Torch7's default), else by the number of input elements in it. */
+lt_tensor *lt_max_pool2d(const lt_tensor *input, int kW, int kH, int dW, int dH, int padW,
+                         int padH, bool ceil_mode, lt_tensor **indices);
+lt_tensor *lt_avg_pool2d(const lt_tensor *input, int kW, int kH, int dW, int dH, int padW,
+                         int padH, bool ceil_mode, bool count_include_pad);
+/* the gradient of avg_pool2d for an input of size (ndim, isize), given the output's
+ * gradient (a recorded linear op; its own gradient is avg_pool2d) */
+lt_tensor *lt_avg_pool2d_backward(const lt_tensor *grad, int ndim, const int64_t *isize, int kW,
+                                  int kH, int dW, int dH, int padW, int padH, bool ceil_mode,
+                                  bool count_include_pad);
+/* nearest-neighbour up-sampling of the last two dims by an integer factor */
+lt_tensor *lt_upsample_nearest2d(const lt_tensor *input, int scale);
+/* the last two dims padded with value (negative pads crop) */
+lt_tensor *lt_pad2d(const lt_tensor *input, int64_t left, int64_t right, int64_t top,
+                    int64_t bottom, double value);
+/* batch normalization of (N, C, ...) over every dim but 1. training: the batch's mean and
+ * biased variance, and (when given) running_mean/running_var updated in place as
+ * (1-momentum)*running + momentum*batch (the unbiased variance); evaluation: the running
+ * statistics. weight and bias (C elements) may be NULL. */
+lt_tensor *lt_batch_norm(const lt_tensor *input, lt_tensor *running_mean, lt_tensor *running_var,
+                         const lt_tensor *weight, const lt_tensor *bias, bool training,
+                         double momentum, double eps);
+/* dropout: input * mask, mask ~ bernoulli(1-p) (scaled by 1/(1-p) when scale), one draw per
+ * element or, spatial, one per plane of the last two dims; identity (input itself, retained)
+ * when !training or p == 0. inplace writes into input. *mask_out (may be NULL) receives the
+ * mask (NULL when none was drawn). gen NULL: the default generator. */
+lt_tensor *lt_dropout(lt_tensor *input, lt_generator *gen, double p, bool training, bool spatial,
+                      bool inplace, bool scale, lt_tensor **mask_out);
+/* rows of weight (n x dim) picked by indices (INT64, 0-based, any shape): indices' shape x dim */
+lt_tensor *lt_embedding(const lt_tensor *weight, const lt_tensor *indices);
+/* end nn_spatial.c */
+/* nn_act.c */
+/* Activations, elementwise. p0, p1 are the op's parameters: THRESHOLD (threshold, value:
+ * x > th ? x : value), LEAKY_RELU (negative slope), ELU (alpha), SOFTPLUS (beta, threshold:
+ * x where beta x > threshold), HARDTANH (min, max); the others take none. out may be x
+ * itself (in place; see the autograd policy) or NULL. float32/float64 (half types go
+ * through float32); CPU. */
+typedef enum {
+  LT_ACT_THRESHOLD, LT_ACT_RELU, LT_ACT_LEAKY_RELU, LT_ACT_ELU, LT_ACT_GELU, LT_ACT_SILU,
+  LT_ACT_SOFTPLUS, LT_ACT_HARDTANH, LT_NACT
+} lt_act_op;
+const char *lt_act_name(lt_act_op op);   /* "relu", "gelu", ... (the Lua names) */
+lt_tensor *lt_activation(lt_act_op op, lt_tensor *out, const lt_tensor *x, double p0, double p1);
+/* g * f^(k)(x), the k-th derivative (k = 1..3; ELU any k) times g (g NULL: the derivative
+ * alone): the backward of lt_activation, itself recorded (so differentiable again). */
+lt_tensor *lt_activation_grad(lt_act_op op, int k, const lt_tensor *g, const lt_tensor *x,
+                              double p0, double p1);
+/* PReLU (Torch7): x > 0 ? x : w_c x; w has 1 element (shared) or one per channel, the
+ * channel being dim 1 (0-based) when x has more than one dim, else dim 0. */
+lt_tensor *lt_prelu(const lt_tensor *x, const lt_tensor *w);
+/* softmax / log-softmax over dim (0-based), numerically stable (the max subtracted). */
+lt_tensor *lt_softmax(lt_tensor *out, const lt_tensor *x, int dim, bool log);
+/* their backward from the output y: y (g - sum(g y)), or g - exp(y) sum(g) when log */
+lt_tensor *lt_softmax_backward(const lt_tensor *g, const lt_tensor *y, int dim, bool log);
+
+/* Losses. reduction: how the per-element losses are combined; the result is a 0-dim
+ * tensor for MEAN and SUM, the per-element (per-sample) losses for NONE. */
+typedef enum { LT_LOSS_NONE, LT_LOSS_MEAN, LT_LOSS_SUM } lt_loss_reduction;
+/* logp: N x C (or C); target: INT64, N (or one element) 0-based class indices; weight: C
+ * elements or NULL; a target equal to ignore_index counts for nothing. MEAN divides by the
+ * sum of the weights of the counted targets (0 when there is none). */
+lt_tensor *lt_nll_loss(const lt_tensor *logp, const lt_tensor *target, const lt_tensor *weight,
+                       int64_t ignore_index, lt_loss_reduction reduction);
+/* nll_loss(log_softmax(x)), fused */
+lt_tensor *lt_cross_entropy(const lt_tensor *x, const lt_tensor *target, const lt_tensor *weight,
+                            int64_t ignore_index, lt_loss_reduction reduction);
+/* a and b of the same number of elements (b is read in a's shape) */
+lt_tensor *lt_mse_loss(const lt_tensor *a, const lt_tensor *b, lt_loss_reduction reduction);
+lt_tensor *lt_l1_loss(const lt_tensor *a, const lt_tensor *b, lt_loss_reduction reduction);
+/* 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta 0: L1) */
+lt_tensor *lt_smooth_l1_loss(const lt_tensor *a, const lt_tensor *b, lt_loss_reduction reduction,
+                             double beta);
+/* -w (t log p + (1 - t) log(1 - p)), logs clamped at -100; weight broadcast to p or NULL */
+lt_tensor *lt_bce_loss(const lt_tensor *p, const lt_tensor *t, const lt_tensor *weight,
+                       lt_loss_reduction reduction);
+/* bce of sigmoid(x), stable: w ((1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x))); weight and
+ * pos_weight broadcast to x, or NULL */
+lt_tensor *lt_bce_with_logits(const lt_tensor *x, const lt_tensor *t, const lt_tensor *weight,
+                              const lt_tensor *pos_weight, lt_loss_reduction reduction);
+/* Torch7's KLDivCriterion: t (log t - logp) where t > 0, else 0 */
+lt_tensor *lt_kl_div(const lt_tensor *logp, const lt_tensor *t, lt_loss_reduction reduction);
+/* end nn_act.c */
+/* nn_rnn.c */
+/* Fused recurrent cells (PyTorch's gate orders), recorded as one node each. x: B x I (or
+ * I, one sample, with h and c 1-D too); h, c: B x H; wih: G*H x I, whh: G*H x H, biases
+ * G*H (may be NULL), G = 4 (LSTM: i, f, g, o) or 3 (GRU: r, z, n). wih may be NULL: x is
+ * then the input part of the pre-activations, B x G*H (x W_ih^T + b_ih computed apart).
+ * lt_lstm_cell returns one B x 2H tensor [h', c'] (take the halves with lt_narrow);
+ * lt_gru_cell returns h', B x H. float32/float64, CPU. Their backward is not differentiable
+ * again (createGraph through them is an error). */
+lt_tensor *lt_lstm_cell(const lt_tensor *x, const lt_tensor *h, const lt_tensor *c,
+                        const lt_tensor *wih, const lt_tensor *whh, const lt_tensor *bih,
+                        const lt_tensor *bhh);
+lt_tensor *lt_gru_cell(const lt_tensor *x, const lt_tensor *h, const lt_tensor *wih,
+                       const lt_tensor *whh, const lt_tensor *bih, const lt_tensor *bhh);
+/* x split along dim 0 into x->size[0] views steps[k] = x[k] (new references), recorded as
+ * one gather: backward adds the steps' gradients into one tensor for x, instead of one
+ * whole-size gradient per step (what n selects would cost). Not differentiable again. */
+int lt_unbind_steps(const lt_tensor *x, lt_tensor **steps);
+/* end nn_rnn.c */
 
 /* ---- threads ---- */
 void lt_set_num_threads(int n);

@@ -1,0 +1,508 @@
+-- nn.Module: the base class of every module.
+--
+-- A module computes its output in updateOutput(input) with tensor ops, which the
+-- autograd engine records while grad mode is on. The rest of Torch7's module API comes
+-- from that graph:
+--   forward(input)        keeps the input (a float tensor that does not require grad is
+--                         replaced by a leaf that does, sharing its data, so that
+--                         gradInput can be computed) and returns updateOutput(input);
+--   backward(input, gradOutput[, scale])
+--                         the gradients of this module's own computation (from its input
+--                         to its output): gradInput is returned and kept in
+--                         self.gradInput, and scale * the parameters' gradients are added
+--                         into gradWeight/gradBias... (Torch7's accumulation);
+--   updateGradInput / accGradParameters: the two halves of backward.
+-- Parameters require grad and their .grad IS the module's gradient tensor
+-- (self.weight.grad == self.gradWeight), so `loss:backward()` in the autograd style fills
+-- the same tensors that Torch7-style backward does. A module written in Lua with only
+-- updateOutput gets its backward this way; a module may still write its own
+-- updateGradInput/accGradParameters (Torch7 style) and they are used instead.
+local nn = require 'nn'
+
+local Module = torch.class('nn.Module')
+
+function Module:__init()
+  self.gradInput = torch.Tensor()
+  self.output = torch.Tensor()
+  self.train = true
+end
+
+-- ---- parameters ----
+
+function Module:parameters()
+  if self.weight and self.bias then
+    return { self.weight, self.bias }, { self.gradWeight, self.gradBias }
+  elseif self.weight then
+    return { self.weight }, { self.gradWeight }
+  elseif self.bias then
+    return { self.bias }, { self.gradBias }
+  end
+end
+
+-- parameters require grad, and their .grad is the module's gradient tensor
+function Module:_linkGrads()
+  local params, grads = self:parameters()
+  if not params then return self end
+  for i, p in ipairs(params) do
+    p.requiresGrad = true
+    local g = grads and grads[i]
+    if g then
+      if g:nElement() ~= p:nElement() then g:resizeAs(p):zero() end
+      p.grad = g
+    end
+  end
+  return self
+end
+
+function Module:zeroGradParameters()
+  local _, grads = self:parameters()
+  if grads then for _, g in ipairs(grads) do g:zero() end end
+end
+
+function Module:updateParameters(learningRate)
+  local params, grads = self:parameters()
+  if params then
+    torch.noGrad(function()
+      for i, p in ipairs(params) do p:add(-learningRate, grads[i]) end
+    end)
+  end
+end
+
+-- ---- forward ----
+
+local function is_float(t)
+  local tp = t:type()
+  return tp:find('Float') or tp:find('Double') or tp:find('Half') or tp:find('BFloat16') or tp == 'torch.CudaTensor'
+end
+
+-- the input as the graph should see it: float tensors without a history become leaves
+-- that require grad (sharing the data), tables are walked; anything else as it is. A
+-- tensor found twice in a table gets its own (recorded) view the second time, so that
+-- each position has its own gradient.
+local function as_graph_input(x, seen)
+  if torch.isTensor(x) then
+    if seen then
+      if seen[x] then x = x:viewAs(x) end
+      seen[x] = true
+    end
+    if not x.requiresGrad and is_float(x) and torch.isGradEnabled() then
+      return x:detach():setRequiresGrad()
+    end
+    return x
+  elseif type(x) == 'table' and getmetatable(x) == nil then
+    seen = seen or {}
+    local c = {}
+    for k, v in pairs(x) do c[k] = as_graph_input(v, seen) end
+    return c
+  end
+  return x
+end
+nn._asGraphInput = function(x) return as_graph_input(x) end
+
+function Module:updateOutput(input)
+  return self.output
+end
+
+-- containers call this on their children: the input is already on the graph
+function Module:_forward(input)
+  self._input = input
+  self._recorded = torch.isGradEnabled()
+  self.output = self:updateOutput(input)
+  return self.output
+end
+
+function Module:forward(input)
+  local x = as_graph_input(input)
+  self._input = x
+  self._recorded = torch.isGradEnabled()
+  self.output = self:updateOutput(x)
+  return self.output
+end
+
+-- module(input): the autograd style (no leaf is made for the input)
+function Module:__call__(input)
+  return self:_forward(input)
+end
+
+-- ---- backward through the recorded graph ----
+
+-- the tensors of x (a tensor or nested tables), in a stable order
+local function tensors_of(x, list, pred)
+  if torch.isTensor(x) then
+    if not pred or pred(x) then list[#list + 1] = x end
+  elseif type(x) == 'table' then
+    local n = #x
+    for i = 1, n do tensors_of(x[i], list, pred) end
+    local keys = {}
+    for k in pairs(x) do if not (math.type(k) == 'integer' and k >= 1 and k <= n) then keys[#keys + 1] = k end end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do tensors_of(x[k], list, pred) end
+  end
+  return list
+end
+nn._tensorsOf = tensors_of
+
+-- a structure like x with its tensors replaced, in order, from list
+local function rebuild(x, list, pos, pred)
+  if torch.isTensor(x) then
+    if not pred or pred(x) then
+      pos[1] = pos[1] + 1
+      return list[pos[1]]
+    end
+    return x.new and x.new():resizeAs(x):zero() or x
+  elseif type(x) == 'table' then
+    local c, n = {}, #x
+    for i = 1, n do c[i] = rebuild(x[i], list, pos, pred) end
+    local keys = {}
+    for k in pairs(x) do if not (math.type(k) == 'integer' and k >= 1 and k <= n) then keys[#keys + 1] = k end end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do c[k] = rebuild(x[k], list, pos, pred) end
+    return c
+  end
+  return x
+end
+
+local function needs_grad(t) return t.requiresGrad end
+
+-- gradients of this module's computation: for the input (when wantInput) and for the
+-- parameters (when wantParams); returns gradInput and the list of parameter gradients
+function Module:_gradients(input, gradOutput, wantInput, wantParams)
+  local x = self._input
+  if x == nil then
+    error(torch.typename(self) .. ': backward called before forward', 3)
+  end
+  local outs = tensors_of(self.output, {})
+  local gouts = tensors_of(gradOutput, {})
+  if #outs ~= #gouts then
+    error(string.format('%s: backward: gradOutput has %d tensors, the output %d', torch.typename(self), #gouts, #outs), 3)
+  end
+  for i, o in ipairs(outs) do
+    if gouts[i]:nElement() ~= o:nElement() then
+      error(string.format('%s: backward: gradOutput %d has %d elements, the output %d', torch.typename(self), i,
+                          gouts[i]:nElement(), o:nElement()), 3)
+    end
+  end
+  local ins = wantInput and tensors_of(x, {}, needs_grad) or {}
+  local params = wantParams and (self:parameters()) or {}
+  local targets, nin = {}, #ins
+  for _, t in ipairs(ins) do targets[#targets + 1] = t end
+  local pidx = {}
+  for i, p in ipairs(params) do
+    if p.requiresGrad then targets[#targets + 1] = p; pidx[#targets] = i end
+  end
+  local live_outs, live_gouts = {}, {}
+  for i, o in ipairs(outs) do
+    if o.requiresGrad then live_outs[#live_outs + 1] = o; live_gouts[#live_gouts + 1] = gouts[i] end
+  end
+  local gs = {}
+  if #targets > 0 and #live_outs > 0 then
+    gs = torch.grad(live_outs, targets, live_gouts, { retainGraph = true, stopAtInputs = true })
+  elseif #targets > 0 and not self._recorded then
+    error(torch.typename(self) .. ': backward: forward ran with grad mode off, so nothing was recorded', 3)
+  end
+  local gradInput
+  if wantInput then
+    local list = {}
+    for i = 1, nin do list[i] = gs[i] or ins[i].new():resizeAs(ins[i]):zero() end
+    if torch.isTensor(x) then
+      gradInput = list[1] or (is_float(x) and x.new():resizeAs(x):zero() or x.new())
+    else
+      gradInput = rebuild(x, list, { 0 }, needs_grad)
+    end
+  end
+  local pgrads = {}
+  for k, i in pairs(pidx) do pgrads[i] = gs[k] end
+  return gradInput, pgrads
+end
+
+function Module:updateGradInput(input, gradOutput)
+  self.gradInput = self:_gradients(input, gradOutput, true, false)
+  return self.gradInput
+end
+
+function Module:accGradParameters(input, gradOutput, scale)
+  scale = scale or 1
+  local _, pgrads = self:_gradients(input, gradOutput, false, true)
+  local _, grads = self:parameters()
+  if grads then
+    torch.noGrad(function()
+      for i, g in pairs(pgrads) do grads[i]:add(scale, g) end
+    end)
+  end
+end
+
+-- a module whose class (or a parent below nn.Module) writes updateGradInput or
+-- accGradParameters itself is backwarded the Torch7 way, through those methods
+local function writes_own(self, name)
+  local mt = getmetatable(self)
+  while mt and mt ~= Module do
+    if rawget(mt, name) then return true end
+    mt = getmetatable(mt)
+  end
+  return false
+end
+
+function Module:backward(input, gradOutput, scale)
+  scale = scale or 1
+  if writes_own(self, 'updateGradInput') or writes_own(self, 'accGradParameters') then
+    self:updateGradInput(input, gradOutput)
+    self:accGradParameters(input, gradOutput, scale)
+    return self.gradInput
+  end
+  local gradInput, pgrads = self:_gradients(input, gradOutput, true, true)
+  self.gradInput = gradInput
+  local _, grads = self:parameters()
+  if grads then
+    torch.noGrad(function()
+      for i, g in pairs(pgrads) do grads[i]:add(scale, g) end
+    end)
+  end
+  return self.gradInput
+end
+
+-- ---- modes ----
+
+function Module:training()
+  self.train = true
+  if self.modules then for _, m in ipairs(self.modules) do m:training() end end
+  return self
+end
+
+function Module:evaluate()
+  self.train = false
+  if self.modules then for _, m in ipairs(self.modules) do m:evaluate() end end
+  return self
+end
+
+-- ---- flat parameters (Torch7's getParameters) ----
+
+-- One storage for all the parameters and one for all their gradients: each parameter
+-- (and gradient) tensor is re-pointed at its slice, so an optimizer updating the flat
+-- tensor updates the module. Tensors that already share one storage stay shared.
+local function flatten(tensors)
+  if #tensors == 0 then return torch.Tensor() end
+  local proto = tensors[1]
+  -- one slice per storage, laid out as the storage is, so that tensors sharing a storage
+  -- (shared parameters, views) keep sharing it
+  local slices, total, order = {}, 0, {}
+  for _, t in ipairs(tensors) do
+    local st = t:storage()
+    if st then
+      local key = torch.pointer(st)
+      if not slices[key] then
+        slices[key] = { offset = total, storage = st }
+        order[#order + 1] = key
+        total = total + st:size()
+      end
+    end
+  end
+  local flat = proto.new(math.max(total, 0)):zero()
+  torch.noGrad(function()
+    for _, key in ipairs(order) do
+      local s = slices[key]
+      local n = s.storage:size()
+      if n > 0 then flat:narrow(1, s.offset + 1, n):copy(proto.new(s.storage)) end
+    end
+    for _, t in ipairs(tensors) do
+      local st = t:storage()
+      if st then
+        local s = slices[torch.pointer(st)]
+        t:set(flat:storage(), s.offset + t:storageOffset(), t:size(), t:stride())
+      end
+    end
+  end)
+  return flat
+end
+
+function Module:getParameters()
+  local params, grads = self:parameters()
+  params, grads = params or {}, grads or {}
+  local flatParams = flatten(params)
+  local flatGrads = flatten(grads)
+  self:_relinkAll()
+  return flatParams, flatGrads
+end
+
+-- after parameters were re-pointed or replaced: requiresGrad and .grad for every module
+function Module:_relinkAll()
+  self:apply(function(m) m:_linkGrads() end)
+end
+
+-- ---- traversal ----
+
+function Module:apply(fn)
+  fn(self)
+  if self.modules then for _, m in ipairs(self.modules) do m:apply(fn) end end
+end
+
+function Module:listModules()
+  local list = {}
+  self:apply(function(m) list[#list + 1] = m end)
+  return list
+end
+
+function Module:findModules(typename, container)
+  container = container or self
+  local nodes, containers = {}, {}
+  local name = torch.typename(self)
+  if name == typename then
+    nodes[#nodes + 1] = self
+    containers[#containers + 1] = container
+  end
+  if self.modules then
+    for _, child in ipairs(self.modules) do
+      local n, c = child:findModules(typename, self)
+      for i = 1, #n do nodes[#nodes + 1] = n[i]; containers[#containers + 1] = c[i] end
+    end
+  end
+  return nodes, containers
+end
+
+-- ---- types, state, copies ----
+
+-- x as a tensor of typename: tensors that shared a storage share the converted one
+local function convert(x, typename, memo)
+  if torch.isTensor(x) then
+    if x:type() == typename then return x end
+    local key = torch.pointer(x)
+    if memo[key] == nil then
+      local st = x:storage()
+      local c
+      if st then
+        local skey = 'storage:' .. torch.pointer(st)
+        if memo[skey] == nil then memo[skey] = x.new(st):type(typename) end
+        local full = memo[skey]
+        c = full.new():set(full:storage(), x:storageOffset(), x:size(), x:stride())
+      else
+        c = x:detach():type(typename)
+      end
+      if x.requiresGrad then c:setRequiresGrad() end
+      memo[key] = c
+    end
+    return memo[key]
+  elseif type(x) == 'table' then
+    if memo[x] then return memo[x] end
+    memo[x] = x
+    for k, v in pairs(x) do
+      if k ~= '_input' then x[k] = convert(v, typename, memo) end
+    end
+    return x
+  end
+  return x
+end
+
+-- tensors of another type: floating fields (and integer ones kept as they are when
+-- they hold indices; Torch7 converts every tensor field, we keep LongTensors)
+function Module:type(typename, memo)
+  if not typename then return self._type or 'torch.FloatTensor' end
+  memo = memo or {}
+  self:apply(function(m)
+    m._input = nil
+    for k, v in pairs(m) do
+      if torch.isTensor(v) then
+        local tp = v:type()
+        if not (tp:find('Long') or tp:find('Byte') or tp:find('Bool') or tp:find('Int')) then
+          m[k] = convert(v, typename, memo)
+        end
+      elseif type(v) == 'table' and k ~= 'modules' and getmetatable(v) == nil then
+        for kk, vv in pairs(v) do
+          if torch.isTensor(vv) then
+            local tp = vv:type()
+            if not (tp:find('Long') or tp:find('Byte') or tp:find('Bool') or tp:find('Int')) then
+              v[kk] = convert(vv, typename, memo)
+            end
+          end
+        end
+      end
+    end
+    m._type = typename
+  end)
+  self:_relinkAll()
+  return self
+end
+
+function Module:float() return self:type('torch.FloatTensor') end
+function Module:double() return self:type('torch.DoubleTensor') end
+function Module:cuda() return self:type('torch.CudaTensor') end
+
+-- drops the buffers (output, gradInput, the kept input) to save memory
+function Module:clearState()
+  self._input = nil
+  for _, k in ipairs { 'output', 'gradInput' } do
+    local v = rawget(self, k)
+    if torch.isTensor(v) then self[k] = v.new() elseif type(v) == 'table' then self[k] = {} end
+  end
+  if self.modules then for _, m in ipairs(self.modules) do m:clearState() end end
+  return self
+end
+
+-- self's named fields become the same tensors as mlp's (Torch7's share)
+function Module:share(mlp, ...)
+  for _, name in ipairs { ... } do
+    local a, b = self[name], mlp[name]
+    if torch.isTensor(a) and torch.isTensor(b) then
+      a:set(b)
+    end
+  end
+  if self.modules and mlp.modules then
+    for i, m in ipairs(self.modules) do
+      if mlp.modules[i] then m:share(mlp.modules[i], ...) end
+    end
+  end
+  self:_relinkAll()
+  return self
+end
+
+-- a deep copy (tensors copied, sharing between them preserved); with names, the copy
+-- then shares those fields with self
+local function deepcopy(x, memo)
+  if torch.isTensor(x) then
+    local key = torch.pointer(x)
+    if not memo[key] then
+      local st = x:storage()
+      local c
+      if st then   -- one copy per storage: sharing within the module is kept
+        local skey = 'storage:' .. torch.pointer(st)
+        if not memo[skey] then memo[skey] = x.new(st):clone() end
+        local full = memo[skey]
+        c = full.new():set(full:storage(), x:storageOffset(), x:size(), x:stride())
+      else
+        c = x.new()
+      end
+      if x.requiresGrad then c:setRequiresGrad() end
+      memo[key] = c
+    end
+    return memo[key]
+  elseif type(x) == 'table' then
+    if memo[x] then return memo[x] end
+    local c = {}
+    memo[x] = c
+    for k, v in pairs(x) do
+      if k ~= '_input' then c[deepcopy(k, memo)] = deepcopy(v, memo) end
+    end
+    return setmetatable(c, getmetatable(x))
+  end
+  return x
+end
+
+function Module:clone(...)
+  local c = deepcopy(self, {})
+  c:_relinkAll()
+  if select('#', ...) > 0 then c:share(self, ...) end
+  return c
+end
+
+function Module:__tostring__()
+  return torch.typename(self)
+end
+
+-- Torch7's helper for containers' error messages
+function Module:rethrowErrors(module, id, name, ...)
+  local ok, r = pcall(module[name], module, ...)
+  if not ok then
+    error(string.format('In %d module of %s:\n%s', id, torch.typename(self), tostring(r)), 0)
+  end
+  return r
+end
+
+return Module

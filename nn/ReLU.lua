@@ -1,0 +1,18 @@
+-- nn.ReLU([ip]): y = max(0, x) (Torch7's: a Threshold(0, 0)). ip writes into the input
+-- when it is not part of a graph being recorded.
+local nn = require 'nn'
+require 'nn.Threshold'
+local ReLU, parent = torch.class('nn.ReLU', 'nn.Threshold')
+
+function ReLU:__init(ip)
+  parent.__init(self, 0, 0, ip)
+end
+
+function ReLU:updateOutput(input)
+  local ok, out = pcall(torch.relu, input, self.inplace)
+  if not ok then error(torch.typename(self) .. ': ' .. tostring(out), 3) end
+  self.output = out
+  return self.output
+end
+
+return ReLU
