@@ -40,6 +40,15 @@ do  -- MLP 784-512-256-10, batch 64
                              :add(nn.Linear(256, 10)):add(nn.LogSoftMax())
   local x, y = torch.randn(64, 784), torch.LongTensor(64):random(1, 10)
   rate('MLP 784-512-256-10, batch 64', 'samples/s', 64, trainer(net, nn.ClassNLLCriterion(), x, y), 50)
+  -- the same network in the autograd style (PyTorch's loop: no gradient for the input)
+  local net2 = net:clone()
+  local crit = nn.ClassNLLCriterion()
+  local opt = optim.SGD(net2:parameters(), { lr = 0.01, momentum = 0.9 })
+  rate('MLP, autograd style (loss:backward())', 'samples/s', 64, function()
+    opt:zeroGrad()
+    crit(net2(x), y):backward()
+    opt:step()
+  end, 50)
 end
 if nn.SpatialConvolution and nn.SpatialMaxPooling then  -- LeNet-5, batch 64
   local net = nn.Sequential()

@@ -134,12 +134,12 @@ static void read_opts(lua_State *L, int idx, const char *fname, bool *retain, bo
 }
 
 static int run_engine(lua_State *L, int n, lt_tensor **outs, lt_tensor **gouts, int ni, lt_tensor **ins,
-                      lt_tensor **grads, bool retain, bool create, bool stop) {
+                      lt_tensor **grads, bool retain, bool create, bool stop, bool accumulate) {
   lua_State *prev = cur_L;
   cur_L = L;
   int rc = !grads ? lt_backward(n, outs, gouts, retain, create)
-           : stop ? lt_grad_between(n, outs, gouts, ni, ins, grads, retain, create)
-                  : lt_grad(n, outs, gouts, ni, ins, grads, retain, create);
+           : stop || accumulate ? lt_grad_between(n, outs, gouts, ni, ins, grads, retain, create, accumulate)
+                                : lt_grad(n, outs, gouts, ni, ins, grads, retain, create);
   cur_L = prev;
   return rc;
 }
@@ -156,7 +156,7 @@ static int t_backward(lua_State *L) {
   } else if (lua_isnil(L, 2)) oi = 3;
   bool retain, create;
   read_opts(L, oi, "backward", &retain, &create);
-  if (run_engine(L, 1, &t, g ? &g : NULL, 0, NULL, NULL, retain, create, false) < 0) return ltb_fail(L);
+  if (run_engine(L, 1, &t, g ? &g : NULL, 0, NULL, NULL, retain, create, false, false) < 0) return ltb_fail(L);
   return 0;
 }
 
@@ -199,16 +199,18 @@ static int f_grad(lua_State *L) {
     oi = 4;
   } else if (lua_isnil(L, 3)) oi = 4;
   else if (lua_istable(L, 3) && lua_rawlen(L, 3) == 0 && !lua_isnoneornil(L, 4)) oi = 4;
-  bool retain, create, stop = false;
+  bool retain, create, stop = false, accumulate = false;
   read_opts(L, oi, "grad", &retain, &create);
   if (lua_istable(L, oi)) {
     lua_getfield(L, oi, "stopAtInputs");
     stop = lua_toboolean(L, -1);
-    lua_pop(L, 1);
+    lua_getfield(L, oi, "accumulate");
+    accumulate = lua_toboolean(L, -1);
+    lua_pop(L, 2);
   }
   if (n == 0) return luaL_error(L, "grad: no outputs given");
   lt_tensor **grads = lua_newuserdatauv(L, sizeof(lt_tensor *) * (ni ? ni : 1), 0);
-  if (run_engine(L, n, outs, gouts, ni, ins, grads, retain, create, stop) < 0) return ltb_fail(L);
+  if (run_engine(L, n, outs, gouts, ni, ins, grads, retain, create, stop, accumulate) < 0) return ltb_fail(L);
   bool single = ltb_totensor(L, 2) != NULL;
   if (single) { ltb_push(L, grads[0]); return 1; }
   lua_createtable(L, ni, 0);

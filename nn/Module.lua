@@ -104,7 +104,16 @@ function Module:updateOutput(input)
 end
 
 -- containers call this on their children: the input is already on the graph
+-- parameters made in a Lua __init (Torch7 style) are linked on first use
+local function link_once(self)
+  if not rawget(self, '_linked') then
+    self:_linkGrads()
+    self._linked = true
+  end
+end
+
 function Module:_forward(input)
+  link_once(self)
   self._input = input
   self._recorded = torch.isGradEnabled()
   self.output = self:updateOutput(input)
@@ -112,6 +121,7 @@ function Module:_forward(input)
 end
 
 function Module:forward(input)
+  link_once(self)
   local x = as_graph_input(input)
   self._input = x
   self._recorded = torch.isGradEnabled()
@@ -166,7 +176,7 @@ local function needs_grad(t) return t.requiresGrad end
 
 -- gradients of this module's computation: for the input (when wantInput) and for the
 -- parameters (when wantParams); returns gradInput and the list of parameter gradients
-function Module:_gradients(input, gradOutput, wantInput, wantParams)
+function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
   local x = self._input
   if x == nil then
     error(torch.typename(self) .. ': backward called before forward', 3)
@@ -195,7 +205,15 @@ function Module:_gradients(input, gradOutput, wantInput, wantParams)
     if o.requiresGrad then live_outs[#live_outs + 1] = o; live_gouts[#live_gouts + 1] = gouts[i] end
   end
   local gs = {}
-  if #targets > 0 and #live_outs > 0 then
+  if accumulate then
+    -- the parameters (leaves) add their gradients straight into .grad (= gradWeight ...)
+    local _, grads = self:parameters()
+    if #live_outs > 0 then
+      gs = torch.grad(live_outs, ins, live_gouts, { retainGraph = true, stopAtInputs = true, accumulate = true })
+    elseif (#ins > 0 or (grads and #grads > 0)) and not self._recorded then
+      error(torch.typename(self) .. ': backward: forward ran with grad mode off, so nothing was recorded', 3)
+    end
+  elseif #targets > 0 and #live_outs > 0 then
     gs = torch.grad(live_outs, targets, live_gouts, { retainGraph = true, stopAtInputs = true })
   elseif #targets > 0 and not self._recorded then
     error(torch.typename(self) .. ': backward: forward ran with grad mode off, so nothing was recorded', 3)
@@ -247,6 +265,10 @@ function Module:backward(input, gradOutput, scale)
   if writes_own(self, 'updateGradInput') or writes_own(self, 'accGradParameters') then
     self:updateGradInput(input, gradOutput)
     self:accGradParameters(input, gradOutput, scale)
+    return self.gradInput
+  end
+  if scale == 1 then
+    self.gradInput = self:_gradients(input, gradOutput, true, false, true)
     return self.gradInput
   end
   local gradInput, pgrads = self:_gradients(input, gradOutput, true, true)

@@ -601,7 +601,8 @@ static int check_grad(lt_node *x, int k, lt_tensor **g) {
 }
 
 static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
-                        lt_tensor *const *inputs, lt_tensor **grads, bool retain, bool create, bool stop) {
+                        lt_tensor *const *inputs, lt_tensor **grads, bool retain, bool create, bool stop,
+                        bool accumulate) {
   const char *op = grads ? "grad" : "backward";
   /* roots and their gradients */
   for (int i = 0; i < n; i++) {
@@ -701,10 +702,11 @@ static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad
     if (x->is_acc) {
       if (!x->leaf) { lt_release(g); continue; }   /* the leaf was freed */
       if (!(g = run_hooks(x->leaf->hooks, g))) goto done;
-      if (grads) {
+      if (grads && is_target(x, targets, ni)) {
         for (int t = 0; t < ni; t++) if (targets[t] == x) { lt_retain(g); grads[t] = g; }
         lt_release(g);
-      } else if (accumulate_leaf(x->leaf, g) < 0) goto done;
+      } else if (grads && !accumulate) lt_release(g);
+      else if (accumulate_leaf(x->leaf, g) < 0) goto done;
       continue;
     }
     if (x->hooks && !(g = run_hooks(x->hooks, g))) goto done;
@@ -773,15 +775,19 @@ done:
 
 int lt_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, bool retain_graph,
                 bool create_graph) {
-  return run_backward(n, outputs, grad_outputs, 0, NULL, NULL, retain_graph || create_graph, create_graph, false);
+  return run_backward(n, outputs, grad_outputs, 0, NULL, NULL, retain_graph || create_graph, create_graph, false,
+                      true);
 }
 
 int lt_grad(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
             lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph) {
-  return run_backward(n, outputs, grad_outputs, ni, inputs, grads, retain_graph || create_graph, create_graph, false);
+  return run_backward(n, outputs, grad_outputs, ni, inputs, grads, retain_graph || create_graph, create_graph, false,
+                      false);
 }
 
 int lt_grad_between(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
-                    lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph) {
-  return run_backward(n, outputs, grad_outputs, ni, inputs, grads, retain_graph || create_graph, create_graph, true);
+                    lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph,
+                    bool accumulate) {
+  return run_backward(n, outputs, grad_outputs, ni, inputs, grads, retain_graph || create_graph, create_graph, true,
+                      accumulate);
 }

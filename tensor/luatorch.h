@@ -327,9 +327,12 @@ int lt_grad(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, in
             lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph);
 /* The same with the graph cut at the inputs: each input's gradient counts only the paths
  * from the outputs that do not pass through another input, and nothing below the inputs
- * runs (nn's Module:backward: the gradients of one module's own computation). */
+ * runs (nn's Module:backward: the gradients of one module's own computation). With
+ * accumulate, the leaves reached that are not among the inputs add their gradients into
+ * their grad, as lt_backward does. */
 int lt_grad_between(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs, int ni,
-                    lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph);
+                    lt_tensor *const *inputs, lt_tensor **grads, bool retain_graph, bool create_graph,
+                    bool accumulate);
 /* A hook sees the gradient of t during backward; it returns NULL to keep it, or a new
  * reference to use instead; *err = 1 (with an error set) aborts the backward. */
 typedef lt_tensor *(*lt_grad_hook)(void *ud, const lt_tensor *grad, int *err);
