@@ -36,9 +36,10 @@ MAN3      := $(BUILD)/share/man/man3/torch.3
 MAN1      := $(BUILD)/share/man/man1/th.1
 MAN_NN    := $(BUILD)/share/man/man3/nn.3
 MAN_OPTIM := $(BUILD)/share/man/man3/optim.3
+MAN_GNUPLOT := $(BUILD)/share/man/man3/gnuplot.3
 
 .PHONY: all deps test demo bench install clean
-all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM)
+all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT)
 
 # torch(3) is written in sections, one file per family, joined in name order
 $(MAN3): $(sort $(wildcard man/parts/*.3))
@@ -51,6 +52,9 @@ $(MAN_NN): $(sort $(wildcard man/nn/*.3))
 $(MAN_OPTIM): $(sort $(wildcard man/optim/*.3))
 	@mkdir -p $(dir $@)
 	cat $^ > $@
+$(MAN_GNUPLOT): man/gnuplot.3
+	@mkdir -p $(dir $@)
+	cp $< $@
 $(MAN1): man/th.1
 	@mkdir -p $(dir $@)
 	cp $< $@
@@ -76,7 +80,7 @@ $(BUILD)/lib/libluatorch.a: $(ENGINE_OBJ)
 # be running the module's code then; the module stays mapped until the process ends
 $(CORE): $(BIND_OBJ) $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-z,nodelete -o $@ $^ $(LDLIBS)
+	$(CC) -shared -Wl,-z,nodelete -o $@ $^ $(LDLIBS) -lz
 
 $(TH): $(BUILD)/obj/interp/th.o
 	@mkdir -p $(dir $@)
@@ -128,7 +132,7 @@ install: all
 	install -m644 tensor/luatorch.h $(DESTDIR)$(PREFIX)/include/
 	cp -r $(BUILD)/share/lua/$(LUAV)/. $(DESTDIR)$(PREFIX)/share/lua/$(LUAV)/
 	install -m644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m644 $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m644 $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT) $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf $(BUILD)
