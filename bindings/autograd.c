@@ -221,6 +221,13 @@ static int f_grad(lua_State *L) {
   return 1;
 }
 
+/* torch._version(t): the write count of t's storage (the version autograd checks) */
+static int f_version(lua_State *L) {
+  lt_tensor *t = ltb_checktensor(L, 1);
+  lua_pushinteger(L, t->storage ? (lua_Integer)t->storage->version : 0);
+  return 1;
+}
+
 static int f_liveNodes(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)lt_autograd_live_nodes());
   return 1;
@@ -389,7 +396,7 @@ static const luaL_Reg methods[] = {
 static const luaL_Reg functions[] = {
   {"grad", f_grad}, {"setGradEnabled", f_setGradEnabled}, {"isGradEnabled", f_isGradEnabled},
   {"noGrad", f_noGrad}, {"enableGrad", f_enableGrad}, {"_recordFunction", f_recordFunction},
-  {"_autogradLiveNodes", f_liveNodes},
+  {"_autogradLiveNodes", f_liveNodes}, {"_version", f_version},
   {NULL, NULL}};
 
 void ltb_open_autograd(lua_State *L) {

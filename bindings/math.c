@@ -205,11 +205,20 @@ static double compare_operand(lua_State *L, int idx, const char *op) {
 static int op_lt(lua_State *L) { lua_pushboolean(L, compare_operand(L, 1, "<") < compare_operand(L, 2, "<")); return 1; }
 static int op_le(lua_State *L) { lua_pushboolean(L, compare_operand(L, 1, "<=") <= compare_operand(L, 2, "<=")); return 1; }
 
+/* 'loss ' .. t: a tensor joins strings as its text (a 0-dim tensor, such as a recorded
+ * loss, as its number), so Torch7 logging code keeps working under autograd */
+static int op_concat(lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  luaL_tolstring(L, 2, NULL);
+  lua_concat(L, 2);
+  return 1;
+}
+
 void ltb_set_operators(lua_State *L) {
   static const luaL_Reg ops[] = {
     {"__add", op_add}, {"__sub", op_sub}, {"__mul", op_mul}, {"__div", op_div},
     {"__mod", op_mod}, {"__pow", op_pow}, {"__unm", op_unm}, {"__lt", op_lt}, {"__le", op_le},
-    {NULL, NULL}};
+    {"__concat", op_concat}, {NULL, NULL}};
   luaL_setfuncs(L, ops, 0);
 }
 

@@ -29,13 +29,24 @@ end
 
 -- ---- parameters ----
 
+local function link_pairs(params, grads)
+  for i, p in ipairs(params) do
+    if not p.requiresGrad then p.requiresGrad = true end
+    local g = grads[i]
+    if g and p.grad == nil and g:nElement() == p:nElement() then p.grad = g end
+  end
+  return params, grads
+end
+
+-- the parameters (weight, bias) and their gradient tensors; they require grad and their
+-- .grad is the gradient tensor (made so here for modules whose __init did not)
 function Module:parameters()
   if self.weight and self.bias then
-    return { self.weight, self.bias }, { self.gradWeight, self.gradBias }
+    return link_pairs({ self.weight, self.bias }, { self.gradWeight, self.gradBias })
   elseif self.weight then
-    return { self.weight }, { self.gradWeight }
+    return link_pairs({ self.weight }, { self.gradWeight })
   elseif self.bias then
-    return { self.bias }, { self.gradBias }
+    return link_pairs({ self.bias }, { self.gradBias })
   end
 end
 
@@ -103,39 +114,6 @@ function Module:updateOutput(input)
   return self.output
 end
 
--- containers call this on their children: the input is already on the graph
--- parameters made in a Lua __init (Torch7 style) are linked on first use
-local function link_once(self)
-  if not rawget(self, '_linked') then
-    self:_linkGrads()
-    self._linked = true
-  end
-end
-
-function Module:_forward(input)
-  link_once(self)
-  self._input = input
-  self._recorded = torch.isGradEnabled()
-  self.output = self:updateOutput(input)
-  return self.output
-end
-
-function Module:forward(input)
-  link_once(self)
-  local x = as_graph_input(input)
-  self._input = x
-  self._recorded = torch.isGradEnabled()
-  self.output = self:updateOutput(x)
-  return self.output
-end
-
--- module(input): the autograd style (no leaf is made for the input)
-function Module:__call__(input)
-  return self:_forward(input)
-end
-
--- ---- backward through the recorded graph ----
-
 -- the tensors of x (a tensor or nested tables), in a stable order
 local function tensors_of(x, list, pred)
   if torch.isTensor(x) then
@@ -151,6 +129,100 @@ local function tensors_of(x, list, pred)
   return list
 end
 nn._tensorsOf = tensors_of
+
+-- parameters made in a Lua __init (Torch7 style) are linked on first use
+local function link_once(self)
+  if not rawget(self, '_linked') then
+    self:_linkGrads()
+    self._linked = true
+  end
+end
+
+local writes_own   -- below
+
+-- A module that writes its own updateGradInput/accGradParameters (Torch7 style) runs its
+-- updateOutput without recording and becomes one node of the graph whose backward calls
+-- those methods, so containers and loss:backward() use them too.
+local function forward_own(self, x)
+  local out = torch.noGrad(function() return self:updateOutput(x) end)
+  if not torch.isGradEnabled() or not torch.isTensor(out) then return out end
+  local inputs = tensors_of(x, {}, function(t) return t.requiresGrad end)
+  local params = self:parameters() or {}
+  for _, p in ipairs(params) do if p.requiresGrad then inputs[#inputs + 1] = p end end
+  if #inputs == 0 then return out end
+  local nin = #inputs - 0
+  local out_rec = out:detach()
+  torch._recordFunction(out_rec, inputs, function(g)
+    local gi = self:updateGradInput(x, g)
+    self:accGradParameters(x, g, 1)
+    local res, k = {}, 0
+    local function put(v)
+      if torch.isTensor(v) then k = k + 1; res[k] = v
+      elseif type(v) == 'table' then for i = 1, #v do put(v[i]) end end
+    end
+    if torch.isTensor(x) then
+      if x.requiresGrad then put(gi) end
+    else
+      -- the gradInput table, in the order of the input's tensors that require grad
+      local function walk(xi, gv)
+        if torch.isTensor(xi) then if xi.requiresGrad then k = k + 1; res[k] = gv end
+        elseif type(xi) == 'table' then for i = 1, #xi do walk(xi[i], type(gv) == 'table' and gv[i] or nil) end end
+      end
+      walk(x, gi)
+    end
+    return table.unpack(res, 1, nin)
+  end, torch.typename(self) .. 'Backward')
+  return out_rec
+end
+
+-- the module's backward is entirely its own: updateGradInput, and accGradParameters too
+-- when it has parameters (a module writing only one of them gets the other from the graph)
+local function own_backward(self)
+  if not writes_own(self, 'updateGradInput') then return false end
+  local params = self:parameters()
+  return not params or #params == 0 or writes_own(self, 'accGradParameters')
+end
+
+local function run_update_output(self, x)
+  if own_backward(self) then return forward_own(self, x) end
+  return self:updateOutput(x)
+end
+
+-- containers call this on their children: the input is already on the graph
+function Module:_forward(input)
+  link_once(self)
+  self._input = input
+  self._inputRaw = input
+  self._recorded = torch.isGradEnabled()
+  self.output = run_update_output(self, input)
+  return self.output
+end
+
+local function named_error(self, err)
+  local msg = tostring(err)
+  local name = torch.typename(self) or 'nn.Module'
+  if not msg:find(name, 1, true) then msg = name .. ': ' .. msg end
+  error(msg, 0)
+end
+
+function Module:forward(input)
+  link_once(self)
+  local x = as_graph_input(input)
+  self._input = x
+  self._inputRaw = input
+  self._recorded = torch.isGradEnabled()
+  local ok, out = pcall(run_update_output, self, x)
+  if not ok then named_error(self, out) end
+  self.output = out
+  return out
+end
+
+-- module(input): the autograd style (no leaf is made for the input)
+function Module:__call__(input)
+  return self:_forward(input)
+end
+
+-- ---- backward through the recorded graph ----
 
 -- a structure like x with its tensors replaced, in order, from list
 local function rebuild(x, list, pos, pred)
@@ -176,10 +248,41 @@ local function needs_grad(t) return t.requiresGrad end
 
 -- gradients of this module's computation: for the input (when wantInput) and for the
 -- parameters (when wantParams); returns gradInput and the list of parameter gradients
+-- the same data (or the same table of it) as what forward saw
+local function same_input(a, b)
+  if rawequal(a, b) then return true end
+  if torch.isTensor(a) and torch.isTensor(b) then
+    if a:nElement() ~= b:nElement() then return false end
+    if a:nElement() == 0 then return true end
+    if torch.pointer(a:storage()) == torch.pointer(b:storage()) and a:storageOffset() == b:storageOffset() then
+      return true
+    end
+    -- another tensor with the same values (Torch7 code often rebuilds the input)
+    return a:type() == b:type() and torch.noGrad(function() return a:view(-1):equal(b:contiguous():view(-1)) end)
+  end
+  if type(a) == 'table' and type(b) == 'table' then
+    for k, v in pairs(a) do if not same_input(v, b[k]) then return false end end
+    return true
+  end
+  return false
+end
+
 function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
   local x = self._input
   if x == nil then
-    error(torch.typename(self) .. ': backward called before forward', 3)
+    -- updateOutput was called directly (a Torch7 decorator): the input given must be on
+    -- the graph its updateOutput recorded
+    if input ~= nil and #tensors_of(input, {}, needs_grad) > 0 then
+      x = input
+      self._input = input
+      self._recorded = true
+    else
+      error(torch.typename(self) .. ': backward called before forward (the gradients need forward(input) first)', 3)
+    end
+  elseif input ~= nil and self._inputRaw ~= nil and not same_input(input, self._inputRaw)
+         and not same_input(input, x) then
+    error(torch.typename(self) .. ': backward: input is not the tensor given to the last forward ' ..
+          '(the gradients come from the graph forward recorded; call forward with this input first)', 3)
   end
   local outs = tensors_of(self.output, {})
   local gouts = tensors_of(gradOutput, {})
@@ -251,7 +354,7 @@ end
 
 -- a module whose class (or a parent below nn.Module) writes updateGradInput or
 -- accGradParameters itself is backwarded the Torch7 way, through those methods
-local function writes_own(self, name)
+writes_own = function(self, name)
   local mt = getmetatable(self)
   while mt and mt ~= Module do
     if rawget(mt, name) then return true end
@@ -263,8 +366,9 @@ end
 function Module:backward(input, gradOutput, scale)
   scale = scale or 1
   if writes_own(self, 'updateGradInput') or writes_own(self, 'accGradParameters') then
-    self:updateGradInput(input, gradOutput)
-    self:accGradParameters(input, gradOutput, scale)
+    local x = self._input or input
+    self:updateGradInput(x, gradOutput)
+    self:accGradParameters(x, gradOutput, scale)
     return self.gradInput
   end
   if scale == 1 then
@@ -307,6 +411,12 @@ local function flatten(tensors)
   -- one slice per storage, laid out as the storage is, so that tensors sharing a storage
   -- (shared parameters, views) keep sharing it
   local slices, total, order = {}, 0, {}
+  local unique, seen_t = {}, {}
+  for _, t in ipairs(tensors) do   -- a module used twice lists its tensors twice
+    local k = torch.pointer(t)
+    if not seen_t[k] then seen_t[k] = true; unique[#unique + 1] = t end
+  end
+  tensors = unique
   for _, t in ipairs(tensors) do
     local st = t:storage()
     if st then
@@ -325,12 +435,14 @@ local function flatten(tensors)
       local n = s.storage:size()
       if n > 0 then flat:narrow(1, s.offset + 1, n):copy(proto.new(s.storage)) end
     end
-    for _, t in ipairs(tensors) do
+    local where = {}
+    for i, t in ipairs(tensors) do
       local st = t:storage()
-      if st then
-        local s = slices[torch.pointer(st)]
-        t:set(flat:storage(), s.offset + t:storageOffset(), t:size(), t:stride())
-      end
+      where[i] = st and slices[torch.pointer(st)]
+    end
+    for i, t in ipairs(tensors) do
+      local s = where[i]
+      if s then t:set(flat:storage(), s.offset + t:storageOffset(), t:size(), t:stride()) end
     end
   end)
   return flat
@@ -426,6 +538,8 @@ function Module:type(typename, memo)
         if not (tp:find('Long') or tp:find('Byte') or tp:find('Bool') or tp:find('Int')) then
           m[k] = convert(v, typename, memo)
         end
+      elseif type(v) == 'table' and k ~= 'modules' and torch.isTypeOf(v, 'nn.Module') then
+        if not memo[v] then memo[v] = true; v:type(typename, memo) end
       elseif type(v) == 'table' and k ~= 'modules' and getmetatable(v) == nil then
         for kk, vv in pairs(v) do
           if torch.isTensor(vv) then

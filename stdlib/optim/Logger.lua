@@ -183,10 +183,11 @@ function Logger:plot(...)
       if gnuplot.logscale then gnuplot.logscale('on')
       elseif gnuplot.raw then gnuplot.raw('set logscale y') end
     end
-    gnuplot.plot(plots)
+    -- settings first: a terminal figure prints the plot the moment it is drawn
     if self.plotRawCmd and gnuplot.raw then gnuplot.raw(self.plotRawCmd) end
     if gnuplot.grid then gnuplot.grid(true) end
     if gnuplot.title then gnuplot.title('<Logger::' .. self.name .. '>') end
+    gnuplot.plot(plots)
   end
   if self.showPlot then
     if gnuplot.figure then self.figure = gnuplot.figure(self.figure) end

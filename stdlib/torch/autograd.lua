@@ -56,16 +56,27 @@ function torch.gradcheck(f, inputs, eps, tol)
   tol = tol or 1e-5
   local outs = outputs_of(f, ins)
   local vs = {}
+  -- an output without history (a number, or a tensor that does not require grad) does
+  -- not depend on the inputs as far as backward knows: its analytic gradient is zero,
+  -- and the finite differences must agree
+  local live, live_vs = {}, {}
   for i, o in ipairs(outs) do
-    if type(o) == 'number' or not o.requiresGrad then
-      return false, string.format("gradcheck: output %d does not require grad", i)
+    if type(o) == 'number' then
+      vs[i] = torch.randn(1):double()
+    else
+      vs[i] = torch.randn(o:nElement()):typeAs(o):viewAs(o)
+      if o.requiresGrad then live[#live + 1] = o; live_vs[#live_vs + 1] = vs[i] end
     end
-    vs[i] = torch.randn(o:nElement()):typeAs(o):viewAs(o)
   end
   local wrt = {}
   for _, x in ipairs(ins) do if x.requiresGrad then wrt[#wrt + 1] = x end end
   if #wrt == 0 then return false, "gradcheck: no input requires grad" end
-  local analytic = torch.grad(outs, wrt, vs)
+  local analytic
+  if #live > 0 then analytic = torch.grad(live, wrt, live_vs)
+  else
+    analytic = {}
+    for k, x in ipairs(wrt) do analytic[k] = torch.zeros(x:nElement()):double() end
+  end
   local function objective()
     return torch.noGrad(function()
       -- without grad, whole-tensor reductions give numbers: take them as 0-dim results
@@ -133,10 +144,33 @@ end
 -- A custom op: forward computes the result (nothing inside it is recorded); backward
 -- returns one gradient (or nil) per tensor argument of forward, in order. ctx is a table
 -- shared by the two (ctx:save(...) / ctx.saved keep tensors for backward).
+-- ctx:save keeps tensors without their history (detached aliases: the output can be
+-- saved without a reference cycle through the graph) and checks at backward that they
+-- were not modified in place since.
 local Ctx = {}
 Ctx.__index = Ctx
 function Ctx:save(...)
-  self.saved = { ... }
+  local n = select('#', ...)
+  local saved, versions = {}, {}
+  for i = 1, n do
+    local v = select(i, ...)
+    if torch.isTensor(v) then
+      versions[i] = torch._version(v)
+      v = v:detach()
+    end
+    saved[i] = v
+  end
+  self.saved, self._versions = saved, versions
+end
+local function check_saved(ctx, name)
+  local versions = rawget(ctx, '_versions')
+  if not versions then return end
+  for i, v in pairs(versions) do
+    if torch._version(ctx.saved[i]) ~= v then
+      error(string.format("%s: the tensor %d saved with ctx:save was modified in place after the call " ..
+                          "(clone it before modifying it)", name, i), 0)
+    end
+  end
 end
 function torch.Function(def)
   if type(def) ~= 'table' or type(def.forward) ~= 'function' or type(def.backward) ~= 'function' then
@@ -147,9 +181,14 @@ function torch.Function(def)
   function fn.apply(...)
     local ctx = setmetatable({}, Ctx)
     local args = table.pack(...)
-    local out = torch.noGrad(def.forward, ctx, ...)
+    local results = table.pack(torch.noGrad(def.forward, ctx, ...))
+    local out = results[1]
     if not torch.isTensor(out) then
       error("torch.Function: forward must return a tensor, got " .. type(out), 2)
+    end
+    if results.n > 1 then
+      error("torch.Function: forward returned " .. results.n .. " values; a torch.Function has one output " ..
+            "(return a table-free single tensor, e.g. torch.cat of the results)", 2)
     end
     local tensors = {}
     for i = 1, args.n do
@@ -159,6 +198,7 @@ function torch.Function(def)
     for i = 1, args.n do if rawequal(args[i], out) then is_arg = true end end
     if is_arg or out.requiresGrad then out = out:detach() end
     torch._recordFunction(out, tensors, function(g)
+      check_saved(ctx, name)
       return def.backward(ctx, g)
     end, name)
     return out

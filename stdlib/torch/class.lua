@@ -141,6 +141,14 @@ end
 local function lookup(name)
   local mt = classes[name]
   if mt then return mt end
+  -- a package that loads its classes on first use (nn): touching the name loads it
+  local pkg, short = smatch(name, '^([%w_]+)%.([%w_]+)$')
+  local t = pkg and (rawget(_G, pkg) or package.loaded[pkg])
+  if type(t) == 'table' and rawget(t, short) == nil and getmetatable(t) then
+    pcall(function() return t[short] end)
+    mt = classes[name]
+    if mt then return mt end
+  end
   mt = debug.getregistry()[name]           -- C types made with luaL_newmetatable
   if type(mt) == 'table' and rawget(mt, '__typename') == name then return mt end
   -- tensor and storage types: the metatable of an empty instance

@@ -737,9 +737,10 @@ function T.Dropout_module()
   errors(function() nn.Dropout(-0.1) end, 'illegal percentage', 'p < 0')
   -- in a network, through Sequential
   local net = nn.Sequential():add(nn.Linear(4, 3)):add(nn.Dropout(0.5)):double()
-  local out = net:forward(torch.randn(2, 4):double())
+  local input = torch.randn(2, 4):double()
+  local out = net:forward(input)
   tester:assert(out:dim() == 2, 'Sequential forward')
-  local gi = net:backward(torch.randn(2, 4):double(), torch.randn(2, 3):double())
+  local gi = net:backward(input, torch.randn(2, 3):double())
   tester:asserteq(gi:size(2), 4, 'Sequential backward')
 end
 
