@@ -7,8 +7,9 @@
 --   cmd:argument('data', 'the data file')
 --   local params = cmd:parse(arg)                       -- {seed=123, cuda=false, data=...}
 --
--- -h, -help and --help print the help and exit. log(file, params) copies everything
--- `print` writes into a log file from then on.
+-- -h, -help and --help print the help and exit (cmd:help(arg, false) returns the text
+-- without printing it). log(file, params) copies everything `print` writes into a log
+-- file from then on; string(prefix, params, ignore) names an experiment's folder.
 local torch = require 'torch.core'
 
 local CmdLine = torch.class('torch.CmdLine', torch)
@@ -70,6 +71,9 @@ end
 
 -- text([string]): a line of the help
 function CmdLine:text(txt)
+  if txt ~= nil and type(txt) ~= 'string' then
+    error("bad argument #1 to 'text' (string expected, got " .. type(txt) .. ')', 2)
+  end
   self.helplines[#self.helplines + 1] = txt or ''
 end
 
@@ -112,6 +116,8 @@ function CmdLine:__readOption__(params, arg, i)
     if n == nil then
       self:error('invalid type for option ' .. option.key .. ' (should be number)')
     end
+    -- '-batch 1e3' for an integer default stays an integer
+    if math.type(option.default) == 'integer' then n = math.tointeger(n) or n end
     value = n
   end
   params[name] = value
@@ -139,6 +145,9 @@ end
 -- parse([arg]): the table of option and argument values (arg defaults to the global arg)
 function CmdLine:parse(arg)
   arg = arg or _G.arg or {}
+  if type(arg) ~= 'table' then
+    error("bad argument #1 to 'parse' (table expected, got " .. type(arg) .. ')', 2)
+  end
   local params = self:default()
   local i, n = 1, 0
   while i <= #arg do
@@ -160,12 +169,13 @@ function CmdLine:parse(arg)
   return params
 end
 
--- help([arg [, file]]): the usage line, then the text, options and arguments
+-- help([arg [, file]]): prints the usage line, then the text, options and arguments in
+-- the order declared, to `file` (default io.output(); false: print nothing); returns
+-- the text
 function CmdLine:help(arg, out)
-  out = out or io.output()
   local lines = {}
   local usage = 'Usage: '
-  if arg and arg[0] then usage = usage .. tostring(arg[0]) .. ' ' end
+  if type(arg) == 'table' and arg[0] then usage = usage .. tostring(arg[0]) .. ' ' end
   usage = usage .. '[options]'
   for _, a in ipairs(self.arguments) do usage = usage .. ' <' .. strip(a.key) .. '>' end
   lines[1] = usage
@@ -192,7 +202,13 @@ function CmdLine:help(arg, out)
       lines[#lines + 1] = h
     end
   end
-  out:write(table.concat(lines, '\n'), '\n')
+  local text = table.concat(lines, '\n') .. '\n'
+  if out ~= false then
+    out = out or io.output()
+    out:write(text)
+    out:flush()
+  end
+  return text
 end
 
 -- string(prefix, params, ignore): prefix followed by the arguments and the options that
@@ -241,15 +257,30 @@ function CmdLine:addTime(name, format)
   self.datename = name and ('[' .. tostring(name) .. ']: ') or ' '
 end
 
+-- the print functions log() installed, each mapped to the print it writes to the screen
+local logprints = setmetatable({}, {__mode = 'k'})
+
 -- log(file, params): from now on `print` also writes to `file` (a name or an open file);
--- then prints the start time and the parameters
+-- then prints the start time and the parameters. A second log() replaces the first.
 function CmdLine:log(file, params)
+  if type(file) ~= 'string' and io.type(file) ~= 'file' then
+    error("bad argument #1 to 'log' (file name or open file expected, got " .. type(file) .. ')', 2)
+  end
+  if params ~= nil and type(params) ~= 'table' then
+    error("bad argument #2 to 'log' (table expected, got " .. type(params) .. ')', 2)
+  end
   local f = io.type(file) == 'file' and file or io.open(file, 'w')
+  local dir = not f and file:match('^(.*)/[^/]*$')
+  if dir and dir ~= '' then
+    -- Torch7 scripts log into params.rundir .. '/log': make the folder if it is missing
+    os.execute("mkdir -p '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
+    f = io.open(file, 'w')
+  end
   if not f then error("log: cannot open '" .. tostring(file) .. "' for writing", 2) end
   self.logfile = f
-  local screen = print
+  local screen = logprints[print] or print
   local cmd = self
-  _G.print = function(...)
+  local function logprint(...)
     if not cmd.silentio then screen(...) end
     local n = select('#', ...)
     local parts = {...}
@@ -259,6 +290,8 @@ function CmdLine:log(file, params)
     f:write(line, '\n')
     f:flush()
   end
+  logprints[logprint] = screen
+  _G.print = logprint
   print('[program started on ' .. os.date() .. ']')
   print('[command line arguments]')
   if params then

@@ -408,6 +408,142 @@ function T.cmdline_log()
   tester:eq(#lines, 9)
 end
 
+function T.cmdline_types()
+  local cmd = newcmd()
+  cmd:argument('n', 'a count', 'number')
+  local p = cmd:parse({'-stroption', '42', '-seed', '1e3', '-lr', '1e3', '-5'})
+  tester:eq(p.stroption, '42', 'a string option keeps its text')
+  tester:eq(math.type(p.seed), 'integer', 'an integer default converts 1e3 to an integer')
+  tester:eq(p.seed, 1000)
+  tester:eq(math.type(p.lr), 'float')
+  tester:eq(p.n, -5, 'a negative number is an argument, not an option')
+  tester:eq(cmd:parse({'-seed', '0x10', '3'}).seed, 16)
+  tester:assertErrorPattern(function() cmd:parse({'-lr=fast', '1'}) end,
+    'invalid type for option %-lr %(should be number%)')
+  tester:assertErrorPattern(function() cmd:parse({'-booloption=maybe', '1'}) end,
+    'invalid value for option %-booloption')
+  -- a flag given twice toggles twice (Torch7: it sets the opposite of the default)
+  tester:eq(cmd:parse({'-booloption', '-booloption', '1'}).booloption, true)
+  tester:assertErrorPattern(function() cmd:parse('-seed 1') end,
+    "bad argument #1 to 'parse' %(table expected, got string%)")
+  tester:assertErrorPattern(function() cmd:text(42) end,
+    "bad argument #1 to 'text' %(string expected, got number%)")
+  tester:assertErrorPattern(function() cmd:option('-x', {}, 'a table') end,
+    "option type must be number, string or boolean")
+  tester:assertErrorPattern(function() cmd:argument(3) end, "bad argument #1 to 'argument'")
+  tester:assertErrorPattern(function() cmd:argument('n') end, 'duplicated argument n')
+  -- an option without a default is a string option defaulting to nil
+  local c2 = torch.CmdLine()
+  c2:option('-name', nil, 'a name')
+  tester:eq(c2:parse({}), {})
+  tester:eq(c2:parse({'-name', 'x'}), {name = 'x'})
+end
+
+function T.cmdline_help_text()
+  local cmd = newcmd()
+  cmd:argument('data', 'the data file')
+  local printed
+  local text
+  printed = capture(function() text = cmd:help(nil, false) end)
+  tester:eq(printed, '', 'help(arg, false) prints nothing')
+  local l = {}
+  for line in (text .. ''):gmatch('([^\n]*)\n') do l[#l + 1] = line end
+  tester:eq(l[1], 'Usage: [options] <data>')
+  tester:eq(l[6], '  -seed        initial random seed [123]')
+  tester:eq(l[7], '  -booloption  boolean option [false]')
+  tester:eq(l[11], '  <data>       the data file')
+  tester:eq(#l, 11)
+  -- printing returns the same text
+  local again
+  printed = capture(function() again = cmd:help({[0] = 'x.lua'}) end)
+  tester:eq(printed, again)
+  tester:eq(again, text:gsub('^Usage: ', 'Usage: x.lua '), nil)
+end
+
+function T.cmdline_log_twice()
+  local oldprint = print
+  local screen = {}
+  _G.print = function(...) screen[#screen + 1] = table.concat({...}, ' ') end
+  local cmd = torch.CmdLine()
+  local a, b = os.tmpname(), os.tmpname()
+  cmd:log(a)
+  print('one')
+  local c2 = torch.CmdLine()
+  c2:log(b, {x = 1})
+  print('two')
+  local p2 = print
+  _G.print = oldprint
+  cmd.logfile:close(); c2.logfile:close()
+  local ta, tb = io.open(a):read('a'), io.open(b):read('a')
+  os.remove(a); os.remove(b)
+  tester:assert(ta:find('\none\n', 1, true))
+  tester:assert(not ta:find('two', 1, true), 'the second log replaces the first')
+  tester:assert(tb:find('\nx\t1\n', 1, true), 'the parameters')
+  tester:assert(tb:find('\ntwo\n', 1, true))
+  local n = 0
+  for _, s in ipairs(screen) do if s == 'two' then n = n + 1 end end
+  tester:eq(n, 1, 'printed once on the screen')
+  tester:assert(p2 ~= oldprint)
+  tester:assertErrorPattern(function() cmd:log(42) end,
+    "bad argument #1 to 'log' %(file name or open file expected, got number%)")
+  tester:assertErrorPattern(function() cmd:log(os.tmpname(), 'x') end,
+    "bad argument #2 to 'log' %(table expected, got string%)")
+  local notdir = os.tmpname()   -- a file, so no folder can be made under it
+  tester:assertErrorPattern(function() cmd:log(notdir .. '/sub/log.txt') end, 'cannot open')
+  os.remove(notdir)
+  tester:eq(print, oldprint, 'a failed log leaves print alone')
+  -- the folder of the log file is made when missing (Torch7 scripts log into rundir/log)
+  local dir = os.tmpname()
+  os.remove(dir)
+  local c3 = torch.CmdLine()
+  c3:silent()
+  c3:log(dir .. '/run/log', {lr = 0.1})
+  _G.print = oldprint
+  c3.logfile:close()
+  tester:assert(io.open(dir .. '/run/log'):read('a'):find('lr\t0.1', 1, true), 'written in the new folder')
+  os.execute("rm -r '" .. dir .. "'")
+end
+
+function T.cmdline_script_exit_status()
+  -- in a real th process: -h prints the help and exits 0; an unknown option exits 1
+  local th = arg and arg[-1]
+  if not th or not th:find('th$') then return end
+  local script = os.tmpname()
+  local f = io.open(script, 'w')
+  f:write([[
+local cmd = torch.CmdLine()
+cmd:text('A test script')
+cmd:option('-lr', 0.1, 'learning rate')
+cmd:option('-cuda', false, 'use the GPU')
+cmd:argument('data', 'the data')
+local opt = cmd:parse(arg)
+print(opt.lr, opt.cuda, opt.data)
+]])
+  f:close()
+  local function run(args)
+    local out = os.tmpname()
+    local ok, how, code = os.execute(th .. ' ' .. script .. ' ' .. args .. ' >' .. out .. ' 2>&1')
+    local text = io.open(out):read('a')
+    os.remove(out)
+    return code, text
+  end
+  local code, text = run('-h')
+  tester:eq(code, 0)
+  tester:assert(text:find('Usage: ' .. script .. ' [options] <data>', 1, true), text)
+  tester:assert(text:find('A test script', 1, true))
+  tester:assert(text:find('  -lr     learning rate [0.1]', 1, true), text)
+  code, text = run('-lr 0.5 -cuda d.t7')
+  tester:eq(code, 0)
+  tester:eq(text, '0.5\ttrue\td.t7\n')
+  code, text = run('-lr x d.t7')
+  tester:eq(code, 1)
+  tester:assert(text:find('invalid type for option -lr (should be number)', 1, true), text)
+  code, text = run('-lrate 1 d.t7')
+  tester:eq(code, 1)
+  tester:assert(text:find('unknown option -lrate', 1, true), text)
+  os.remove(script)
+end
+
 ---------------------------------------------------------------------------------------
 -- Tester (a tester checking a tester)
 ---------------------------------------------------------------------------------------
