@@ -1,5 +1,6 @@
 # luatorch: `make` builds everything into build/ (laid out like an install prefix),
-# `make test` runs the C and Lua suites, `make demo` the tour, `make install PREFIX=...`.
+# `make test` runs the C and Lua suites, `make demo` trains on Fashion-MNIST for one epoch,
+# `make install PREFIX=...`.
 PREFIX ?= /usr/local
 BUILD  := build
 LUAV   := 5.4
@@ -108,8 +109,10 @@ $(CTEST): $(CTEST_SRC) $(ENGINE_OBJ)
 test: all $(CTEST)
 	@sh tests/run.sh $(BUILD)
 
+# the main job, briefly: one epoch of the Fashion-MNIST example, its loss curve drawn in
+# the terminal and written as a PNG
 demo: all
-	$(TH) examples/tour.lua
+	$(TH) examples/fashion_mnist.lua -epochs 1 -plot $(BUILD)/fashion_mnist_loss.png
 
 bench: all $(BUILD)/bench/sgemm $(BUILD)/bench/stream
 	@sh bench/run.sh $(BUILD)

@@ -4,7 +4,8 @@
  * expression values, and a SIGINT handler that sets a hook so a running chunk
  * stops with an error instead of killing the process. On top of lua.c: module
  * paths found from the executable's own location, `torch` preloaded, persistent
- * history, Ctrl-C clearing the line at the prompt, and '?' help. */
+ * history, Ctrl-C clearing the line at the prompt, Tab completion, '?' help from the
+ * man pages, results printed by th.pretty, short tracebacks. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -37,20 +38,18 @@
 static const char *progname = TH_PROGNAME;  /* NULL in the REPL: no prefix on errors */
 static char prefix[PATH_MAX];               /* install prefix: <prefix>/bin/th */
 
-/* ---------------------------------------------------------------------------
- * Extension points. Completion and '?' help are slotted in here:
- *  - th_completer: called by readline on Tab with the REPL's state, the word under
- *    the cursor (text = rl_line_buffer[start..end)) and must return a malloc'd,
- *    NULL-terminated array as rl_completion_matches() builds, or NULL. Lua code it
- *    runs must be protected (lua_pcall): an error must not unwind through readline.
- *    Word breaks exclude '.' and ':' so the word is e.g. "torch.ze" or "t:si".
- *  - th_helper: called for a line "?topic" (topic trimmed, possibly ""); returns 1
- *    when it handled the topic, 0 to fall back to the built-in help below.
- * ------------------------------------------------------------------------- */
-typedef char **th_complete_fn(lua_State *L, const char *text, int start, int end);
-typedef int th_help_fn(lua_State *L, const char *topic);
-static th_complete_fn *th_completer = NULL;
-static th_help_fn *th_helper = NULL;
+/* Tab completion, '?name' help and the printing of results are written in Lua
+ * (th.repl and th.pretty under share/lua/5.4/th/), loaded the first time they are
+ * needed so that th starts as fast as lua does. */
+
+/* pushes require(name) and returns 1, or pushes nothing and returns 0 */
+static int lua_module(lua_State *L, const char *name) {
+  lua_getglobal(L, "require");
+  lua_pushstring(L, name);
+  if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1)) return 1;
+  lua_pop(L, 1);
+  return 0;
+}
 
 /* ---- messages ---------------------------------------------------------- */
 
@@ -292,8 +291,8 @@ static int dolibrary(lua_State *L, const char *spec) {
 }
 
 /* requires a preloaded module into its global; returns 1 when it loaded. A module
- * that is not found is skipped (with a warning when 'warn' is set); one that fails
- * while loading always gets a one-line warning. */
+ * that is not found is skipped (with a warning when 'warn' > 0); one that fails
+ * while loading gets a one-line warning unless 'warn' < 0 (silent). */
 static int preload(lua_State *L, const char *name, int warn) {
   int top = lua_gettop(L);
   lua_getglobal(L, "require");
@@ -307,10 +306,10 @@ static int preload(lua_State *L, const char *name, int warn) {
   lua_pushfstring(L, "module '%s' not found:", name);
   int notfound = strncmp(msg, lua_tostring(L, -1), lua_rawlen(L, -1)) == 0;
   lua_pop(L, 1);
-  if (notfound && warn) {
+  if (notfound && warn > 0) {
     fprintf(stderr, "%s: warning: module '%s' not found; continuing without it\n",
             TH_PROGNAME, name);
-  } else if (!notfound) {  /* one line: "...from file 'x':\n\tdlerror" joined */
+  } else if (!notfound && warn >= 0) {  /* one line: "...from file 'x':\n\tdlerror" joined */
     fprintf(stderr, "%s: warning: cannot load '%s': ", TH_PROGNAME, name);
     for (const char *c = msg; *c; c++) {
       if (*c == '\n' || *c == '\t') {
@@ -412,9 +411,122 @@ static int cancel_line(int count, int key) {
   return 0;
 }
 
+/* ---- Tab completion ----------------------------------------------------
+ * th.repl's complete(line before the cursor) gives the start of the word, its kind
+ * and the candidates. readline finds the word itself, by its break characters: the
+ * break hook runs the completer first and answers with the one character just before
+ * the word Lua chose, so both agree (the word never contains that character: a name is
+ * [%w_.:]*, a file name in a string stops at its quote). */
+enum { COMP_NONE, COMP_NAME, COMP_FILE, COMP_INDENT };
+static char **comp_list = NULL;
+static int comp_n = 0, comp_start = -1, comp_kind = COMP_NONE, comp_next = 0;
+static char comp_brk[2];
+
+static void comp_clear(void) {
+  for (int i = 0; i < comp_n; i++) free(comp_list[i]);
+  free(comp_list);
+  comp_list = NULL;
+  comp_n = 0;
+  comp_start = -1;
+  comp_kind = COMP_NONE;
+}
+
+/* (protected) line -> start, kind, candidates into comp_* */
+static int comp_run(lua_State *L) {
+  const char *line = lua_tostring(L, 1);
+  if (!lua_module(L, "th.repl")) return 0;
+  lua_getfield(L, -1, "complete");
+  lua_pushstring(L, line);
+  lua_call(L, 1, 3);
+  int start = (int)lua_tointeger(L, -3) - 1;
+  const char *kind = lua_tostring(L, -2);
+  if (!lua_istable(L, -1) || kind == NULL || start < 0) return 0;
+  int n = (int)luaL_len(L, -1);
+  char **list = calloc((size_t)n + 1, sizeof *list);
+  if (list == NULL) return 0;
+  comp_list = list;
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, -1, i + 1);
+    const char *c = lua_tostring(L, -1);
+    list[comp_n] = c ? strdup(c) : NULL;
+    if (list[comp_n]) comp_n++;
+    lua_pop(L, 1);
+  }
+  comp_start = start;
+  comp_kind = strcmp(kind, "file") == 0 ? COMP_FILE
+            : strcmp(kind, "indent") == 0 ? COMP_INDENT : COMP_NAME;
+  return 0;
+}
+
+static char *th_word_break(void) {
+  comp_clear();
+  lua_State *L = replL;
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, comp_run);
+  lua_pushlstring(L, rl_line_buffer, (size_t)rl_point);
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK) comp_clear();
+  lua_settop(L, top);
+  if (comp_start < 0 || comp_start > rl_point) comp_clear();
+  if (comp_start <= 0) return "\n";  /* the word starts the line (or no completion) */
+  comp_brk[0] = rl_line_buffer[comp_start - 1];
+  comp_brk[1] = '\0';
+  return comp_brk;
+}
+
+static char *comp_generator(const char *text, int state) {
+  (void)text;
+  if (state == 0) comp_next = 0;
+  if (comp_next < comp_n) return strdup(comp_list[comp_next++]);
+  return NULL;
+}
+
+/* lists names by their last part: "nn.Spat<Tab><Tab>" shows SpatialConvolution ... */
+static void display_names(char **matches, int num, int max) {
+  (void)max;
+  char **shown = malloc(((size_t)num + 2) * sizeof *shown);
+  if (shown == NULL) return;
+  int width = 0;
+  shown[0] = matches[0];
+  for (int i = 1; i <= num; i++) {
+    char *p = strrchr(matches[i], '.'), *q = strrchr(matches[i], ':');
+    if (q > p) p = q;
+    shown[i] = p ? p + 1 : matches[i];
+    int w = (int)strlen(shown[i]);
+    if (w > width) width = w;
+  }
+  shown[num + 1] = NULL;
+  int show = 1;
+  if (rl_completion_query_items > 0 && num >= rl_completion_query_items) {
+    rl_crlf();
+    fprintf(rl_outstream, "Display all %d possibilities? (y or n)", num);
+    fflush(rl_outstream);
+    for (;;) {
+      int c = rl_read_key();
+      if (c == 'y' || c == 'Y' || c == ' ') break;
+      if (c == 'n' || c == 'N' || c == 3 || c == 127 || c == EOF || c == 4) { show = 0; break; }
+      rl_ding();
+    }
+    if (!show) rl_crlf();
+  }
+  if (show) rl_display_match_list(shown, num, width);
+  rl_forced_update_display();
+  free(shown);
+}
+
 static char **th_complete(const char *text, int start, int end) {
-  rl_attempted_completion_over = 1;  /* never fall back to file names */
-  return th_completer ? th_completer(replL, text, start, end) : NULL;
+  (void)end;
+  rl_attempted_completion_over = 1;  /* never fall back to readline's file names */
+  if (comp_kind == COMP_NONE || comp_n == 0 || start != comp_start) return NULL;
+  rl_completion_append_character = '\0';
+  rl_completion_display_matches_hook = NULL;
+  if (comp_kind == COMP_FILE) {
+    rl_filename_completion_desired = 1;  /* basenames listed, '/' after directories */
+    rl_filename_quoting_desired = 0;
+    if (start > 0) rl_completion_append_character = rl_line_buffer[start - 1];
+  } else if (comp_kind == COMP_NAME) {
+    rl_completion_display_matches_hook = display_names;
+  }
+  return rl_completion_matches(text, comp_generator);
 }
 
 static void save_history(void) {
@@ -435,6 +547,7 @@ static void init_readline(lua_State *L) {
   rl_readline_name = "th";
   rl_getc_function = th_getc;
   rl_attempted_completion_function = th_complete;
+  rl_completion_word_break_hook = th_word_break;
   rl_completer_word_break_characters = " \t\n\"'\\`><=;+-*/%^~#&|{}()[],";
   rl_initialize();
   rl_bind_key_in_map(3, cancel_line, emacs_standard_keymap);
@@ -616,10 +729,12 @@ static void repl_help(lua_State *L) {
   printf(
     "th: the luatorch REPL (%s)\n"
     "Input\n"
-    "  Type Lua statements or expressions. An expression's values are printed with\n"
-    "  the global print (tostring): tensors print their numbers, type and size.\n"
-    "  Several values print side by side (one per line when tables or userdata);\n"
-    "  nil results print nothing. '=expr' also prints expr (Lua 5.1 style).\n"
+    "  Type Lua statements or expressions. An expression's values are printed:\n"
+    "  tables nested (3 levels, 50 entries, sorted keys, <cycle> for cycles),\n"
+    "  tensors with their numbers, type and size, modules as their tree. Several\n"
+    "  values print side by side (one per line when tables or userdata); nil\n"
+    "  results print nothing. '=expr' also prints expr (Lua 5.1 style). Colours\n"
+    "  on a terminal unless NO_COLOR is set.\n"
     "  An unfinished chunk (function, loop, open string) continues at the '%s' prompt.\n"
     "Keys\n"
     "  Enter          run the chunk, or continue it when unfinished\n"
@@ -634,11 +749,12 @@ static void repl_help(lua_State *L) {
     "  torch.noGrad(f), torch.grad(y, x), require 'autograd' (see man 3 torch, AUTOGRAD)\n"
     "Help\n"
     "  ?              this text\n"
-    "  ?name          what a global or field is, and its fields (e.g. ?torch, ?math)\n"
+    "  ?name          the manual's entry (?nn.Linear, ?torch.mm, ?t:view), else what\n"
+    "                 the global or field is, and its fields (e.g. ?math)\n"
     "Loaded: %s\n"
     "Manual: %s (th and this REPL), %s (the library)\n",
     LT_VERSION, TH_PROMPT2, TH_HISTFILE,
-    th_completer ? "  Tab            complete names, fields and methods\n" : "",
+    "  Tab            complete names, fields, methods (after ':'), file names in strings\n",
     loaded_list(L), manref(L, "th", 1), manref(L, "torch", 3));
   lua_settop(L, top);
   fflush(stdout);
@@ -743,13 +859,32 @@ static int help_name(lua_State *L) {
   return 0;
 }
 
+/* (protected) th.repl's help(topic, prefix): the manual's entries for the topic */
+static int man_help_run(lua_State *L) {
+  if (!lua_module(L, "th.repl")) { lua_pushboolean(L, 0); return 1; }
+  lua_getfield(L, -1, "help");
+  lua_pushvalue(L, 1);
+  lua_pushstring(L, prefix);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/* 1 when the manual had entries for topic (printed), 0 otherwise */
+static int man_help(lua_State *L, const char *topic) {
+  lua_pushcfunction(L, man_help_run);
+  lua_pushstring(L, topic);
+  int ok = lua_pcall(L, 1, 1, 0) == LUA_OK && lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return ok;
+}
+
 static void dispatch_help(lua_State *L, const char *line) {
   while (*line == '?' || *line == ' ' || *line == '\t') line++;
   size_t n = strlen(line);
   while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t')) n--;
   lua_pushlstring(L, line, n);
   const char *topic = lua_tostring(L, -1);
-  if (th_helper == NULL || !th_helper(L, topic)) {
+  if (topic[0] == '\0' || !man_help(L, topic)) {
     if (topic[0] == '\0') {
       repl_help(L);
     } else {
@@ -783,8 +918,11 @@ static int loadline(lua_State *L) {
   return status;
 }
 
+static int use_color = 0;  /* colours in printed results: a terminal, no NO_COLOR */
+
 /* prints the chunk's results: nothing when all are nil; values side by side as
- * print(...) does, but one per line when tables or userdata (tensors) are among them */
+ * print(...) does, but one per line when tables or userdata (tensors) are among them.
+ * th.pretty does it (nested tables, colours); plain print when it cannot be loaded. */
 static int l_print(lua_State *L) {
   int n = lua_gettop(L), allnil = 1, big = 0;
   for (int i = 1; i <= n; i++) {
@@ -794,6 +932,20 @@ static int l_print(lua_State *L) {
   }
   if (allnil) { lua_settop(L, 0); return LUA_OK; }
   luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
+  if (lua_module(L, "th.pretty")) {
+    if (lua_getfield(L, -1, "results") == LUA_TFUNCTION) {
+      lua_remove(L, -2);
+      lua_insert(L, 1);
+      lua_createtable(L, 0, 1);
+      lua_pushboolean(L, use_color);
+      lua_setfield(L, -2, "color");
+      lua_insert(L, 2);
+      lua_pushinteger(L, n);
+      lua_insert(L, 3);
+      return docall(L, n + 2, 0);
+    }
+    lua_pop(L, 2);
+  }
   if (!big || n == 1) {
     lua_getglobal(L, "print");
     lua_insert(L, 1);
@@ -809,16 +961,77 @@ static int l_print(lua_State *L) {
   return LUA_OK;
 }
 
-/* strips the frames of the REPL itself from a traceback */
+#define TH_TRACE_FRAMES 6  /* frames shown of an error's traceback in the REPL */
+
+/* a frame worth showing: not the REPL's own (the C call of the chunk, th.pretty),
+ * not merely the main chunk or error()/assert() */
+static int frame_kind(const char *f, size_t len) {  /* 0 drop, 1 keep, 2 keep+useful */
+  char buf[512];
+  if (len >= sizeof buf) len = sizeof buf - 1;
+  memcpy(buf, f, len);
+  buf[len] = '\0';
+  if (strcmp(buf, "\t[C]: in ?") == 0 || strstr(buf, "/th/pretty.lua:") ||
+      strstr(buf, "/th/repl.lua:"))
+    return 0;
+  if (strstr(buf, ": in main chunk") || strstr(buf, "[C]: in function 'error'") ||
+      strstr(buf, "[C]: in function 'assert'") || strstr(buf, "(...tail calls...)"))
+    return 1;
+  return 2;
+}
+
+/* the REPL's error report: the message and a short traceback (at most
+ * TH_TRACE_FRAMES frames, none of th's own; none at all when it would only say
+ * "in main chunk") */
 static void report_repl(lua_State *L, int status) {
   const char *msg = lua_tostring(L, -1);
-  if (msg) {
-    const char *tail = "\n\t[C]: in ?";
-    size_t len = strlen(msg), tl = strlen(tail);
-    if (len >= tl && strcmp(msg + len - tl, tail) == 0) {
-      lua_pushlstring(L, msg, len - tl);
-      lua_remove(L, -2);
+  const char *tb = msg ? strstr(msg, "\nstack traceback:\n") : NULL;
+  if (tb) {
+    luaL_Buffer b;
+    int kept = 0, more = 0, useful = 0;
+    const char *p = tb + strlen("\nstack traceback:\n");
+    lua_newtable(L);  /* the kept frames, in order */
+    int frames = lua_gettop(L);
+    while (*p) {
+      size_t len = strcspn(p, "\n");
+      int k = frame_kind(p, len);
+      if (k) {
+        if (k == 2) useful = 1;
+        if (kept < TH_TRACE_FRAMES) {
+          lua_pushlstring(L, p, len);
+          lua_rawseti(L, frames, ++kept);
+        } else {
+          more++;
+        }
+      }
+      p += len;
+      if (*p) p++;
     }
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, msg, (size_t)(tb - msg));
+    if (useful) {
+      luaL_addstring(&b, "\nstack traceback:");
+      for (int i = 1; i <= kept; i++) {
+        luaL_addchar(&b, '\n');
+        lua_rawgeti(L, frames, i);
+        luaL_addvalue(&b);
+      }
+      if (more) {
+        lua_pushfstring(L, "\n\t(%d more)", more);
+        luaL_addvalue(&b);
+      }
+    }
+    luaL_pushresult(&b);
+    lua_remove(L, frames);
+    lua_remove(L, -2);  /* the original message */
+  }
+  msg = lua_tostring(L, -1);
+  if (msg && use_color && isatty(STDERR_FILENO)) {  /* the message in red */
+    const char *tail = strstr(msg, "\nstack traceback:");
+    int len = tail ? (int)(tail - msg) : (int)strlen(msg);
+    fprintf(stderr, "\033[31m%.*s\033[0m%s\n", len, msg, tail ? tail : "");
+    fflush(stderr);
+    lua_pop(L, 1);
+    return;
   }
   report(L, status);
 }
@@ -828,6 +1041,8 @@ static void doREPL(lua_State *L) {
   const char *oldprogname = progname;
   progname = NULL;
   init_readline(L);
+  const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+  use_color = isatty(STDOUT_FILENO) && !(nc && nc[0]) && !(term && strcmp(term, "dumb") == 0);
   if (use_readline) setsignal(SIGINT, prompt_action);  /* Ctrl-C between chunks: harmless */
   for (;;) {
     status = loadline(L);
@@ -900,7 +1115,7 @@ static int pmain(lua_State *L) {
     if (interactive) {
       preload(L, "nn", 0);
       preload(L, "optim", 0);
-      preload(L, "gnuplot", 0);
+      preload(L, "gnuplot", -1);  /* optional: silent when missing or broken */
     }
   }
   /* Loading the libraries leaves Lua 5.4's generational collector in its fallback (a

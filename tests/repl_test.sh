@@ -145,9 +145,10 @@ fi
 
 tm() { tmux -S "$sock" -f /dev/null "$@" 2>/dev/null; }
 screen() { tm capture-pane -p -J -t th -S - 2>/dev/null; }
+colours() { tm capture-pane -p -e -J -t th -S - 2>/dev/null | grep -c "$(printf '\033')\\[3[0-9]m"; }
 start() {  # start th [ARGS] in a fresh session
   tm kill-session -t th
-  tm new-session -d -s th -x 120 -y 50 "cd '$tmp' && env HOME='$home' '$TH' $* 2>&1; sleep 30"
+  tm new-session -d -s th -x 120 -y 50 "cd '$tmp' && env HOME='$home' $THENV '$TH' $* 2>&1; sleep 30"
   wait_for '^th>( |$)' || notok "REPL starts" "$(screen)"
 }
 # an empty prompt reads "th> " or "th>" (trailing blanks), hence "th>( |$)"
@@ -230,6 +231,48 @@ check "? prints the REPL help" '^Manual: '
 type_line '?string'
 check "?name describes a global" '^string: table$'
 
+# Tab completion (th.repl): TYPED, Tab [Tab], the line must read EXPECTED
+tab() {  # tab NAME TYPED REGEX [TABS]
+  tm send-keys -t th -l -- "$2"
+  k=0
+  while [ $k -lt "${4:-1}" ]; do tm send-keys -t th Tab; sleep 0.3; k=$((k + 1)); done
+  check "$1" "$3"
+  tm send-keys -t th C-u
+  sleep 0.1
+}
+tab "Tab completes a field" 'x = torch.manu' '^th> x = torch\.manualSeed *$'
+tab "Tab completes a global" 'coll' '^th> collectgarbage *$'
+tab "Tab completes a keyword" 'x = func' '^th> x = function *$'
+tab "Tab completes nn classes not loaded yet" 'nn.SpatialMaxP' '^th> nn\.SpatialMaxPooling *$'
+tab "Tab Tab lists the candidates by their last part" 'nn.Spatial' '^SpatialAveragePooling +SpatialConvolution' 3
+type_line 'rt = torch.ones(2)'
+tab "Tab completes tensor methods after :" 'rt:resizeA' '^th> rt:resizeAs *$'
+type_line 'rm = nn.Linear(2, 3)'
+tab "Tab completes module methods after :" 'rm:zeroGrad' '^th> rm:zeroGradParameters *$'
+: >"$tmp/completeme_file.txt"
+tab "Tab completes file names in a string" 'f = io.open("completeme_' '^th> f = io\.open\("completeme_file\.txt" *$'
+
+type_line '?nn.Linear'
+check "?nn.Linear prints its manual entry" '^nn\.Linear\(inputSize, outputSize'
+type_line '?torch.mm'
+check "?torch.mm prints its manual entry" '^torch\.mm\(\[res,\] a, b\)'
+type_line '?rt:view'
+check "?t:view prints the tensor method's entry" '^t:view\(sizes\.\.\.\)'
+
+type_line '{3, "s", k = {4}}'
+check "tables print nested" '^\{3, "s", k = \{4\}\}$'
+type_line 'cyc = {}; cyc.me = cyc'
+type_line 'cyc'
+check "a cycle prints as <cycle>" '^\{me = <cycle>\}$'
+if [ "$(colours)" -gt 0 ]; then ok "colours on a terminal"; else notok "colours on a terminal" "$(screen)"; fi
+type_line 'function inner_fn() error("deep") end; function outer_fn() inner_fn() end'
+type_line 'outer_fn()'
+check "errors show a short traceback" "^[[:space:]]+stdin:1: in function 'outer_fn'"
+n=$(screen | grep -c -F '[C]: in ?')
+expect "no frames of th itself in tracebacks" "0" "$n"
+type_line 'nn ~= nil, optim ~= nil'
+check "nn and optim preloaded" '^true +true$'
+
 type_line '7*6'
 type_line '7*6'
 tm send-keys -t th C-d
@@ -259,6 +302,12 @@ if [ -s "$tmp/pid" ] && kill -TERM "$(cat "$tmp/pid")"; then
 else
   notok "history saved on SIGTERM" "no pid written: $(screen)"
 fi
+
+THENV=NO_COLOR=1 start
+type_line '{1, "x"}'
+check "NO_COLOR: values still print" '^\{1, "x"\}$'
+expect "NO_COLOR: no colours" "0" "$(colours)"
+THENV=
 
 echo "repl: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

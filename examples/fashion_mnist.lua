@@ -1,0 +1,108 @@
+-- examples/fashion_mnist.lua: the main job. A two-convolution network on Fashion-MNIST,
+-- Torch7 style: nn, optim, a progress bar per epoch, test accuracy per epoch, and the
+-- loss curve plotted (in the terminal, and as a PNG).
+--   th examples/fashion_mnist.lua -h
+require 'nn'
+require 'optim'
+require 'xlua'
+
+local cmd = torch.CmdLine()
+cmd:text('Train a 2-conv + pooling network on Fashion-MNIST')
+cmd:text()
+cmd:option('-epochs', 10, 'passes over the training set')
+cmd:option('-batch', 64, 'batch size')
+cmd:option('-lr', 0.01, 'learning rate (SGD with momentum)')
+cmd:option('-momentum', 0.9, 'momentum')
+cmd:option('-n', 60000, 'training images used (all: 60000)')
+cmd:option('-threads', 2, 'CPU threads')
+cmd:option('-seed', 1, 'random seed')
+cmd:option('-plot', 'fashion_mnist_loss.png', 'PNG file for the loss curve (empty: none)')
+cmd:option('-noterm', false, 'do not draw the loss curve in the terminal')
+local opt = cmd:parse(arg or {})
+torch.setnumthreads(opt.threads)
+torch.manualSeed(opt.seed)
+
+-- data: the Debian package dataset-fashion-mnist's files, as floats in [0, 1]
+local trainX, trainY, classes = torch.data.fashionMnist('train', { float = true })
+local testX, testY = torch.data.fashionMnist('test', { float = true })
+local n = math.min(opt.n, trainX:size(1))
+trainX, trainY = trainX:narrow(1, 1, n), trainY:narrow(1, 1, n)
+local mean, std = trainX:mean(), trainX:std()
+trainX = trainX:add(-mean):div(std):view(n, 1, 28, 28)
+testX = testX:add(-mean):div(std):view(testX:size(1), 1, 28, 28)
+print(string.format('Fashion-MNIST: %d training and %d test images', n, testX:size(1)))
+
+-- the network: two 5x5 convolutions with pooling, then two fully connected layers
+local net = nn.Sequential()
+net:add(nn.SpatialConvolution(1, 32, 5, 5, 1, 1, 2, 2)):add(nn.ReLU()):add(nn.SpatialMaxPooling(2, 2, 2, 2))
+net:add(nn.SpatialConvolution(32, 64, 5, 5, 1, 1, 2, 2)):add(nn.ReLU()):add(nn.SpatialMaxPooling(2, 2, 2, 2))
+net:add(nn.View(64 * 7 * 7))
+net:add(nn.Linear(64 * 7 * 7, 256)):add(nn.ReLU()):add(nn.Dropout(0.3))
+net:add(nn.Linear(256, 10)):add(nn.LogSoftMax())
+local criterion = nn.ClassNLLCriterion()
+print(net)
+
+local params, gradParams = net:getParameters()
+local config = { learningRate = opt.lr, momentum = opt.momentum, nesterov = true, dampening = 0 }
+local loader = torch.data.DataLoader({ x = trainX, y = trainY }, { batchSize = opt.batch, shuffle = true })
+local losses = {}
+
+local function test()
+  net:evaluate()
+  local confusion = optim.ConfusionMatrix(classes)
+  torch.noGrad(function()
+    for i = 1, testX:size(1), 1000 do
+      local m = math.min(1000, testX:size(1) - i + 1)
+      confusion:batchAdd(net:forward(testX:narrow(1, i, m)), testY:narrow(1, i, m))
+    end
+  end)
+  confusion:updateValids()
+  net:training()
+  return confusion.totalValid
+end
+
+for epoch = 1, opt.epochs do
+  local timer, total, count, b = torch.Timer(), 0, 0, 0
+  local nb = #loader
+  print(string.format('epoch %d/%d', epoch, opt.epochs))
+  for x, y in loader:iter() do
+    b = b + 1
+    local _, fs = optim.sgd(function()
+      gradParams:zero()
+      local out = net:forward(x)
+      local loss = criterion:forward(out, y)
+      net:backward(x, criterion:backward(out, y))
+      return loss, gradParams
+    end, params, config)
+    total, count = total + fs[1], count + 1
+    if b % 25 == 0 then losses[#losses + 1] = total / count end
+    xlua.progress(b, nb)
+  end
+  local accuracy = test()
+  print(string.format('epoch %d: loss %.4f, test accuracy %.4f, %.0f images/s', epoch, total / count,
+                      accuracy, count * opt.batch / timer:time().real))
+end
+
+-- the loss curve: in the terminal, and as a PNG
+local ok, gnuplot = pcall(require, 'gnuplot')
+if ok and #losses > 1 then
+  local curve = torch.Tensor(losses)
+  if not opt.noterm then
+    gnuplot.dumbfigure()
+    gnuplot.title('training loss (running mean, every 25 batches)')
+    gnuplot.plot('loss', curve, '-')
+    gnuplot.close()
+  end
+  if opt.plot ~= '' then
+    gnuplot.pngfigure(opt.plot)
+    gnuplot.title('Fashion-MNIST: training loss')
+    gnuplot.xlabel('batches / 25')
+    gnuplot.ylabel('loss')
+    gnuplot.grid(true)
+    gnuplot.plot('loss', curve, '-')
+    gnuplot.close()
+    print('loss curve written to ' .. opt.plot)
+  end
+elseif not ok then
+  print('(gnuplot is not available: no loss curve)')
+end
