@@ -618,6 +618,7 @@ int luaopen_torch_core(lua_State *L) {
   ltb_open_nn_act(L);
   ltb_open_nn_rnn(L);
   ltb_open_data(L);
+  ltb_open_serialize(L);
   lua_settop(L, torch);
   return 1;
 }

@@ -106,6 +106,7 @@ void ltb_open_nn_spatial(lua_State *L); /* nn_spatial.c: pooling, batch norm, dr
 void ltb_open_nn_act(lua_State *L);     /* nn_act.c: activations, softmax, losses */
 void ltb_open_nn_rnn(lua_State *L);     /* nn_rnn.c: LSTM and GRU cells */
 void ltb_open_data(lua_State *L);       /* data.c: IDX files */
+void ltb_open_serialize(lua_State *L);  /* serialize.c: raw storage bytes for torch.save/load */
 /* t.requiresGrad, t.grad, t.gradFn: 1 when k is one of them (value pushed / assigned) */
 int ltb_autograd_index(lua_State *L, lt_tensor *t, const char *k);
 int ltb_autograd_newindex(lua_State *L, lt_tensor *t, const char *k);       /* util.c: Timer, threads, misc */

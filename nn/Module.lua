@@ -641,4 +641,106 @@ function Module:rethrowErrors(module, id, name, ...)
   return r
 end
 
+-- ---- state dicts (PyTorch's naming) ----
+
+-- the buffers kept in a state dict next to the parameters (BatchNormalization's)
+local state_buffers = { 'running_mean', 'running_var' }
+
+local function state_into(m, prefix, dest)
+  if type(m.modules) == 'table' then
+    -- containers: children by 0-based index ('0.weight', '1.0.bias', ...)
+    for i, child in ipairs(m.modules) do state_into(child, prefix .. (i - 1) .. '.', dest) end
+    return dest
+  end
+  local field = {}
+  local keys = {}
+  for k, v in pairs(m) do
+    if type(k) == 'string' and torch.isTensor(v) then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    if field[m[k]] == nil then field[m[k]] = k end
+  end
+  local params = m:parameters() or {}
+  for i, p in ipairs(params) do
+    dest[prefix .. (field[p] or ('param' .. i))] = p
+  end
+  for _, b in ipairs(state_buffers) do
+    if torch.isTensor(m[b]) then dest[prefix .. b] = m[b] end
+  end
+  return dest
+end
+
+-- a flat table name -> tensor of the parameters and buffers, named as PyTorch names
+-- them: 'weight', 'bias', 'running_mean', 'running_var', a container's children by
+-- 0-based index ('0.weight', '2.running_mean', '1.0.bias'). The tensors are the
+-- module's own (not copies).
+function Module:stateDict()
+  return state_into(self, '', {})
+end
+
+local function shape_str(t)
+  local s = {}
+  for i = 1, t:dim() do s[i] = tostring(t:size(i)) end
+  return '[' .. table.concat(s, ', ') .. ']'
+end
+
+-- copies the tensors of tbl (name -> tensor, as stateDict() or PyTorch's state_dict)
+-- into this module's own tensors, in place (getParameters views stay valid). strict
+-- (default true): a missing or unexpected key is an error. A shape mismatch is always an
+-- error (nothing is copied then). PyTorch's '*.num_batches_tracked' entries are ignored.
+-- Returns the missing and the unexpected keys (sorted lists).
+function Module:loadStateDict(tbl, strict)
+  local fname = torch.typename(self) .. ':loadStateDict'
+  if type(tbl) ~= 'table' or torch.isTensor(tbl) then
+    error(fname .. ": bad argument #1 'stateDict' (a table of name -> tensor expected, got " .. torch.type(tbl) .. ')', 2)
+  end
+  if strict ~= nil and type(strict) ~= 'boolean' then
+    error(fname .. ": bad argument #2 'strict' (a boolean expected, got " .. type(strict)
+      .. (type(strict) == 'table' and '; put torch.loadSafetensors(...) in parentheses to pass only its first result' or '')
+      .. ')', 2)
+  end
+  if strict == nil then strict = true end
+  local own = self:stateDict()
+  local missing, unexpected = {}, {}
+  for k in pairs(own) do
+    if tbl[k] == nil then missing[#missing + 1] = k end
+  end
+  for k in pairs(tbl) do
+    if own[k] == nil and not (type(k) == 'string' and (k == 'num_batches_tracked' or k:match('%.num_batches_tracked$'))) then
+      unexpected[#unexpected + 1] = tostring(k)
+    end
+  end
+  table.sort(missing)
+  table.sort(unexpected)
+  if strict and (#missing > 0 or #unexpected > 0) then
+    local parts = {}
+    if #missing > 0 then parts[#parts + 1] = 'missing keys: ' .. table.concat(missing, ', ') end
+    if #unexpected > 0 then parts[#parts + 1] = 'unexpected keys: ' .. table.concat(unexpected, ', ') end
+    error(fname .. ': ' .. table.concat(parts, '; '), 2)
+  end
+  local names = {}
+  for k, dst in pairs(own) do
+    local src = tbl[k]
+    if src ~= nil then
+      if not torch.isTensor(src) then
+        error(string.format('%s: "%s" is a %s, not a tensor', fname, k, torch.type(src)), 2)
+      end
+      local same = src:dim() == dst:dim()
+      for i = 1, same and dst:dim() or 0 do
+        if src:size(i) ~= dst:size(i) then same = false end
+      end
+      if not same then
+        error(string.format('%s: size mismatch for "%s": the state dict has %s, the model has %s',
+          fname, k, shape_str(src), shape_str(dst)), 2)
+      end
+      names[#names + 1] = k
+    end
+  end
+  torch.noGrad(function()
+    for _, k in ipairs(names) do own[k]:copy(tbl[k]) end
+  end)
+  return missing, unexpected
+end
+
 return Module

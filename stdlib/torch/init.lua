@@ -4,7 +4,7 @@
 local torch = require 'torch.core'
 package.loaded.torch = torch
 
-for _, name in ipairs { 'class', 'print', 'Tester', 'CmdLine', 'autograd', 'data' } do
+for _, name in ipairs { 'class', 'print', 'Tester', 'CmdLine', 'autograd', 'data', 'safetensors', 'File' } do
   local ok, err = pcall(require, 'torch.' .. name)
   if not ok and not tostring(err):find("module 'torch." .. name .. "' not found", 1, true) then
     error(err, 0)
