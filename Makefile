@@ -112,7 +112,7 @@ test: all $(CTEST)
 # the main job, briefly: one epoch of the Fashion-MNIST example, its loss curve drawn in
 # the terminal and written as a PNG
 demo: all
-	$(TH) examples/fashion_mnist.lua -epochs 1 -plot $(BUILD)/fashion_mnist_loss.png
+	$(TH) examples/fashion_mnist.lua -epochs 1 -plot $(BUILD)/fashion_mnist_loss.png -save $(BUILD)/fashion_mnist.t7
 
 bench: all $(BUILD)/bench/sgemm $(BUILD)/bench/stream
 	@sh bench/run.sh $(BUILD)

@@ -18,6 +18,8 @@ cmd:option('-threads', 2, 'CPU threads')
 cmd:option('-seed', 1, 'random seed')
 cmd:option('-plot', 'fashion_mnist_loss.png', 'PNG file for the loss curve (empty: none)')
 cmd:option('-noterm', false, 'do not draw the loss curve in the terminal')
+cmd:option('-save', 'fashion_mnist.t7', 'checkpoint written after every epoch (empty: none)')
+cmd:option('-resume', '', 'a checkpoint to start from (its network, optimizer state and epoch)')
 local opt = cmd:parse(arg or {})
 torch.setnumthreads(opt.threads)
 torch.manualSeed(opt.seed)
@@ -42,8 +44,14 @@ net:add(nn.Linear(256, 10)):add(nn.LogSoftMax())
 local criterion = nn.ClassNLLCriterion()
 print(net)
 
-local params, gradParams = net:getParameters()
 local config = { learningRate = opt.lr, momentum = opt.momentum, nesterov = true, dampening = 0 }
+local firstEpoch = 1
+if opt.resume ~= '' then
+  local ckpt = torch.load(opt.resume)
+  net, config, firstEpoch = ckpt.net, ckpt.config, ckpt.epoch + 1
+  print(string.format('resumed from %s after epoch %d (test accuracy %.4f)', opt.resume, ckpt.epoch, ckpt.accuracy))
+end
+local params, gradParams = net:getParameters()
 local loader = torch.data.DataLoader({ x = trainX, y = trainY }, { batchSize = opt.batch, shuffle = true })
 local losses = {}
 
@@ -61,7 +69,7 @@ local function test()
   return confusion.totalValid
 end
 
-for epoch = 1, opt.epochs do
+for epoch = firstEpoch, opt.epochs do
   local timer, total, count, b = torch.Timer(), 0, 0, 0
   local nb = #loader
   print(string.format('epoch %d/%d', epoch, opt.epochs))
@@ -81,6 +89,9 @@ for epoch = 1, opt.epochs do
   local accuracy = test()
   print(string.format('epoch %d: loss %.4f, test accuracy %.4f, %.0f images/s', epoch, total / count,
                       accuracy, count * opt.batch / timer:time().real))
+  if opt.save ~= '' then   -- written atomically: a crash never leaves a broken checkpoint
+    torch.save(opt.save, { net = net:clearState(), config = config, epoch = epoch, accuracy = accuracy })
+  end
 end
 
 -- the loss curve: in the terminal, and as a PNG
