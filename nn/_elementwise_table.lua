@@ -1,0 +1,43 @@
+-- nn._elementwise_table: the shared body of CAddTable, CMulTable, CMaxTable and CMinTable:
+-- combines the input table's tensors pairwise with one recorded op. The inputs must have
+-- the same number of elements (later ones are viewed in the first one's shape).
+local nn = require 'nn'
+
+local function sizestr(t) return table.concat(t:size():totable(), 'x') end
+
+-- defines class `name` (a string such as 'nn.CAddTable') combining with op(a, b)
+return function(name, op)
+  local cls, parent = torch.class(name, 'nn.Module')
+
+  function cls:__init(ip)
+    parent.__init(self)
+    self.inplace = ip -- accepted for Torch7 compatibility; the result is always a new tensor
+    self.gradInput = {}
+  end
+
+  function cls:updateOutput(input)
+    if type(input) ~= 'table' or torch.isTensor(input) or #input < 1 then
+      error(name .. ': expected a table of at least 1 tensors, got ' .. torch.type(input), 3)
+    end
+    local first = input[1]
+    for i = 1, #input do
+      local t = input[i]
+      if not torch.isTensor(t) then
+        error(string.format('%s: input %d is a %s, expected a tensor', name, i, torch.type(t)), 3)
+      end
+      if t:nElement() ~= first:nElement() then
+        error(string.format('%s: input %d (%s) and input 1 (%s) differ in size', name, i, sizestr(t), sizestr(first)), 3)
+      end
+    end
+    local function shaped(t)
+      if t:isSameSizeAs(first) then return t end
+      return t:reshape(first:size())
+    end
+    local out = #input == 1 and first:clone() or first
+    for i = 2, #input do out = op(out, shaped(input[i])) end
+    self.output = out
+    return self.output
+  end
+
+  return cls
+end
