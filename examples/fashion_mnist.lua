@@ -48,6 +48,10 @@ local config = { learningRate = opt.lr, momentum = opt.momentum, nesterov = true
 local firstEpoch = 1
 if opt.resume ~= '' then
   local ckpt = torch.load(opt.resume)
+  if type(ckpt) ~= 'table' or not torch.isTypeOf(ckpt.net, 'nn.Module') or type(ckpt.epoch) ~= 'number' then
+    io.stderr:write('fashion_mnist: ' .. opt.resume .. ' is not a checkpoint of this example\n')
+    os.exit(1)
+  end
   net, config, firstEpoch = ckpt.net, ckpt.config, ckpt.epoch + 1
   print(string.format('resumed from %s after epoch %d (test accuracy %.4f)', opt.resume, ckpt.epoch, ckpt.accuracy))
 end

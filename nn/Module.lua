@@ -563,7 +563,7 @@ function Module:cuda() return self:type('torch.CudaTensor') end
 
 -- drops the buffers (output, gradInput, the kept input) to save memory
 function Module:clearState()
-  self._input = nil
+  self._input, self._inputRaw = nil, nil
   for _, k in ipairs { 'output', 'gradInput' } do
     local v = rawget(self, k)
     if torch.isTensor(v) then self[k] = v.new() elseif type(v) == 'table' then self[k] = {} end

@@ -875,4 +875,5 @@ gnuplot._sentinel = setmetatable({}, { __gc = function()
   end
 end })
 
+_G.gnuplot = gnuplot   -- Torch7 scripts use the global after require 'gnuplot'
 return gnuplot

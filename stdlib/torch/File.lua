@@ -320,6 +320,16 @@ function Reader:tensor(idx, name, dt)
     if sz[d] == 0 then empty = true end
   end
   if not empty then
+    -- an expanded view (stride 0) can name far more elements than its storage holds: a
+    -- hostile file would make every later op walk them; refuse absurd counts
+    local numel = 1
+    for d = 1, nd do
+      numel = numel * sz[d]
+      if numel > 2 ^ 53 then break end
+    end
+    if numel > ssize and numel > 2 ^ 24 then
+      fail(sformat('a %s of %.0f elements over a storage of %d elements (an absurd expanded view)', name, numel, ssize))
+    end
     for d = 1, nd do
       -- overflow-safe: each step stays below ssize
       if sz[d] > 1 and st[d] > 0 and (sz[d] - 1) > (ssize - 1 - last) // st[d] then
@@ -463,14 +473,36 @@ function torch.deserialize(s, mode, opts)
   return deserialize(s, mode, opts)
 end
 
+-- can path be replaced by renaming a new file over it: it is missing, or a regular file
+-- (not a symbolic link, a device or a pipe)
+function torch._renamable(path)
+  local q = "'" .. path:gsub("'", "'\\''") .. "'"
+  return os.execute('test ! -e ' .. q .. ' -o \\( -f ' .. q .. ' -a ! -L ' .. q .. ' \\)') == true
+end
+local tmp_count = 0
+-- a temporary name beside path (the user's math.random sequence is left alone)
+function torch._tempName(path)
+  tmp_count = tmp_count + 1
+  return sformat('%s.tmp%d_%d_%d', path, os.time(), math.floor(os.clock() * 1e6), tmp_count)
+end
+
 function torch.save(path, obj, mode)
   if type(path) ~= 'string' then
     error("bad argument #1 to 'save' (string expected, got " .. type(path) .. ")", 2)
   end
   mode = checkmode('save', mode, 3)
   local data = serialize(obj, mode)        -- fails before the file is touched
-  -- atomic: a temporary file in the same folder, renamed over the target
-  local tmp = sformat('%s.tmp%d%04d', path, os.time(), math.random(0, 9999))
+  -- atomic: a temporary file in the same folder, renamed over the target (when the target
+  -- is a regular file or missing; a device, a pipe or a symbolic link is written in place)
+  if not torch._renamable(path) then
+    local f, err = io.open(path, 'wb')
+    if not f then error('torch.save: cannot write ' .. path .. ': ' .. tostring(err), 2) end
+    local ok, werr = f:write(data)
+    local cok, cerr = f:close()
+    if not ok or not cok then error('torch.save: cannot write ' .. path .. ': ' .. tostring(werr or cerr), 2) end
+    return true
+  end
+  local tmp = torch._tempName(path)
   local f, err = io.open(tmp, 'wb')
   if not f then error('torch.save: cannot write ' .. path .. ': ' .. tostring(err), 2) end
   local ok, werr = f:write(data)

@@ -414,8 +414,9 @@ function torch.saveSafetensors(path, tbl, metadata)
   end
   local header = '{' .. table.concat(fields, ',') .. '}'
   header = header .. string.rep(' ', (8 - #header % 8) % 8)   -- the data area 8-aligned
+  local inplace = torch._renamable and not torch._renamable(path)   -- a device, pipe or link
   tmp_count = tmp_count + 1
-  local tmp = string.format('%s.tmp%d_%d_%d', path, os.time(), math.floor(os.clock() * 1e6), tmp_count)
+  local tmp = inplace and path or string.format('%s.tmp%d_%d_%d', path, os.time(), math.floor(os.clock() * 1e6), tmp_count)
   local f, err = io.open(tmp, 'wb')
   if not f then error(SAVE .. ': cannot write ' .. tmp .. ': ' .. tostring(err), 2) end
   local ok, werr = pcall(function()
@@ -428,6 +429,7 @@ function torch.saveSafetensors(path, tbl, metadata)
     os.remove(tmp)
     error(SAVE .. ': writing ' .. tmp .. ' failed: ' .. tostring(werr), 2)
   end
+  if inplace then return true end
   local rok, rerr = os.rename(tmp, path)
   if not rok then
     os.remove(tmp)
