@@ -350,5 +350,28 @@ function T.arguments()
     'torch.save: cannot save', 'foreign userdata')
 end
 
+-- a tensor header that expands 2 stored elements into 2^44 (stride 0) is refused, and a
+-- save through a symbolic link writes the linked file, keeping the link
+function T.absurdExpandedViewAndLinks()
+  local t = torch.LongTensor{7, 8}
+  local str = torch.serialize(t)
+  -- the binary layout: tag 4, index, "V 1", class name, ndim 1, size, stride, offset
+  local pos = str:find('torch.LongTensor', 1, true) + #'torch.LongTensor'
+  local ndim = string.unpack('<i4', str, pos)
+  tester:eq(ndim, 1, 'the tensor header found')
+  local hostile = str:sub(1, pos + 3) .. string.pack('<i8<i8', 2 ^ 44 + 2, 0) .. str:sub(pos + 20)
+  tester:assertErrorPattern(function() torch.deserialize(hostile) end, 'absurd', 'an absurd expanded view')
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute('mkdir -p ' .. dir)
+  local target, link = dir .. '/target.t7', dir .. '/link.t7'
+  torch.save(target, 1)
+  os.execute('ln -s target.t7 ' .. link)
+  torch.save(link, torch.Tensor{5, 6})
+  tester:eq(torch.load(target), torch.Tensor{5, 6}, 0, 'the linked file was written')
+  tester:assert(os.execute('test -L ' .. link) == true, 'the link is still a link')
+  os.execute('rm -rf ' .. dir)
+end
+
 tester:add(T)
 return tester
