@@ -144,6 +144,38 @@ lt_tensor *lt_ag_match_input(lt_tensor *g, const lt_node_input *in);
 
 bool lt_is_float_dtype(lt_dtype dt);
 
+/* ---- temporaries of a formula, released together (grad_reduce.c, nn_act.c) ----
+ * A NULL argument (an earlier failure, error set) makes every helper return NULL, so a
+ * formula is written straight through and checked once at the end. */
+#define LT_NTMP 40
+typedef struct { lt_tensor *t[LT_NTMP]; int n; } lt_tmps;
+/* keeps t (may be NULL) until lt_tmps_free */
+static inline lt_tensor *lt_keep(lt_tmps *s, lt_tensor *t) {
+  if (!t) return NULL;
+  if (s->n == LT_NTMP) { lt_release(t); LT_FAIL(NULL, "backward: too many temporaries (a bug)"); }
+  s->t[s->n++] = t;
+  return t;
+}
+static inline void lt_tmps_free(lt_tmps *s) {
+  for (int i = 0; i < s->n; i++) lt_release(s->t[i]);
+  s->n = 0;
+}
+/* r (NULL, borrowed or a temporary) as a new reference; the temporaries released */
+static inline lt_tensor *lt_tmps_result(lt_tmps *s, lt_tensor *r) {
+  if (r) lt_retain(r);
+  lt_tmps_free(s);
+  return r;
+}
+static inline lt_tensor *lt_tmp_bin(lt_tmps *s, lt_binary_op op, const lt_tensor *a, const lt_tensor *b) {
+  return a && b ? lt_keep(s, lt_binary(op, NULL, a, b, 1)) : NULL;
+}
+static inline lt_tensor *lt_tmp_bins(lt_tmps *s, lt_binary_op op, const lt_tensor *a, double v) {
+  return a ? lt_keep(s, lt_binary_scalar(op, NULL, a, v, false)) : NULL;
+}
+static inline lt_tensor *lt_tmp_una(lt_tmps *s, lt_unary_op op, const lt_tensor *a) {
+  return a ? lt_keep(s, lt_unary(op, NULL, a)) : NULL;
+}
+
 /* ---- the wrappers the engine ops call (one section per grad_*.c file) ---- */
 /* grad_pointwise.c */
 lt_tensor *lt_ag_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha);

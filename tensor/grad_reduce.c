@@ -25,39 +25,14 @@
 #include "autograd.h"
 #include <math.h>
 
-/* ---- temporaries of a formula, released together ---- */
-
-#define NTMP 40
-typedef struct { lt_tensor *t[NTMP]; int n; } tmps;
-
-/* keeps t (may be NULL: an error is set) until tmps_free */
-static lt_tensor *keep(tmps *s, lt_tensor *t) {
-  if (!t) return NULL;
-  if (s->n == NTMP) { lt_release(t); LT_FAIL(NULL, "backward: too many temporaries (a bug)"); }
-  s->t[s->n++] = t;
-  return t;
-}
-static void tmps_free(tmps *s) {
-  for (int i = 0; i < s->n; i++) lt_release(s->t[i]);
-  s->n = 0;
-}
-/* r (NULL, borrowed or a temporary) as a new reference; the temporaries released */
-static lt_tensor *result(tmps *s, lt_tensor *r) {
-  if (r) lt_retain(r);
-  tmps_free(s);
-  return r;
-}
-
-/* engine ops on temporaries; a NULL argument (an earlier failure) gives NULL */
-static lt_tensor *bin(tmps *s, lt_binary_op op, const lt_tensor *a, const lt_tensor *b) {
-  return a && b ? keep(s, lt_binary(op, NULL, a, b, 1)) : NULL;
-}
-static lt_tensor *bins(tmps *s, lt_binary_op op, const lt_tensor *a, double v) {
-  return a ? keep(s, lt_binary_scalar(op, NULL, a, v, false)) : NULL;
-}
-static lt_tensor *una(tmps *s, lt_unary_op op, const lt_tensor *a) {
-  return a ? keep(s, lt_unary(op, NULL, a)) : NULL;
-}
+/* ---- temporaries of a formula (autograd.h's lt_tmps), under short names ---- */
+typedef lt_tmps tmps;
+#define keep lt_keep
+#define tmps_free lt_tmps_free
+#define result lt_tmps_result
+#define bin lt_tmp_bin
+#define bins lt_tmp_bins
+#define una lt_tmp_una
 static lt_tensor *todt(tmps *s, const lt_tensor *a, lt_dtype dt) {
   return a ? keep(s, lt_to_dtype(a, dt)) : NULL;
 }
