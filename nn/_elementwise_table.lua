@@ -1,12 +1,14 @@
--- nn._elementwise_table: the shared body of CAddTable, CMulTable, CMaxTable and CMinTable:
--- combines the input table's tensors pairwise with one recorded op. The inputs must have
--- the same number of elements (later ones are viewed in the first one's shape).
+-- nn._elementwise_table: the shared body of CAddTable, CMulTable, CMaxTable, CMinTable
+-- (all the inputs combined pairwise with one recorded op) and CSubTable, CDivTable (pair:
+-- input[1] op input[2]). The inputs must have the same number of elements (later ones are
+-- viewed in the first one's shape).
 local nn = require 'nn'
 
 local function sizestr(t) return table.concat(t:size():totable(), 'x') end
 
 -- defines class `name` (a string such as 'nn.CAddTable') combining with op(a, b)
-return function(name, op)
+return function(name, op, pair)
+  local least = pair and 2 or 1
   local cls, parent = torch.class(name, 'nn.Module')
 
   function cls:__init(ip)
@@ -16,8 +18,8 @@ return function(name, op)
   end
 
   function cls:updateOutput(input)
-    if type(input) ~= 'table' or torch.isTensor(input) or #input < 1 then
-      error(name .. ': expected a table of at least 1 tensors, got ' .. torch.type(input), 3)
+    if type(input) ~= 'table' or torch.isTensor(input) or #input < least then
+      error(string.format('%s: expected a table of at least %d tensors, got %s', name, least, torch.type(input)), 3)
     end
     local first = input[1]
     for i = 1, #input do
@@ -33,8 +35,13 @@ return function(name, op)
       if t:isSameSizeAs(first) then return t end
       return t:reshape(first:size())
     end
-    local out = #input == 1 and first:clone() or first
-    for i = 2, #input do out = op(out, shaped(input[i])) end
+    local out
+    if pair then
+      out = op(first, shaped(input[2]))
+    else
+      out = #input == 1 and first:clone() or first
+      for i = 2, #input do out = op(out, shaped(input[i])) end
+    end
     self.output = out
     return self.output
   end
