@@ -146,16 +146,24 @@ fi
 tm() { tmux -S "$sock" -f /dev/null "$@" 2>/dev/null; }
 screen() { tm capture-pane -p -J -t th -S - 2>/dev/null; }
 colours() { tm capture-pane -p -e -J -t th -S - 2>/dev/null | grep -c "$(printf '\033')\\[3[0-9]m"; }
+# A session that lives for the whole run keeps the tmux server up: killing the last
+# session makes the server exit, and a new-session racing that exit can fail silently.
+tm new-session -d -s keep "sleep 900"
 start() {  # start th [ARGS] in a fresh session
   tm kill-session -t th
-  tm new-session -d -s th -x 120 -y 50 "cd '$tmp' && env HOME='$home' $THENV '$TH' $* 2>&1; sleep 30"
-  wait_for '^th>( |$)' || notok "REPL starts" "$(screen)"
+  j=0
+  until tm new-session -d -s th -x 120 -y 50 "cd '$tmp' && env HOME='$home' $THENV '$TH' $* 2>&1; sleep 30" \
+        && tm has-session -t th; do
+    j=$((j + 1)); [ $j -ge 5 ] && break; sleep 0.2
+  done
+  wait_for '^th>( |$)' 1 200 || notok "REPL starts" "$(screen)"
 }
 # an empty prompt reads "th> " or "th>" (trailing blanks), hence "th>( |$)"
-# wait_for REGEX [COUNT]: until at least COUNT (default 1) screen lines match
+# wait_for REGEX [COUNT [TENTHS]]: until at least COUNT (default 1) screen lines match,
+# for up to TENTHS tenths of a second (default 100)
 wait_for() {
   i=0
-  while [ $i -lt 100 ]; do
+  while [ $i -lt "${3:-100}" ]; do
     [ "$(screen | grep -c -E -- "$1")" -ge "${2:-1}" ] && return 0
     sleep 0.1; i=$((i + 1))
   done
