@@ -22,6 +22,7 @@ BIND_SRC   := $(wildcard bindings/*.c)
 BIND_OBJ   := $(BIND_SRC:%.c=$(BUILD)/obj/%.o)
 CTEST_SRC  := $(wildcard tests/c/*.c)
 CUDA_SRC   := $(wildcard tensor/cuda/*.cu)
+CUDA_OBJ   := $(CUDA_SRC:%.cu=$(BUILD)/obj/%.o)
 LUA_SRC    := $(shell find stdlib nn -name '*.lua' 2>/dev/null)
 LUA_OUT    := $(patsubst stdlib/%,$(BUILD)/share/lua/$(LUAV)/%,$(filter stdlib/%,$(LUA_SRC))) \
               $(patsubst nn/%,$(BUILD)/share/lua/$(LUAV)/nn/%,$(filter nn/%,$(LUA_SRC)))
@@ -98,9 +99,14 @@ $(BUILD)/share/lua/$(LUAV)/%: stdlib/%
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-$(CUDALIB): $(CUDA_SRC) tensor/luatorch.h tensor/internal.h tensor/scalar_math.h
+# each .cu file compiles on its own (a change to one kernel family rebuilds only it)
+$(BUILD)/obj/tensor/cuda/%.o: tensor/cuda/%.cu tensor/cuda/common.cuh tensor/luatorch.h tensor/internal.h tensor/scalar_math.h tensor/philox.h
 	@mkdir -p $(dir $@)
-	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -shared -Xcompiler -fPIC -Xlinker --no-undefined -Itensor -o $@ $(CUDA_SRC) -lcublas -Xlinker -rpath,$(abspath $(dir $(NVCC))../lib64)
+	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -Xcompiler -fPIC -Itensor -c -o $@ $<
+
+$(CUDALIB): $(CUDA_OBJ)
+	@mkdir -p $(dir $@)
+	$(NVCC) -shared $(NVCC_ARCH) -Xlinker --no-undefined -o $@ $(CUDA_OBJ) -lcublas -Xlinker -rpath,$(abspath $(dir $(NVCC))../lib64)
 
 $(CTEST): $(CTEST_SRC) $(ENGINE_OBJ)
 	@mkdir -p $(dir $@)

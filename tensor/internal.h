@@ -93,6 +93,22 @@ typedef struct lt_backend {
               double alpha, const void *a, int64_t lda, int64_t sa, const void *b, int64_t ldb,
               int64_t sb, double beta, void *c, int64_t ldc, int64_t sc, int64_t nb, bool reduce);
   int (*synchronize)(int device);   /* wait for the device's queued work; NULL on the CPU */
+
+  /* ---- entries by family, filled by the CUDA backend (tensor/cuda/<family>.cu) and NULL
+   * on the CPU backend, whose kernels the engine calls directly. Each takes operands the
+   * engine has checked and allocated on the device, and returns 0 or -1 with the error set. */
+  /* -- reduce (tensor/cuda/reduce.cu) -- */
+  /* -- end reduce -- */
+  /* -- index (tensor/cuda/index.cu) -- */
+  /* -- end index -- */
+  /* -- random (tensor/cuda/random.cu) -- */
+  /* -- end random -- */
+  /* -- spatial (tensor/cuda/spatial.cu) -- */
+  /* -- end spatial -- */
+  /* -- act (tensor/cuda/act.cu) -- */
+  /* -- end act -- */
+  /* -- core (tensor/cuda/backend.cu) -- */
+  /* -- end core -- */
 } lt_backend;
 
 extern const lt_backend lt_cpu_backend;

@@ -3,121 +3,9 @@
 // It implements the backend table of internal.h: a caching allocator, copies between
 // dtypes/devices, fill, and the pointwise kernels; the element math comes from
 // scalar_math.h, the same header the CPU kernels use. Matrix products go to cuBLAS.
-#include <cublas_v2.h>
-#include <cuda_runtime.h>
-#include <stdio.h>
-#include <string.h>
-extern "C" {
-#include "internal.h"
-}
+#include "common.cuh"
 
-#define THREADS 256
-#define MAXDIM LT_MAXDIM
-
-// This library is loaded privately (RTLD_LOCAL) by an engine that may itself be private
-// to the Lua module, so it calls no engine function: these few helpers are its own, and
-// errors go through the function the engine hands over at init.
-static void (*seterr)(const char *fmt, ...);
-static size_t h_esize(int dt) {
-  switch (dt) {
-  case LT_FLOAT64: case LT_INT64: return 8;
-  case LT_FLOAT32: case LT_INT32: return 4;
-  case LT_INT16: case LT_FLOAT16: case LT_BFLOAT16: return 2;
-  default: return 1;
-  }
-}
-static int64_t h_numel(const lt_tensor *t) {
-  if (!t->storage) return 0;
-  int64_t n = 1;
-  for (int i = 0; i < t->ndim; i++) n *= t->size[i];
-  return n;
-}
-static bool h_contig(const lt_tensor *t) {
-  int64_t s = 1;
-  for (int i = t->ndim - 1; i >= 0; i--) {
-    if (t->size[i] == 1) continue;
-    if (t->size[i] == 0) return true;
-    if (t->stride[i] != s) return false;
-    s *= t->size[i];
-  }
-  return true;
-}
-static char *h_data(const lt_tensor *t) {
-  return t->storage ? (char *)t->storage->data + t->offset * (int64_t)h_esize(t->dtype) : NULL;
-}
-static bool h_isfloat(int t) { return t == LT_FLOAT32 || t == LT_FLOAT64 || t == LT_FLOAT16 || t == LT_BFLOAT16; }
-
-// ---- a strided view as a kernel argument ----
-struct view_arg {
-  char *data;
-  int ndim;
-  int dtype;
-  int64_t size[MAXDIM];
-  int64_t stride[MAXDIM];  // elements
-};
-static view_arg make_view(const lt_tensor *t) {
-  view_arg v;
-  v.data = h_data(t);
-  v.ndim = t->ndim;
-  v.dtype = t->dtype;
-  for (int i = 0; i < t->ndim; i++) { v.size[i] = t->size[i]; v.stride[i] = t->stride[i]; }
-  return v;
-}
-// I: the index type of the division chain. 32-bit division is several times cheaper on
-// the GPU, so launches over fewer than 2^31 elements use uint32_t.
-template <typename I>
-__device__ static inline int64_t elem_offset(const view_arg &v, I linear) {
-  int64_t off = 0;
-  for (int d = v.ndim - 1; d >= 0; d--) {
-    I sz = (I)v.size[d];
-    I q = linear / sz;
-    off += (int64_t)(linear - q * sz) * v.stride[d];
-    linear = q;
-  }
-  return off;
-}
-
-__device__ static inline double load(int dt, const char *p) {
-  switch (dt) {
-  case LT_FLOAT32: return *(const float *)p;
-  case LT_FLOAT64: return *(const double *)p;
-  case LT_INT64: return (double)*(const int64_t *)p;
-  case LT_INT32: return *(const int32_t *)p;
-  case LT_INT16: return *(const int16_t *)p;
-  case LT_INT8: return *(const int8_t *)p;
-  case LT_UINT8: return *(const uint8_t *)p;
-  case LT_BOOL: return *(const uint8_t *)p != 0;
-  case LT_FLOAT16: return lt_half_to_float(*(const uint16_t *)p);
-  case LT_BFLOAT16: return lt_bf16_to_float(*(const uint16_t *)p);
-  }
-  return 0;
-}
-__device__ static inline void store(int dt, char *p, double v) {
-  switch (dt) {
-  case LT_FLOAT32: *(float *)p = (float)v; break;
-  case LT_FLOAT64: *(double *)p = v; break;
-  case LT_INT64: *(int64_t *)p = v != v ? 0 : (int64_t)fmax(fmin(v, 9.2e18), -9.2e18); break;
-  case LT_INT32: *(int32_t *)p = v != v ? 0 : (int32_t)fmax(fmin(v, 2147483647.0), -2147483648.0); break;
-  case LT_INT16: *(int16_t *)p = (int16_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
-  case LT_INT8: *(int8_t *)p = (int8_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
-  case LT_UINT8: *(uint8_t *)p = (uint8_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
-  case LT_BOOL: *(uint8_t *)p = v != 0; break;
-  case LT_FLOAT16: *(uint16_t *)p = lt_float_to_half((float)v); break;
-  case LT_BFLOAT16: *(uint16_t *)p = lt_float_to_bf16((float)v); break;
-  }
-}
-__device__ static inline int esize(int dt) {
-  switch (dt) {
-  case LT_FLOAT64: case LT_INT64: return 8;
-  case LT_FLOAT32: case LT_INT32: return 4;
-  case LT_INT16: case LT_FLOAT16: case LT_BFLOAT16: return 2;
-  default: return 1;
-  }
-}
-template <typename I>
-__device__ static inline char *at(const view_arg &v, I linear) {
-  return v.data + elem_offset<I>(v, linear) * esize(v.dtype);
-}
+void (*seterr)(const char *fmt, ...);
 
 // ---- the element math, as on the CPU (scalar_math.h) ----
 __device__ static inline float sigmoid_t(float x) { return lt_sigmoidf(x); }
@@ -251,17 +139,6 @@ __global__ void k_unary_f32(int op, float *o, const float *a, int64_t n) {
   int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (i < n) o[i] = unary_math<float>(op, a[i]);
 }
-
-static int check(cudaError_t e, const char *what) {
-  if (e == cudaSuccess) return 0;
-  seterr("cuda: %s failed: %s", what, cudaGetErrorString(e));
-  return -1;
-}
-static inline unsigned blocks(int64_t n) { return (unsigned)((n + THREADS - 1) / THREADS); }
-// element counts whose linear indices (and the block arithmetic) fit 32 bits
-static inline bool small_index(int64_t n) { return n < ((int64_t)1 << 31) - THREADS; }
-static int set_device(int dev) { return check(cudaSetDevice(dev), "cudaSetDevice"); }
-static int launched(void) { return check(cudaGetLastError(), "kernel launch"); }
 
 // ---- caching allocator: freed blocks are kept per (device, size class) ----
 #define CACHE_SLOTS 256
@@ -448,6 +325,11 @@ static int c_gemm(lt_dtype dt, int dev, char tc, char ta, char tb, int64_t m, in
   return launched();
 }
 
+void *lt_cu_alloc(size_t nbytes, int dev) { return c_alloc(nbytes, dev); }
+void lt_cu_free(void *p, size_t nbytes, int dev) { c_free(p, nbytes, dev); }
+cublasHandle_t lt_cu_blas(int dev) { return handle_for(dev); }
+cudaStream_t lt_cu_stream(int dev) { (void)dev; return 0; }
+
 static int c_synchronize(int dev) {
   if (set_device(dev) < 0) return -1;
   return check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
@@ -479,5 +361,10 @@ extern "C" const lt_backend *lt_cuda_backend_init(char *err, size_t errn, void (
   cuda_backend.device_count = c_device_count;
   cuda_backend.gemm = c_gemm;
   cuda_backend.synchronize = c_synchronize;
+  lt_cuda_register_reduce(&cuda_backend);
+  lt_cuda_register_index(&cuda_backend);
+  lt_cuda_register_random(&cuda_backend);
+  lt_cuda_register_spatial(&cuda_backend);
+  lt_cuda_register_act(&cuda_backend);
   return &cuda_backend;
 }
