@@ -58,5 +58,49 @@ do
   local m, w = torch.rand(64, 64):cuda(), torch.rand(64, 64):cuda()
   row('mm 64x64', time(function() local _ = torch.mm(m, w) end, 5, 1000))
 end
+-- one guarded row each: an op that fails on the GPU prints its error and the rest go on
+local function guarded(name, f)
+  local ok, err = pcall(f)
+  if not ok then print('ROW\t' .. name .. '\tERR\t' .. tostring(err):gsub('\n.*', '')) end
+end
+do
+  local x = torch.rand(64 * 1024 * 1024):cuda()
+  guarded('sum 64M', function() row('sum 64M', time(function() local _ = x:sum() end, 10), x:nElement() * 4, 'GB/s') end)
+  local m = torch.randn(4096, 4096):cuda()
+  guarded('softmax 4096x4096', function()
+    row('softmax 4096x4096', time(function() local _ = torch.softmax(m, 2) end, 10), m:nElement() * 8, 'GB/s')
+  end)
+  guarded('sum dim 4096x4096', function()
+    row('sum dim 4096x4096', time(function() local _ = m:sum(2) end, 10), m:nElement() * 4, 'GB/s')
+  end)
+end
+require 'nn'
+-- training steps: forward, loss, backward and an SGD update, as in PyTorch's script
+local function train_row(name, net, x, y)
+  guarded(name, function()
+    local crit = nn.ClassNLLCriterion():cuda()
+    net:cuda()
+    x, y = x:cuda(), y:cuda()
+    local function step()
+      net:zeroGradParameters()
+      local out = net:forward(x)
+      crit:forward(out, y)
+      net:backward(x, crit:backward(out, y))
+      net:updateParameters(0.01)
+    end
+    row(name, time(step, 10, 5), x:size(1) * 1e6, 'k samples/s')
+  end)
+end
+torch.manualSeed(1)
+train_row('MLP 784-512-256-10 step, batch 256',
+  nn.Sequential():add(nn.Linear(784, 512)):add(nn.ReLU()):add(nn.Linear(512, 256)):add(nn.ReLU())
+    :add(nn.Linear(256, 10)):add(nn.LogSoftMax()),
+  torch.rand(256, 784), torch.LongTensor(256):random(1, 10))
+train_row('LeNet-5 step, batch 128',
+  nn.Sequential():add(nn.SpatialConvolution(1, 6, 5, 5)):add(nn.ReLU()):add(nn.SpatialMaxPooling(2, 2, 2, 2))
+    :add(nn.SpatialConvolution(6, 16, 5, 5)):add(nn.ReLU()):add(nn.SpatialMaxPooling(2, 2, 2, 2))
+    :add(nn.View(256)):add(nn.Linear(256, 120)):add(nn.ReLU()):add(nn.Linear(120, 84)):add(nn.ReLU())
+    :add(nn.Linear(84, 10)):add(nn.LogSoftMax()),
+  torch.rand(128, 1, 28, 28), torch.LongTensor(128):random(1, 10))
 print()
 for _, r in ipairs(rows) do print(r) end

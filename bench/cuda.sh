@@ -15,6 +15,7 @@ printf '| --- | --- | --- | --- | --- | --- |\n'
 while IFS='	' read -r _ name secs rate; do
   p=$(grep -F "ROW	$name	" "$tmp/pt" 2>/dev/null | head -n 1)
   psecs=$(echo "$p" | cut -f3); prate=$(echo "$p" | cut -f4)
+  if [ "$secs" = ERR ]; then printf '| %s | error: %s | - | - | - | - |\n' "$name" "$rate"; continue; fi
   awk -v n="$name" -v s="$secs" -v p="$psecs" -v r="$rate" -v pr="$prate" 'BEGIN {
     us = s * 1e6; if (p != "") { pu = p * 1e6; ratio = sprintf("%.2f", p / s) } else { pu = -1; ratio = "-" }
     printf("| %s | %.1f us | %s | %s | %s | %s |\n", n, us, pu < 0 ? "-" : sprintf("%.1f us", pu), ratio, r, pr) }'

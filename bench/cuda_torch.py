@@ -42,3 +42,30 @@ row('a + b, 4 floats', timeit(lambda: a + b, 5, 2000))
 row('a:add(b) in place, 4 floats', timeit(lambda: a.add_(b), 5, 2000))
 m = torch.rand(64, 64, device=dev); w = torch.rand(64, 64, device=dev)
 row('mm 64x64', timeit(lambda: torch.mm(m, w), 5, 1000))
+x = torch.rand(64 * 1024 * 1024, device=dev)
+row('sum 64M', timeit(lambda: x.sum(), 10), x.numel() * 4, 'GB/s')
+m = torch.randn(4096, 4096, device=dev)
+row('softmax 4096x4096', timeit(lambda: torch.softmax(m, 1), 10), m.numel() * 8, 'GB/s')
+row('sum dim 4096x4096', timeit(lambda: m.sum(1), 10), m.numel() * 4, 'GB/s')
+del x, m
+import torch.nn as nn
+import torch.nn.functional as F
+def train_row(name, net, x, y):
+    net = net.to(dev); x = x.to(dev); y = y.to(dev)
+    params = list(net.parameters())
+    def step():
+        for p in params: p.grad = None
+        loss = F.nll_loss(net(x), y)
+        loss.backward()
+        with torch.no_grad():
+            for p in params: p.sub_(0.01 * p.grad)
+    row(name, timeit(step, 10, 5), x.shape[0] * 1e6, 'k samples/s')
+torch.manual_seed(1)
+train_row('MLP 784-512-256-10 step, batch 256',
+          nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10), nn.LogSoftmax(1)),
+          torch.rand(256, 784), torch.randint(0, 10, (256,)))
+train_row('LeNet-5 step, batch 128',
+          nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+                        nn.LogSoftmax(1)),
+          torch.rand(128, 1, 28, 28), torch.randint(0, 10, (128,)))
