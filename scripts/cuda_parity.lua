@@ -3,15 +3,17 @@
 -- GPU (same seed before each), and reports where the two disagree: different values,
 -- an error on one side only, or a result on the wrong device. A crash leaves the name of
 -- the function being called as the last line of the progress file.
---   th scripts/cuda_parity.lua [-progress FILE] [-only NAME] [-dev clone]
+--   th scripts/cuda_parity.lua [-progress FILE] [-only NAME] [-after NAME] [-dev clone]
+-- -after NAME starts after that function (to go on past one that crashed).
 -- -dev clone compares the CPU with a CPU clone (a check of this script itself, no GPU).
 -- Exit status 1 when anything disagrees.
-local progress_file, only, devmode = nil, nil, 'cuda'
+local progress_file, only, after, devmode = nil, nil, nil, 'cuda'
 do
   local i = 1
   while arg and arg[i] do
     if arg[i] == '-progress' then progress_file = arg[i + 1]; i = i + 2
     elseif arg[i] == '-only' then only = arg[i + 1]; i = i + 2
+    elseif arg[i] == '-after' then after = arg[i + 1]; i = i + 2
     elseif arg[i] == '-dev' then devmode = arg[i + 1]; i = i + 2
     else error('cuda_parity: unknown option ' .. tostring(arg[i])) end
   end
@@ -226,7 +228,7 @@ for k, v in pairs(torch._methods) do
 end
 table.sort(names)
 for _, name in ipairs(names) do
-  if not only or name:find(only, 1, true) then
+  if (not only or name:find(only, 1, true)) and (not after or name > after) then
     if name:sub(1, 1) == ':' then
       local m = name:sub(2)
       try(name, function(a)
