@@ -40,7 +40,7 @@ MAN_NN    := $(BUILD)/share/man/man3/nn.3
 MAN_OPTIM := $(BUILD)/share/man/man3/optim.3
 MAN_GNUPLOT := $(BUILD)/share/man/man3/gnuplot.3
 
-.PHONY: all deps test demo bench install clean
+.PHONY: all deps test test-cuda demo bench install clean
 all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT)
 
 # torch(3) is written in sections, one file per family, joined in name order
@@ -114,6 +114,10 @@ $(CTEST): $(CTEST_SRC) $(ENGINE_OBJ)
 
 test: all $(CTEST)
 	@sh tests/run.sh $(BUILD)
+
+# only the CUDA test files (tests/lua/test_cuda*.lua); they skip without a GPU
+test-cuda: all
+	$(TH) tests/run.lua test_cuda
 
 # the main job, briefly: one epoch of the Fashion-MNIST example, its loss curve drawn in
 # the terminal and written as a PNG

@@ -15,7 +15,7 @@
 static inline int64_t f2i(double v, double lo, double hi) {
   if (v != v) return 0;
   if (v <= lo) return (int64_t)lo;
-  if (v >= hi) return v >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)hi;
+  if (v >= hi) return hi >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)hi;   /* (int64_t)2^63 is UB */
   return (int64_t)v;
 }
 #define CV_FLOAT32(v) ((float)(v))
@@ -183,6 +183,12 @@ int lt_copy(lt_tensor *dst, const lt_tensor *src) {
     s = sc;
   }
   if (!s) return -1;
+  if (lt_is_contiguous(dst) && dst->dtype == s->dtype) {   /* straight into dst */
+    const lt_backend *mb = lt_backend_for(dst->device.type != LT_CPU ? dst->device : src->device);
+    int rc = mb ? mb->memcpy(lt_data(dst), dst->device, lt_data(s), s->device, (size_t)n * lt_dtype_size(s->dtype)) : -1;
+    lt_release(s);
+    return rc;
+  }
   lt_tensor *d = lt_empty(1, &n, s->dtype, dst->device);
   int rc = -1;
   if (d) {
@@ -229,6 +235,7 @@ int lt_fill(lt_tensor *t, double v) {
   return be->fill(t, v);
 }
 
+/* the address of one element (a device address for tensors on a device) */
 static int elem_ptr(const char *op, const lt_tensor *t, const int64_t *index, char **p) {
   int64_t off = t->offset;
   for (int d = 0; d < t->ndim; d++) {
@@ -238,29 +245,49 @@ static int elem_ptr(const char *op, const lt_tensor *t, const int64_t *index, ch
     off += index[d] * t->stride[d];
   }
   if (!t->storage || t->storage->size == 0) LT_FAIL(-1, "%s: empty tensor", op);
-  if (t->device.type != LT_CPU) {
-    *p = NULL;
-    return (int)off;   /* caller handles devices */
-  }
   *p = (char *)t->storage->data + off * (int64_t)lt_dtype_size(t->dtype);
   return 0;
 }
 
+/* one element of a tensor on a device to or from the host buffer buf (8 bytes) */
+static int elem_move(const lt_tensor *t, char *dev_p, char *buf, bool to_device) {
+  const lt_backend *be = lt_backend_for(t->device);
+  if (!be) return -1;
+  size_t es = lt_dtype_size(t->dtype);
+  return to_device ? be->memcpy(dev_p, t->device, buf, lt_cpu(), es) : be->memcpy(buf, lt_cpu(), dev_p, t->device, es);
+}
+
 double lt_get(const lt_tensor *t, const int64_t *index) {
   char *p;
-  if (lt_check_cpu("get", t) < 0 || elem_ptr("get", t, index, &p) < 0) return NAN;
+  if (elem_ptr("get", t, index, &p) < 0) return NAN;
+  if (t->device.type != LT_CPU) {
+    _Alignas(8) char buf[8];
+    if (elem_move(t, p, buf, false) < 0) return NAN;
+    return lt_load(t->dtype, buf);
+  }
   return lt_load(t->dtype, p);
 }
 int64_t lt_get_int(const lt_tensor *t, const int64_t *index) {
   char *p;
-  if (lt_check_cpu("get", t) < 0 || elem_ptr("get", t, index, &p) < 0) return 0;
+  if (elem_ptr("get", t, index, &p) < 0) return 0;
+  if (t->device.type != LT_CPU) {
+    _Alignas(8) char buf[8];
+    if (elem_move(t, p, buf, false) < 0) return 0;
+    return lt_load_int(t->dtype, buf);
+  }
   return lt_load_int(t->dtype, p);
 }
 int lt_put(lt_tensor *t, const int64_t *index, double v) {
   if (LT_AG1(t)) return lt_ag_put(t, index, v);
   char *p;
-  if (lt_check_cpu("set", t) < 0 || elem_ptr("set", t, index, &p) < 0) return -1;
-  lt_store(t->dtype, p, v);
+  if (elem_ptr("set", t, index, &p) < 0) return -1;
+  if (t->device.type != LT_CPU) {
+    _Alignas(8) char buf[8];
+    lt_store(t->dtype, buf, v);
+    if (elem_move(t, p, buf, true) < 0) return -1;
+  } else {
+    lt_store(t->dtype, p, v);
+  }
   lt_bump_version(t);
   return 0;
 }
@@ -291,6 +318,8 @@ const lt_backend lt_cpu_backend = {
 static const lt_backend *cuda_backend;
 static bool cuda_tried;
 static char cuda_error[512];
+static bool cuda_tf32;      /* torch.cuda.setTF32, applied when the backend loads */
+static int cuda_current;    /* the default device, 0-based */
 
 #ifndef LT_CUDA_LIB
 #define LT_CUDA_LIB "libluatorch_cuda.so"
@@ -329,6 +358,7 @@ static void load_cuda(void) {
     return;
   }
   cuda_backend = init(cuda_error, sizeof cuda_error, lt_seterr);
+  if (cuda_backend && cuda_tf32 && cuda_backend->set_tf32) cuda_backend->set_tf32(true);
 }
 
 const lt_backend *lt_backend_for(lt_device d) {
@@ -357,3 +387,42 @@ int lt_cuda_synchronize(int device) {
   if (!be) return -1;
   return be->synchronize(device);
 }
+
+/* the CUDA backend with the named device checked (NULL with the error set) */
+static const lt_backend *cuda_dev(int device) {
+  return lt_backend_for((lt_device){LT_CUDA, (int8_t)(device < 0 || device > 127 ? 127 : device)});
+}
+int lt_cuda_set_device(int device) {
+  if (!cuda_dev(device)) return -1;
+  cuda_current = device;
+  return 0;
+}
+int lt_cuda_get_device(void) { return cuda_current; }
+int lt_cuda_memory_stats(int device, lt_cuda_mem_stats *st, bool reset_peak) {
+  const lt_backend *be = cuda_dev(device);
+  if (!be) return -1;
+  if (!be->mem_stats) LT_FAIL(-1, "cuda: memory statistics are not available");
+  return be->mem_stats(device, st, reset_peak);
+}
+int lt_cuda_empty_cache(int device) {
+  const lt_backend *be = cuda_dev(device < 0 ? 0 : device);
+  if (!be) return -1;
+  return be->empty_cache ? be->empty_cache(device) : 0;
+}
+int lt_cuda_memory_info(int device, int64_t *free_bytes, int64_t *total_bytes) {
+  const lt_backend *be = cuda_dev(device);
+  if (!be) return -1;
+  if (!be->mem_info) LT_FAIL(-1, "cuda: memory information is not available");
+  return be->mem_info(device, free_bytes, total_bytes);
+}
+int lt_cuda_device_properties(int device, lt_cuda_props *p) {
+  const lt_backend *be = cuda_dev(device);
+  if (!be) return -1;
+  if (!be->device_props) LT_FAIL(-1, "cuda: device properties are not available");
+  return be->device_props(device, p);
+}
+void lt_cuda_set_tf32(bool on) {
+  cuda_tf32 = on;
+  if (cuda_backend && cuda_backend->set_tf32) cuda_backend->set_tf32(on);
+}
+bool lt_cuda_get_tf32(void) { return cuda_tf32; }

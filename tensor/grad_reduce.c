@@ -182,14 +182,38 @@ static lt_tensor *to_index(lt_node *n, tmps *s, const lt_tensor *gu, const lt_te
   return z;
 }
 
+/* the value of a one-element tensor on any device (a copy to the CPU from a device) */
+static double host_get(const lt_tensor *t) {
+  if (t->device.type == LT_CPU) return lt_get(t, NULL);
+  lt_tensor *h = lt_to_device(t, lt_cpu());
+  double v = h ? lt_get(h, NULL) : NAN;
+  lt_release(h);
+  return v;
+}
+static int64_t host_get_int(const lt_tensor *t) {
+  if (t->device.type == LT_CPU) return lt_get_int(t, NULL);
+  lt_tensor *h = lt_to_device(t, lt_cpu());
+  int64_t v = h ? lt_get_int(h, NULL) : -1;
+  lt_release(h);
+  return v;
+}
+
 /* the gradient at one position of the flattened input (whole median/kthvalue/mode) */
 static lt_tensor *to_flat(lt_node *n, tmps *s, const lt_tensor *g, const lt_tensor *idx) {
   lt_tensor *m = keep(s, lt_ag_zeros_input(&n->in[0]));
   if (!m || !g) return NULL;
-  int64_t i = lt_get_int(idx, NULL);
+  int64_t i = host_get_int(idx);
   if (i < 0 || i >= lt_numel(m))
     LT_FAIL(NULL, "backward: index %lld out of range (a bug)", (long long)i);
-  lt_store(m->dtype, (char *)lt_data(m) + i * (int64_t)lt_dtype_size(m->dtype), 1);
+  if (m->device.type == LT_CPU)
+    lt_store(m->dtype, (char *)lt_data(m) + i * (int64_t)lt_dtype_size(m->dtype), 1);
+  else {   /* m is a fresh contiguous tensor: element i as a 0-dim view */
+    lt_tensor e;
+    lt_view_init(&e, m);
+    e.ndim = 0;
+    e.offset += i;
+    if (lt_fill(&e, 1) < 0) return NULL;
+  }
   return bin(s, LT_MUL, m, g);
 }
 
@@ -285,7 +309,7 @@ lt_tensor *lt_ag_reduce_all(lt_reduce_op op, const lt_tensor *a, double param) {
     n->d[0] = param;
     n->d[1] = (double)lt_numel(a);
     if (op == LT_RMAX || op == LT_RMIN) {
-      n->d[2] = lt_get(r, NULL);
+      n->d[2] = host_get(r);
       n->p[3] = n->d[2] != n->d[2];
     }
     if (op == LT_RMEDIAN || op == LT_RKTHVALUE || op == LT_RMODE) {

@@ -2,13 +2,36 @@
 #include "internal.h"
 #include <math.h>
 
+/* the same on a device: range and counts by the backend (tensor/cuda/random.cu), the
+ * result on a's device */
+static lt_tensor *histc_dev(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo, double hi) {
+  const lt_backend *be = lt_backend_for(a->device);
+  if (!be) return NULL;
+  if (!be->histc || !be->histc_range) LT_FAIL(NULL, "histc: not available for %s tensors", lt_devname(a->device));
+  if (lo == 0 && hi == 0 && lt_numel(a) > 0) {
+    if (be->histc_range(a, &lo, &hi) < 0) return NULL;
+    if (lo > hi) lo = hi = 0;           /* only NaNs */
+  }
+  if (lo == hi) { lo -= 1; hi += 1; }
+  if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo))
+    LT_FAIL(NULL, "histc: the range [%g, %g] is not finite (or too wide)", lo, hi);
+  lt_tensor *count = lt_empty(1, &bins, LT_INT64, a->device);
+  if (!count) return NULL;
+  if (be->histc(count, a, lo, hi) < 0) { lt_release(count); return NULL; }
+  lt_dtype rt = lt_is_half(a->dtype) || a->dtype == LT_BOOL ? LT_FLOAT32 : a->dtype;
+  lt_tensor *o = lt_prepare_out("histc", out, 1, &bins, out ? out->dtype : rt, a->device);
+  if (o && lt_copy(o, count) < 0) { lt_release(o); o = NULL; }
+  lt_release(count);
+  return o;
+}
+
 /* counts of a's elements in `bins` equal bins over [lo, hi]; lo == hi == 0 takes the
  * data's range (widened by 1 on each side when all values are equal, as PyTorch).
  * Values outside the range and NaNs are not counted; hi falls in the last bin. */
 lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo, double hi) {
-  if (lt_check_cpu("histc", a) < 0) return NULL;
   if (bins <= 0) LT_FAIL(NULL, "histc: bins must be positive (got %lld)", (long long)bins);
   if (lo > hi) LT_FAIL(NULL, "histc: min %g is larger than max %g", lo, hi);
+  if (a->device.type != LT_CPU) return histc_dev(out, a, bins, lo, hi);
   lt_tensor *c = lt_to_dtype(a, LT_FLOAT64);
   lt_tensor *cc = c ? lt_contiguous(c) : NULL;
   lt_release(c);

@@ -11,8 +11,10 @@
 
 /* ---- shared checks ---- */
 
-static int check_indices(const char *op, const lt_tensor *index) {
-  if (lt_check_cpu(op, index) < 0) return -1;
+/* t: the indexed tensor. A CPU tensor takes CPU indices; a GPU tensor's indices are moved
+ * to its device when they are on the CPU (operand_on). */
+static int check_indices(const char *op, const lt_tensor *index, const lt_tensor *t) {
+  if (t->device.type == LT_CPU && lt_check_same_device(op, t, index) < 0) return -1;
   if (index->dtype != LT_INT64)
     LT_FAIL(-1, "%s: indices must be a LongTensor, got %sTensor", op, lt_dtype_name(index->dtype));
   return 0;
@@ -25,6 +27,40 @@ static int bad_index(const char *op, int64_t v, int dim, int64_t size) {
 
 static bool shares_storage(const lt_tensor *a, const lt_tensor *b) {
   return a->storage && a->storage == b->storage;
+}
+
+/* ---- GPU operands ----
+ * On a GPU the engine checks and shapes as on the CPU and the backend's kernels
+ * (tensor/cuda/index.cu) do the moves. Indices are checked on the device before anything
+ * is written, so a bad one leaves the tensors untouched, as on the CPU. */
+static bool on_gpu(const lt_tensor *t) { return t->device.type != LT_CPU; }
+
+/* An index or mask x on t's device (a new reference): a CPU one (a Lua table of indices
+ * arrives as one) is copied over; one on another GPU is an error. */
+static lt_tensor *operand_on(const char *op, const lt_tensor *x, const lt_tensor *t) {
+  if (x->device.type == LT_CPU && on_gpu(t)) return lt_to_device(x, t->device);
+  if (lt_check_same_device(op, t, x) < 0) return NULL;
+  lt_retain((lt_tensor *)x);
+  return (lt_tensor *)x;
+}
+
+/* every entry of a GPU index in [0, size); the first bad one reported as on the CPU */
+static int gpu_check_indices(const char *op, const lt_backend *be, const lt_tensor *ix, int dim, int64_t size) {
+  int64_t bad = 0;
+  int rc = be->index_bounds(ix, size, &bad);
+  if (rc < 0) return -1;
+  if (rc > 0) return bad_index(op, bad, dim, size);
+  return 0;
+}
+
+/* the vector index ix seen with the iteration's shape: its entries along dim, repeated
+ * (stride 0) along the other dims */
+static lt_tensor *iter_index(lt_tensor *v, const lt_tensor *ix, int ndim, const int64_t *size, int dim) {
+  lt_view_init(v, ix);
+  v->ndim = ndim;
+  for (int d = 0; d < ndim; d++) { v->size[d] = size[d]; v->stride[d] = 0; }
+  v->stride[dim] = ix->ndim ? ix->stride[0] : 0;
+  return v;
 }
 
 /* The entries of a vector (or 0-dim) index as a contiguous array, checked against
@@ -214,10 +250,37 @@ static void ix_run(const ix_job *J) {
   }
 }
 
+static lt_tensor *gpu_index_select(const char *op, lt_tensor *out, const lt_tensor *a, int dim,
+                                   const lt_tensor *index) {
+  if (index->ndim > 1) {
+    char b[128];
+    LT_FAIL(NULL, "%s: indices must be a vector (1-D LongTensor), got size %s", op,
+            lt_shape_str(index, b, sizeof b));
+  }
+  const lt_backend *be = lt_backend_for(a->device);
+  lt_tensor *ix = be ? operand_on(op, index, a) : NULL, *o = NULL;
+  if (!ix || gpu_check_indices(op, be, ix, dim, a->size[dim]) < 0) goto done;
+  int64_t size[LT_MAXDIM];
+  memcpy(size, a->size, sizeof(int64_t) * a->ndim);
+  size[dim] = lt_numel(ix);
+  o = lt_prepare_out(op, out, a->ndim, size, a->dtype, a->device);
+  if (!o) goto done;
+  lt_tensor iv;
+  if (lt_numel(o) && be->gather_scatter(0, (lt_tensor *)a, iter_index(&iv, ix, a->ndim, size, dim), o, dim, 0) < 0) {
+    lt_release(o);
+    o = NULL;
+    goto done;
+  }
+  lt_bump_version(o);
+done:
+  lt_release(ix);
+  return o;
+}
+
 lt_tensor *lt_index_select(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index) {
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_index_select(out, a, dim, index);
   const char *op = "index";
-  if (lt_check_cpu(op, a) < 0 || check_indices(op, index) < 0 || lt_check_dim(op, a, dim) < 0)
+  if (check_indices(op, index, a) < 0 || lt_check_dim(op, a, dim) < 0)
     return NULL;
   if (out && (shares_storage(out, a) || shares_storage(out, index))) {
     lt_tensor *r = lt_index_select(NULL, a, dim, index);
@@ -227,6 +290,7 @@ lt_tensor *lt_index_select(lt_tensor *out, const lt_tensor *a, int dim, const lt
     lt_release(r);
     return o;
   }
+  if (on_gpu(a)) return gpu_index_select(op, out, a, dim, index);
   int64_t n, *owned;
   const int64_t *idx = index_list(op, index, dim, a->size[dim], false, &n, &owned);
   if (!idx) return NULL;
@@ -268,11 +332,46 @@ done:
 
 typedef enum { IW_COPY, IW_ADD, IW_FILL } iw_kind;
 
+/* t (not a half type for the add) on a GPU; shapes checked */
+static int gpu_index_write(const char *op, iw_kind kind, lt_tensor *t, int dim, const lt_tensor *index,
+                           const lt_tensor *src, double v) {
+  const lt_backend *be = lt_backend_for(t->device);
+  lt_tensor *ix = be ? operand_on(op, index, t) : NULL, *sc = NULL;
+  int rc = -1;
+  if (!ix) return -1;
+  if (shares_storage(ix, t)) {   /* the indices as they were before the write */
+    lt_tensor *c = lt_clone(ix);
+    lt_release(ix);
+    if (!(ix = c)) return -1;
+  }
+  if (gpu_check_indices(op, be, ix, dim, t->size[dim]) < 0) goto done;
+  if (src) {   /* in t's dtype, apart from t's memory */
+    if (src->dtype != t->dtype) sc = lt_to_dtype(src, t->dtype);
+    else if (shares_storage(src, t)) sc = lt_clone(src);
+    else { sc = (lt_tensor *)src; lt_retain(sc); }
+    if (!sc) goto done;
+  }
+  int64_t size[LT_MAXDIM];
+  memcpy(size, t->size, sizeof(int64_t) * t->ndim);
+  size[dim] = lt_numel(ix);
+  rc = 0;
+  if (size[dim] && lt_numel(t)) {
+    lt_tensor iv;
+    int k = kind == IW_COPY ? 1 : kind == IW_ADD ? 2 : 3;   /* the backend's scatter/add/fill */
+    rc = be->gather_scatter(k, t, iter_index(&iv, ix, t->ndim, size, dim), sc, dim, v);
+  }
+  if (rc == 0) lt_bump_version(t);
+done:
+  lt_release(sc);
+  lt_release(ix);
+  return rc;
+}
+
 /* indexCopy / indexAdd / indexFill: t[.., idx[j], ..] (=, +=) src[.., j, ..] or v */
 static int index_write(const char *op, iw_kind kind, lt_tensor *t, int dim, const lt_tensor *index,
                        const lt_tensor *src, double v) {
-  if (lt_check_cpu(op, t) < 0 || check_indices(op, index) < 0 || lt_check_dim(op, t, dim) < 0) return -1;
-  if (src && lt_check_cpu(op, src) < 0) return -1;
+  if (check_indices(op, index, t) < 0 || lt_check_dim(op, t, dim) < 0) return -1;
+  if (src && lt_check_same_device(op, t, src) < 0) return -1;
   if (index->ndim > 1) {
     char b[128];
     LT_FAIL(-1, "%s: indices must be a vector (1-D LongTensor), got size %s", op,
@@ -297,6 +396,7 @@ static int index_write(const char *op, iw_kind kind, lt_tensor *t, int dim, cons
     lt_release(tf);
     return rc;
   }
+  if (on_gpu(t)) return gpu_index_write(op, kind, t, dim, index, src, v);
   int64_t *owned;
   const int64_t *idx = index_list(op, index, dim, t->size[dim], shares_storage(index, t), &n, &owned);
   if (!idx) return -1;
@@ -546,11 +646,33 @@ static int check_gs_shapes(const char *op, const lt_tensor *t, int dim, const lt
   return 0;
 }
 
+static lt_tensor *gpu_gather(const char *op, lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index) {
+  const lt_backend *be = lt_backend_for(a->device);
+  lt_tensor *ix = be ? operand_on(op, index, a) : NULL, *o = NULL;
+  if (!ix || gpu_check_indices(op, be, ix, dim, a->size[dim]) < 0) goto done;
+  if (out && (shares_storage(out, a) || shares_storage(out, ix))) {
+    lt_tensor *r = gpu_gather(op, NULL, a, dim, ix);
+    if (!r) goto done;
+    o = lt_prepare_out(op, out, r->ndim, r->size, a->dtype, a->device);
+    if (o && lt_copy(o, r) < 0) { lt_release(o); o = NULL; }
+    lt_release(r);
+    goto done;
+  }
+  o = lt_prepare_out(op, out, ix->ndim, ix->size, a->dtype, a->device);
+  if (!o) goto done;
+  if (be->gather_scatter(0, (lt_tensor *)a, ix, o, dim, 0) < 0) { lt_release(o); o = NULL; goto done; }
+  lt_bump_version(o);
+done:
+  lt_release(ix);
+  return o;
+}
+
 lt_tensor *lt_gather(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index) {
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_gather(out, a, dim, index);
   const char *op = "gather";
-  if (lt_check_cpu(op, a) < 0 || check_indices(op, index) < 0) return NULL;
+  if (check_indices(op, index, a) < 0) return NULL;
   if (check_gs_shapes(op, a, dim, index, NULL) < 0) return NULL;
+  if (on_gpu(a)) return gpu_gather(op, out, a, dim, index);
   if (check_all_indices(op, index, dim, a->size[dim]) < 0) return NULL;
   if (out && (shares_storage(out, a) || shares_storage(out, index))) {
     lt_tensor *r = lt_gather(NULL, a, dim, index);
@@ -567,11 +689,47 @@ lt_tensor *lt_gather(lt_tensor *out, const lt_tensor *a, int dim, const lt_tenso
   return o;
 }
 
+/* scatter, scatterAdd, scatter of a value into t on a GPU; shapes checked */
+static int gpu_scatter(const char *op, gs_kind kind, lt_tensor *t, int dim, const lt_tensor *index,
+                       const lt_tensor *src, double v) {
+  const lt_backend *be = lt_backend_for(t->device);
+  lt_tensor *ix = be ? operand_on(op, index, t) : NULL, *sc = NULL;
+  int rc = -1;
+  if (!ix) return -1;
+  if (shares_storage(ix, t)) {   /* the indices as they were before the write */
+    lt_tensor *c = lt_clone(ix);
+    lt_release(ix);
+    if (!(ix = c)) return -1;
+  }
+  if (gpu_check_indices(op, be, ix, dim, t->size[dim]) < 0) goto done;
+  if (kind == GS_ADD && lt_is_half(t->dtype)) {   /* added in float32, as on the CPU */
+    lt_tensor *tf = lt_to_dtype(t, LT_FLOAT32);
+    rc = tf ? gpu_scatter(op, kind, tf, dim, ix, src, v) : -1;
+    if (rc == 0) rc = lt_copy(t, tf);
+    lt_release(tf);
+    if (rc == 0) lt_bump_version(t);
+    goto done;
+  }
+  if (src) {   /* in t's dtype, apart from t's memory */
+    if (src->dtype != t->dtype) sc = lt_to_dtype(src, t->dtype);
+    else if (shares_storage(src, t)) sc = lt_clone(src);
+    else { sc = (lt_tensor *)src; lt_retain(sc); }
+    if (!sc) goto done;
+  }
+  rc = lt_numel(ix) ? be->gather_scatter((int)kind, t, ix, sc, dim, v) : 0;
+  if (rc == 0) lt_bump_version(t);
+done:
+  lt_release(sc);
+  lt_release(ix);
+  return rc;
+}
+
 static int scatter_common(const char *op, gs_kind kind, lt_tensor *t, int dim,
                           const lt_tensor *index, const lt_tensor *src, double v) {
-  if (lt_check_cpu(op, t) < 0 || check_indices(op, index) < 0) return -1;
-  if (src && lt_check_cpu(op, src) < 0) return -1;
+  if (check_indices(op, index, t) < 0) return -1;
+  if (src && lt_check_same_device(op, t, src) < 0) return -1;
   if (check_gs_shapes(op, t, dim, index, src) < 0) return -1;
+  if (on_gpu(t)) return gpu_scatter(op, kind, t, dim, index, src, v);
   if (check_all_indices(op, index, dim, t->size[dim]) < 0) return -1;
   if (kind == GS_ADD && lt_is_half(t->dtype)) {
     lt_tensor *tf = lt_to_dtype(t, LT_FLOAT32);
@@ -614,8 +772,9 @@ int lt_scatter_fill(lt_tensor *t, int dim, const lt_tensor *index, double v) {
 
 /* ---- masks ---- */
 
-static int check_mask(const char *op, const lt_tensor *mask) {
-  if (lt_check_cpu(op, mask) < 0) return -1;
+/* t: the masked tensor; a GPU tensor's CPU mask is moved to its device (operand_on) */
+static int check_mask(const char *op, const lt_tensor *mask, const lt_tensor *t) {
+  if (t->device.type == LT_CPU && lt_check_same_device(op, t, mask) < 0) return -1;
   if (mask->dtype != LT_UINT8 && mask->dtype != LT_BOOL)
     LT_FAIL(-1, "%s: mask must be a ByteTensor or BoolTensor, got %sTensor", op,
             lt_dtype_name(mask->dtype));
@@ -672,10 +831,55 @@ DEF_MASK_FILL(2, uint16_t)
 DEF_MASK_FILL(4, uint32_t)
 DEF_MASK_FILL(8, uint64_t)
 
+/* ---- masks on a GPU: counts and moves by the backend ---- */
+static int gpu_masked_fill(const char *op, lt_tensor *t, const lt_tensor *mask, double v) {
+  const lt_backend *be = lt_backend_for(t->device);
+  lt_tensor *m = be ? operand_on(op, mask, t) : NULL, mv, *hold = NULL;
+  int rc = -1;
+  if (!m) return -1;
+  if (mask_view(op, m, t->ndim, t->size, t, &mv, &hold) < 0) goto done;
+  rc = lt_numel(t) ? be->mask_fill(t, &mv, v) : 0;
+  if (rc == 0) lt_bump_version(t);
+done:
+  lt_release(hold);
+  lt_release(m);
+  return rc;
+}
+
+static int gpu_masked_copy(const char *op, lt_tensor *t, const lt_tensor *mask, const lt_tensor *src) {
+  const lt_backend *be = lt_backend_for(t->device);
+  lt_tensor *m = be ? operand_on(op, mask, t) : NULL, mv, *hold = NULL, *sc = NULL;
+  int rc = -1;
+  int64_t cnt = 0;
+  if (!m) return -1;
+  if (mask_view(op, m, t->ndim, t->size, t, &mv, &hold) < 0) goto done;
+  if (lt_numel(&mv) && be->count_nonzero(&mv, &cnt) < 0) goto done;
+  if (lt_numel(src) < cnt) {
+    lt_seterr("%s: the source has %lld elements but the mask selects %lld", op,
+              (long long)lt_numel(src), (long long)cnt);
+    goto done;
+  }
+  /* the source in t's dtype, contiguous, apart from t's memory */
+  if (src->dtype != t->dtype) {
+    lt_tensor *c = lt_to_dtype(src, t->dtype);
+    sc = c ? lt_contiguous(c) : NULL;
+    lt_release(c);
+  } else sc = shares_storage(src, t) ? lt_clone(src) : lt_contiguous(src);
+  if (!sc) goto done;
+  rc = cnt ? be->mask_scan(0, t, &mv, sc) : 0;
+  if (rc == 0) lt_bump_version(t);
+done:
+  lt_release(sc);
+  lt_release(hold);
+  lt_release(m);
+  return rc;
+}
+
 int lt_masked_fill(lt_tensor *t, const lt_tensor *mask, double v) {
   if (LT_AG1(t)) return lt_ag_write(LT_AGW_MASKED_FILL, t, 0, mask, NULL, v);
   const char *op = "maskedFill";
-  if (lt_check_cpu(op, t) < 0 || check_mask(op, mask) < 0) return -1;
+  if (check_mask(op, mask, t) < 0) return -1;
+  if (on_gpu(t)) return gpu_masked_fill(op, t, mask, v);
   lt_tensor mv, *hold;
   if (mask_view(op, mask, t->ndim, t->size, t, &mv, &hold) < 0) return -1;
   union { char c[8]; uint64_t u; } val = {{0}};
@@ -736,7 +940,8 @@ DEF_MASK_WALK(8, uint64_t)
 int lt_masked_copy(lt_tensor *t, const lt_tensor *mask, const lt_tensor *src) {
   if (LT_AG_OUT(t, LT_RG(src))) return lt_ag_write(LT_AGW_MASKED_COPY, t, 0, mask, src, 0);
   const char *op = "maskedCopy";
-  if (lt_check_cpu(op, t) < 0 || check_mask(op, mask) < 0 || lt_check_cpu(op, src) < 0) return -1;
+  if (check_mask(op, mask, t) < 0 || lt_check_same_device(op, t, src) < 0) return -1;
+  if (on_gpu(t)) return gpu_masked_copy(op, t, mask, src);
   lt_tensor mv, *hold;
   if (mask_view(op, mask, t->ndim, t->size, t, &mv, &hold) < 0) return -1;
   int64_t cnt = mask_count(&mv);
@@ -771,10 +976,44 @@ done:
   return rc;
 }
 
+static lt_tensor *gpu_masked_select(const char *op, lt_tensor *out, const lt_tensor *a, const lt_tensor *mask) {
+  const lt_backend *be = lt_backend_for(a->device);
+  lt_tensor *m = be ? operand_on(op, mask, a) : NULL, av, mv, *hold = NULL, *o = NULL, *oc = NULL;
+  if (!m) return NULL;
+  /* Torch7: the same number of elements, taken in order; else both broadcast (PyTorch) */
+  if (lt_numel(m) == lt_numel(a)) {
+    lt_view_init(&av, a);
+    if (mask_view(op, m, a->ndim, a->size, a, &mv, &hold) < 0) goto done;
+  } else {
+    int64_t size[LT_MAXDIM];
+    int nd = lt_broadcast_shape(op, a, m, size);
+    if (nd < 0) goto done;
+    lt_broadcast_view(a, nd, size, &av);
+    lt_broadcast_view(m, nd, size, &mv);
+  }
+  int64_t cnt = 0;
+  if (lt_numel(&mv) && be->count_nonzero(&mv, &cnt) < 0) goto done;
+  o = lt_prepare_out(op, out, 1, &cnt, a->dtype, a->device);
+  if (!o) goto done;
+  if (o->stride[0] != 1 && cnt > 1 && !(oc = lt_empty(1, &cnt, a->dtype, a->device))) goto fail;
+  if (cnt && be->mask_scan(1, &av, &mv, oc ? oc : o) < 0) goto fail;
+  if (oc && lt_copy(o, oc) < 0) goto fail;
+  lt_bump_version(o);
+  goto done;
+fail:
+  lt_release(o);
+  o = NULL;
+done:
+  lt_release(oc);
+  lt_release(hold);
+  lt_release(m);
+  return o;
+}
+
 lt_tensor *lt_masked_select(lt_tensor *out, const lt_tensor *a, const lt_tensor *mask) {
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_masked_select(out, a, mask);
   const char *op = "maskedSelect";
-  if (lt_check_cpu(op, a) < 0 || check_mask(op, mask) < 0) return NULL;
+  if (check_mask(op, mask, a) < 0) return NULL;
   if (out && (shares_storage(out, a) || shares_storage(out, mask))) {
     lt_tensor *r = lt_masked_select(NULL, a, mask);
     if (!r) return NULL;
@@ -783,6 +1022,7 @@ lt_tensor *lt_masked_select(lt_tensor *out, const lt_tensor *a, const lt_tensor 
     lt_release(r);
     return o;
   }
+  if (on_gpu(a)) return gpu_masked_select(op, out, a, mask);
   /* Torch7: the same number of elements, taken in order; else both broadcast (PyTorch) */
   lt_tensor av, mv, *hold = NULL;
   int64_t size[LT_MAXDIM];
@@ -851,9 +1091,27 @@ done:
 #define DEF_NZ_X(E, T, TEST) DEF_NZ(E, T, TEST)
 NZ_TYPES(DEF_NZ_X)
 
+static lt_tensor *gpu_nonzero(const char *op, lt_tensor *out, const lt_tensor *a) {
+  const lt_backend *be = lt_backend_for(a->device);
+  int64_t total = 0;
+  if (!be || (lt_numel(a) && be->count_nonzero(a, &total) < 0)) return NULL;
+  int64_t osz[2] = {total, a->ndim};
+  lt_tensor *o = lt_prepare_out(op, out, 2, osz, LT_INT64, a->device), *oc = NULL;
+  if (!o) return NULL;
+  if (!lt_is_contiguous(o) && !(oc = lt_empty(2, osz, LT_INT64, a->device))) goto fail;
+  if (total && a->ndim && be->mask_scan(2, NULL, a, oc ? oc : o) < 0) goto fail;
+  if (oc && lt_copy(o, oc) < 0) goto fail;
+  lt_release(oc);
+  lt_bump_version(o);
+  return o;
+fail:
+  lt_release(oc);
+  lt_release(o);
+  return NULL;
+}
+
 lt_tensor *lt_nonzero(lt_tensor *out, const lt_tensor *a) {
   const char *op = "nonzero";
-  if (lt_check_cpu(op, a) < 0) return NULL;
   if (out && shares_storage(out, a)) {
     lt_tensor *r = lt_nonzero(NULL, a);
     if (!r) return NULL;
@@ -870,6 +1128,7 @@ lt_tensor *lt_nonzero(lt_tensor *out, const lt_tensor *a) {
 #undef NZ_CASE
   default: LT_FAIL(NULL, "%s: not defined for %sTensor", op, lt_dtype_name(a->dtype));
   }
+  if (on_gpu(a)) return gpu_nonzero(op, out, a);
   lt_tensor *ac = lt_contiguous(a);
   if (!ac) return NULL;
   int64_t n = lt_numel(ac), nd = a->ndim;

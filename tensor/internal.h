@@ -98,16 +98,157 @@ typedef struct lt_backend {
    * on the CPU backend, whose kernels the engine calls directly. Each takes operands the
    * engine has checked and allocated on the device, and returns 0 or -1 with the error set. */
   /* -- reduce (tensor/cuda/reduce.cu) -- */
+  /* op over all elements of a (not empty): the value as reduce.c computes it (rd) and its
+   * int64 (ri: integer results, indices, all/any as 0/1). 1: not done here (the engine
+   * computes it on the CPU). */
+  int (*reduce_all)(lt_reduce_op op, const lt_tensor *a, double param, double *rd, int64_t *ri);
+  /* op over dim of a into vals (contiguous, the result dtype) and idx (contiguous int64
+   * indices, or NULL); 1: not done here */
+  int (*reduce_dim)(lt_reduce_op op, lt_tensor *vals, lt_tensor *idx, const lt_tensor *a,
+                    int dim, double param);
+  /* cumulative sum/product along dim into out (contiguous, a's shape) */
+  int (*cumulative)(bool prod, lt_tensor *out, const lt_tensor *a, int dim);
+  /* *result: a and b (same shape, any dtypes) hold equal values */
+  int (*equal)(const lt_tensor *a, const lt_tensor *b, bool *result);
   /* -- end reduce -- */
   /* -- index (tensor/cuda/index.cu) -- */
+  /* The first entry (row-major) of an INT64 index (any shape and strides) outside
+   * [0, size): 1 with its value in *bad; 0 when all are in range. */
+  int (*index_bounds)(const lt_tensor *index, int64_t size, int64_t *bad);
+  /* Over the index's shape p (index_select/Copy/Add/Fill pass the vector index viewed with
+   * the iteration's shape, stride 0 off dim), with q = p but q[dim] = index[p]:
+   * kind 0 gather o[p] = t[q]; 1 scatter t[q] = o[p]; 2 add t[q] += o[p] (not the half
+   * types: the engine adds those in float32); 3 fill t[q] = v (o NULL). t and o have the
+   * same dtype; indices were checked (out-of-range ones are skipped, never written). */
+  int (*gather_scatter)(int kind, lt_tensor *t, const lt_tensor *index, const lt_tensor *o,
+                        int dim, double v);
+  /* t[i] = v where mask[i] != 0 (mask: a uint8/bool view of t's shape) */
+  int (*mask_fill)(lt_tensor *t, const lt_tensor *mask, double v);
+  /* how many elements of t (any dtype) are nonzero (NaN counts) */
+  int (*count_nonzero)(const lt_tensor *t, int64_t *count);
+  /* With k the rank of the selected i (mask[i] != 0) in row-major order of mask's shape:
+   * kind 0 maskedCopy t[i] = o[k] (o contiguous, t's dtype); 1 maskedSelect o[k] = t[i]
+   * (o contiguous); 2 nonzero: row k of o (contiguous INT64, count x ndim) gets i's
+   * subscripts (0-based); t NULL and mask any dtype. */
+  int (*mask_scan)(int kind, lt_tensor *t, const lt_tensor *mask, lt_tensor *o);
+  /* sort along dim (stable; keys as sort.c: NaN last ascending, first descending) and keep
+   * the first k of each row: values (a's dtype) and 0-based positions (INT64) */
+  int (*sort)(const lt_tensor *a, int dim, int64_t k, bool desc, lt_tensor *values,
+              lt_tensor *indices);
   /* -- end index -- */
   /* -- random (tensor/cuda/random.cu) -- */
+  /* Fills every element of t (any layout and dtype; element i in row-major order) by the
+   * rule of philox.h; spec is an lt_rng_spec (philox.h). For LT_RK_BERNOULLI_T spec->p
+   * holds numel(t) contiguous float64 probabilities on t's device, checked here to lie in
+   * [0, 1] (random.c's message). op names the op in errors. */
+  int (*random_fill)(const char *op, lt_tensor *t, const void *spec);
+  /* multinomial (random.c's algorithm and draws, from seed and block base) of the weights
+   * w (contiguous float64, rows x K, rows >= 1) into out (contiguous int64, rows x n,
+   * 0-based); checks the weights with random.c's messages first */
+  int (*multinomial)(lt_tensor *out, const lt_tensor *w, int64_t rows, int64_t K, int64_t n,
+                     bool replacement, uint64_t seed, uint64_t base);
+  /* histc: the smallest and largest non-NaN values of a (+inf and -inf when none), and the
+   * counts of a's values in [lo, hi] into count (contiguous int64 of `bins` elements, the
+   * bin rule of histc.c) */
+  int (*histc_range)(const lt_tensor *a, double *lo, double *hi);
+  int (*histc)(lt_tensor *count, const lt_tensor *a, double lo, double hi);
+  /* out = cond (uint8/bool, nonzero) ? a : b elementwise; all four of out's shape (the
+   * engine passes broadcast views) */
+  int (*where)(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b);
   /* -- end random -- */
   /* -- spatial (tensor/cuda/spatial.cu) -- */
+  /* Convolutions (nn_conv.c), float32/float64, every operand contiguous. geom: N C H W K Ho
+   * Wo kH kW sH sW pH pW dH dW G of the convolution x (N C H W) -> y (N K Ho Wo). kind 0:
+   * out = y from a = x, b = weight (K C/G kH kW), bias (K) or NULL; 1: out = x from a = y,
+   * b = weight, bias (C) or NULL (the transposed convolution); 2: out = the weight's
+   * gradient from a = x, b = y's gradient (bias NULL). */
+  int (*conv2d)(int kind, const int64_t *geom, lt_tensor *out, const lt_tensor *a,
+                const lt_tensor *b, const lt_tensor *bias);
+  /* 2-D pooling over planes, float32/float64, contiguous. geom: kW kH dW dH padW padH P H W
+   * oH oW. max: y and ix (int64, flat position in the plane) of x; max_bw: gi (zeroed, P H W)
+   * += go at ix; avg: y of x; avg_bw: gi (P H W, overwritten) from go. */
+  int (*max_pool2d)(const int64_t *geom, lt_tensor *y, lt_tensor *ix, const lt_tensor *x);
+  int (*max_pool2d_backward)(const int64_t *geom, lt_tensor *gi, const lt_tensor *go,
+                             const lt_tensor *ix);
+  int (*avg_pool2d)(const int64_t *geom, bool count_include_pad, lt_tensor *y, const lt_tensor *x);
+  int (*avg_pool2d_backward)(const int64_t *geom, bool count_include_pad, lt_tensor *gi,
+                             const lt_tensor *go);
+  /* batch norm over x (N, C, ...) contiguous float32/float64, y like x. rm, rv, w, b: C
+   * elements each (any float dtype and strides) or NULL; training updates rm/rv in place;
+   * save_mean/save_invstd (C, x's dtype, may be NULL) receive the statistics used. */
+  int (*batch_norm)(lt_tensor *y, lt_tensor *save_mean, lt_tensor *save_invstd, const lt_tensor *x,
+                    lt_tensor *rm, lt_tensor *rv, const lt_tensor *w, const lt_tensor *b,
+                    bool training, double momentum, double eps);
+  /* its backward: g like x (contiguous); dx (like x), dw, db (C elements) each or NULL */
+  int (*batch_norm_backward)(lt_tensor *dx, lt_tensor *dw, lt_tensor *db, const lt_tensor *x,
+                             const lt_tensor *g, const lt_tensor *w, const lt_tensor *mean,
+                             const lt_tensor *invstd, bool training);
+  /* out (C elements, g's dtype, any strides) = g (N, C, ...) contiguous float32/float64
+   * summed over every dim but 1 (conv2d's bias gradient) */
+  int (*channel_sum)(lt_tensor *out, const lt_tensor *g);
+  /* embedding's indices (INT64, any strides) checked against [0, rows): 1 with the first
+   * bad one (in order) in *bad, 0 when all are in range, -1 on error */
+  int (*embedding_check)(const lt_tensor *ix, int64_t rows, int64_t *bad);
   /* -- end spatial -- */
   /* -- act (tensor/cuda/act.cu) -- */
+  /* out = [g *] lt_act_eval(op, k, x, p0, p1) (g NULL: none); same shapes, any strides and
+   * float dtypes (math in double, as the CPU) */
+  int (*act)(int op, int k, lt_tensor *out, const lt_tensor *g, const lt_tensor *x, double p0, double p1);
+  /* out = x > 0 ? x : w[c] x; x, w, out contiguous, one dtype (float32/float64), x as (bs, ch, ks) */
+  int (*prelu)(lt_tensor *out, const lt_tensor *x, const lt_tensor *w, int64_t bs, int64_t ch, int64_t ks);
+  /* softmax (lg: log-softmax) of contiguous x (float32/float64) as (outer, n, inner) along n
+   * into y (contiguous, x's dtype; may be NULL); lse (NULL or outer*inner doubles, device):
+   * log(sum(exp(x))) of each line */
+  int (*softmax)(lt_tensor *y, const lt_tensor *x, int64_t outer, int64_t n, int64_t inner, bool lg,
+                 double *lse);
+  /* its backward from the output y and gradient g (both contiguous, y's dtype) into r */
+  int (*softmax_backward)(lt_tensor *r, const lt_tensor *g, const lt_tensor *y, int64_t outer, int64_t n,
+                          int64_t inner, bool lg);
+  /* nll: lp N x C (or C, strided, any float dtype), t: N int64 (contiguous, checked), w: C
+   * doubles or NULL; out: N elements (none) or 0-dim (sum / weighted mean) */
+  int (*nll)(lt_tensor *out, const lt_tensor *lp, const int64_t *t, const double *w, int64_t ignore,
+             int red, int64_t N, int64_t C);
+  /* nll's gradient into r (N x C contiguous zeros, any float dtype): g N doubles (none) or 1 */
+  int (*nll_grad)(lt_tensor *r, const double *g, const int64_t *t, const double *w, int64_t ignore, int red,
+                  int64_t N, int64_t C);
+  /* cross-entropy of x (N x C contiguous, float32/float64): out as nll's; prob (NULL or N x C
+   * contiguous): the softmax */
+  int (*cross_entropy)(lt_tensor *out, lt_tensor *prob, const lt_tensor *x, const int64_t *t, const double *w,
+                       int64_t ignore, int red, int64_t N, int64_t C);
+  /* its backward into r (N x C contiguous, prob's dtype) from the softmax prob and g as nll_grad's */
+  int (*cross_entropy_backward)(lt_tensor *r, const lt_tensor *prob, const double *g, const int64_t *t,
+                                const double *w, int64_t ignore, int red, int64_t N, int64_t C);
+  /* elementwise losses (kind: lt_el_loss of scalar_math.h) of n contiguous doubles a, b[, w][, pw]:
+   * out n doubles (none) or 0-dim (sum, mean) in its dtype */
+  int (*el_loss)(int kind, lt_tensor *out, const double *a, const double *b, const double *w, const double *pw,
+                 int red, int64_t n, int dev);
+  /* the first of n doubles a outside [0, 1] (or NaN): *idx (-1: none) and its value */
+  int (*first_not_prob)(const double *a, int64_t n, int dev, int64_t *idx, double *val);
+  /* the cells' element math (nn_rnn.c's lstm_fwd/bwd, gru_fwd/bwd, same arguments), dt
+   * float32/float64, device pointers */
+  int (*lstm_fwd)(int dt, int dev, int64_t B, int64_t H, const void *pre, const void *c, int64_t cs, void *out,
+                  void *buf);
+  int (*lstm_bwd)(int dt, int dev, int64_t B, int64_t H, const void *g, const void *buf, const void *c,
+                  int64_t cs, void *dgates, void *dc);
+  int (*gru_fwd)(int dt, int dev, int64_t B, int64_t H, const void *gi, int64_t gis, const void *gh,
+                 const void *h, int64_t hs, void *out, void *buf);
+  int (*gru_bwd)(int dt, int dev, int64_t B, int64_t H, const void *g, const void *buf, const void *h,
+                 int64_t hs, void *dgi, void *dgh, void *dh);
   /* -- end act -- */
   /* -- core (tensor/cuda/backend.cu) -- */
+  /* the caching allocator's statistics (reset_peak: the peak restarts from now), and
+   * returning its cached blocks to the driver (device -1: all devices) */
+  int (*mem_stats)(int device, lt_cuda_mem_stats *st, bool reset_peak);
+  int (*empty_cache)(int device);
+  int (*mem_info)(int device, int64_t *free_bytes, int64_t *total_bytes);
+  int (*device_props)(int device, lt_cuda_props *p);
+  void (*set_tf32)(bool on);
+  /* sum over i of a[i] * b[i] (b NULL: of a[i]) over same-shape strided views: float
+   * dtypes accumulate in double (*fres), integer ones in wrapping int64 (*ires) */
+  int (*dot)(const lt_tensor *a, const lt_tensor *b, double *fres, int64_t *ires);
+  /* zero each matrix (last two dims) of t outside its triangle: lower keeps j <= i + k,
+   * upper keeps j >= i + k */
+  int (*tri_zero)(lt_tensor *t, int64_t k, bool lower);
   /* -- end core -- */
 } lt_backend;
 

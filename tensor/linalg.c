@@ -24,6 +24,23 @@ static lt_dtype compute_type(lt_dtype dt) {
   if (dt == LT_BOOL) return LT_INT64;
   return dt;
 }
+/* on a device, float16/bfloat16 products stay in their type (cuBLAS computes in float32) */
+static lt_dtype compute_type_on(lt_dtype dt, lt_device dev) {
+  return dev.type != LT_CPU && lt_is_half(dt) ? dt : compute_type(dt);
+}
+
+/* copy (same shapes) and fill on the tensors' own device, outside autograd; on the CPU
+ * the CPU kernels directly */
+static int dcopy(lt_tensor *dst, const lt_tensor *src) {
+  if (dst->device.type == LT_CPU) return lt_cpu_copy(dst, src);
+  const lt_backend *be = lt_backend_for(dst->device);
+  return be ? be->copy(dst, src) : -1;
+}
+static int dfill(lt_tensor *t, double v) {
+  if (t->device.type == LT_CPU) return lt_cpu_fill(t, v);
+  const lt_backend *be = lt_backend_for(t->device);
+  return be ? be->fill(t, v) : -1;
+}
 
 static bool same_view(const lt_tensor *a, const lt_tensor *b) {
   if (a == b) return true;
@@ -203,16 +220,17 @@ static int gemm3_device(const char *op, lt_tensor *C, double beta, double alpha,
                         const lt_tensor *B, bool reduce) {
   int64_t nb = A->size[0], m = A->size[1], k = A->size[2], n = B->size[2];
   if (m == 0 || n == 0) return 0;
-  if (nb == 0 || k == 0 || alpha == 0) {
+  const lt_backend *be = lt_backend_for(C->device);
+  if (!be) return -1;
+  if (nb == 0 || k == 0 || alpha == 0) {   /* C may be a stack view: the backend directly */
     if (beta == 1 || lt_numel(C) == 0) return 0;
-    if (beta == 0) return lt_fill(C, 0);
-    return lt_binary_scalar(LT_MUL, C, C, beta, false) ? 0 : -1;
+    if (beta == 0) return be->fill(C, 0);
+    return be->binary_scalar(LT_MUL, C, C, beta, false);
   }
   if (m > INT_MAX || n > INT_MAX || k > INT_MAX || nb > INT_MAX)
     LT_FAIL(-1, "%s: matrix dimensions above %d are not supported", op, INT_MAX);
-  const lt_backend *be = lt_backend_for(C->device);
-  if (!be) return -1;
-  if (!be->gemm || !blas_type(C->dtype))
+  /* float32/64 and float16/bfloat16 through cuBLAS, integer types through a kernel */
+  if (!be->gemm || C->dtype == LT_BOOL)
     LT_FAIL(-1, "%s: not available for %s %sTensor", op, lt_devname(C->device), lt_dtype_name(C->dtype));
   lt_dtype dt = C->dtype;
   int cr = reduce ? 0 : 1;
@@ -222,7 +240,7 @@ static int gemm3_device(const char *op, lt_tensor *C, double beta, double alpha,
   char ta, tb, tc = blas_layout(m, n, C->stride[cr], C->stride[cr + 1], &ldc);
   if (!reduce && nb > 1 && C->stride[0] == 0) tc = 0;
   if (!tc) {
-    if (!(Ct = lt_empty(C->ndim, C->size, dt, C->device)) || (beta != 0 && lt_copy(Ct, C) < 0)) goto done;
+    if (!(Ct = lt_empty(C->ndim, C->size, dt, C->device)) || (beta != 0 && be->copy(Ct, C) < 0)) goto done;
     T = Ct;
     tc = 'N';
     ldc = n;
@@ -241,7 +259,7 @@ static int gemm3_device(const char *op, lt_tensor *C, double beta, double alpha,
                lt_data(B), ldb, nb > 1 ? B->stride[0] : 0, beta, lt_data(T), ldc,
                reduce ? 0 : T->stride[0], nb, reduce) < 0)
     goto done;
-  rc = Ct ? lt_copy(C, Ct) : 0;
+  rc = Ct ? be->copy(C, Ct) : 0;
 done:
   lt_release(Ac);
   lt_release(Bc);
@@ -359,7 +377,7 @@ static lt_tensor *product(const char *op, mm_kind kind, lt_tensor *out, double b
   if (M && (check_same_type(op, "M", M, "A", A) < 0 || check_addend(op, M, rnd, size) < 0)) return NULL;
   if (check_out(op, out, dt, A) < 0) return NULL;
 
-  lt_dtype ct = compute_type(dt);
+  lt_dtype ct = compute_type_on(dt, A->device);
   bool alias = shares(out, A) || shares(out, B) || (M && shares(out, M) && !addend_in_place(out, M, rnd, size));
   if (ct != dt || alias) {
     lt_tensor *Ac = lt_to_dtype(A, ct), *Bc = Ac ? lt_to_dtype(B, ct) : NULL;
@@ -417,7 +435,7 @@ lt_tensor *lt_addbmm(lt_tensor *out, double beta, const lt_tensor *M, double alp
 static lt_tensor *mv_impl(const char *op, lt_tensor *out, double beta, const lt_tensor *v,
                           double alpha, const lt_tensor *A, const lt_tensor *x) {
   char b1[128], b2[128];
-  if (lt_check_cpu(op, A) < 0 || check_same_type(op, "A", A, "x", x) < 0) return NULL;
+  if (check_same_type(op, "A", A, "x", x) < 0) return NULL;
   if (need_dims(op, "A", A, 2, "matrix") < 0 || need_dims(op, "x", x, 1, "vector") < 0) return NULL;
   if (A->size[1] != x->size[0])
     LT_FAIL(NULL, "%s: size mismatch, A is %s, x is %s", op, SHAPE(A, b1), SHAPE(x, b2));
@@ -427,7 +445,7 @@ static lt_tensor *mv_impl(const char *op, lt_tensor *out, double beta, const lt_
   if (v && (check_same_type(op, "v", v, "A", A) < 0 || check_addend(op, v, 1, &m) < 0)) return NULL;
   if (check_out(op, out, dt, A) < 0) return NULL;
 
-  lt_dtype ct = compute_type(dt);
+  lt_dtype ct = compute_type_on(dt, A->device);
   bool alias = shares(out, A) || shares(out, x) || (v && shares(out, v) && !addend_in_place(out, v, 1, &m));
   if (ct != dt || alias) {
     lt_tensor *Ac = lt_to_dtype(A, ct), *xc = Ac ? lt_to_dtype(x, ct) : NULL;
@@ -442,12 +460,12 @@ static lt_tensor *mv_impl(const char *op, lt_tensor *out, double beta, const lt_
   if (useV && !same_view(o, v)) {
     lt_tensor vv;
     lt_broadcast_view(v, 1, &m, &vv);
-    if (lt_cpu_copy(o, &vv) < 0) goto fail;
+    if (dcopy(o, &vv) < 0) goto fail;
   }
   double b = useV ? beta : 0;
   int64_t lda, ys = m > 1 ? o->stride[0] : 1, xs = k > 1 ? x->stride[0] : 1;
   char ta = 0;
-  if (blas_type(dt) && m > 0 && k > 0 && alpha != 0 && ys > 0 && ys <= INT_MAX && m <= INT_MAX &&
+  if (A->device.type == LT_CPU && blas_type(dt) && m > 0 && k > 0 && alpha != 0 && ys > 0 && ys <= INT_MAX && m <= INT_MAX &&
       k <= INT_MAX && (ta = blas_layout(m, k, A->stride[0], A->stride[1], &lda))) {
     lt_tensor *xc = NULL;
     if (xs <= 0 || xs > INT_MAX) {
@@ -500,7 +518,7 @@ lt_tensor *lt_mv(lt_tensor *out, const lt_tensor *A, const lt_tensor *x) {
 
 static lt_tensor *ger_impl(const char *op, lt_tensor *out, double beta, const lt_tensor *M,
                            double alpha, const lt_tensor *x, const lt_tensor *y) {
-  if (lt_check_cpu(op, x) < 0 || check_same_type(op, "x", x, "y", y) < 0) return NULL;
+  if (check_same_type(op, "x", x, "y", y) < 0) return NULL;
   if (need_dims(op, "x", x, 1, "vector") < 0 || need_dims(op, "y", y, 1, "vector") < 0) return NULL;
   int64_t size[2] = {x->size[0], y->size[0]}, m = size[0], n = size[1];
   lt_dtype dt = x->dtype;
@@ -508,7 +526,7 @@ static lt_tensor *ger_impl(const char *op, lt_tensor *out, double beta, const lt
   if (M && (check_same_type(op, "M", M, "x", x) < 0 || check_addend(op, M, 2, size) < 0)) return NULL;
   if (check_out(op, out, dt, x) < 0) return NULL;
 
-  lt_dtype ct = compute_type(dt);
+  lt_dtype ct = compute_type_on(dt, x->device);
   bool alias = shares(out, x) || shares(out, y) || (M && shares(out, M) && !addend_in_place(out, M, 2, size));
   if (ct != dt || alias) {
     lt_tensor *xc = lt_to_dtype(x, ct), *yc = xc ? lt_to_dtype(y, ct) : NULL;
@@ -523,12 +541,12 @@ static lt_tensor *ger_impl(const char *op, lt_tensor *out, double beta, const lt
   if (useM && !same_view(o, M)) {
     lt_tensor mv;
     lt_broadcast_view(M, 2, size, &mv);
-    if (lt_cpu_copy(o, &mv) < 0) goto fail;
+    if (dcopy(o, &mv) < 0) goto fail;
   }
   double b = useM ? beta : 0;
   int64_t ld, xs = m > 1 ? x->stride[0] : 1, ys = n > 1 ? y->stride[0] : 1;
   char to = 0;
-  if (blas_type(dt) && m > 0 && n > 0 && alpha != 0 && m <= INT_MAX && n <= INT_MAX &&
+  if (x->device.type == LT_CPU && blas_type(dt) && m > 0 && n > 0 && alpha != 0 && m <= INT_MAX && n <= INT_MAX &&
       (to = blas_layout(m, n, o->stride[0], o->stride[1], &ld))) {
     lt_tensor *xc = NULL, *yc = NULL;
     if ((xs <= 0 || xs > INT_MAX) && !(xc = lt_clone(x))) goto fail;
@@ -584,7 +602,7 @@ lt_tensor *lt_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B) {
   if (LT_AG_OUT(out, A->requires_grad || B->requires_grad)) return lt_ag_matmul(out, A, B);
   const char *op = "matmul";
   char s1[128], s2[128];
-  if (lt_check_cpu(op, A) < 0 || check_same_type(op, "A", A, "B", B) < 0) return NULL;
+  if (check_same_type(op, "A", A, "B", B) < 0) return NULL;
   if (A->ndim == 0 || B->ndim == 0)
     LT_FAIL(NULL, "%s: both arguments need at least 1 dimension, got sizes %s and %s", op,
             SHAPE(A, s1), SHAPE(B, s2));
@@ -657,6 +675,7 @@ lt_tensor *lt_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B) {
 }
 
 /* ---- dot, trace ---- */
+static void diag_view(const lt_tensor *t, int64_t k, lt_tensor *v);
 
 #define INT_DOT(NAME, T)                                                                     \
   static int64_t dot_##NAME(int64_t n, const char *a_, int64_t as, const char *b_, int64_t bs) { \
@@ -684,10 +703,34 @@ static bool flat_stride(const lt_tensor *t, int64_t *s) {
   return false;
 }
 
+/* dot on a device: a kernel over both views (flattened first when their shapes differ) */
+static int dot_device(const lt_tensor *a, const lt_tensor *b, int64_t n, double *result) {
+  const lt_backend *be = lt_backend_for(a->device);
+  if (!be) return -1;
+  if (!be->dot) LT_FAIL(-1, "dot: not available for %s tensors", lt_devname(a->device));
+  lt_tensor *ac = NULL, *bc = NULL;
+  lt_tensor av, bv;
+  const lt_tensor *pa = a, *pb = b;
+  if (!lt_same_size(a, b)) {
+    if (!(ac = lt_contiguous(a)) || !(bc = lt_contiguous(b))) { lt_release(ac); return -1; }
+    lt_view_init(&av, ac); av.ndim = 1; av.size[0] = n; av.stride[0] = 1;
+    lt_view_init(&bv, bc); bv.ndim = 1; bv.size[0] = n; bv.stride[0] = 1;
+    pa = &av;
+    pb = &bv;
+  }
+  double f;
+  int64_t i;
+  int rc = be->dot(pa, pb, &f, &i);
+  if (rc == 0) *result = lt_dtype_is_float(a->dtype) ? f : (double)i;
+  lt_release(ac);
+  lt_release(bc);
+  return rc;
+}
+
 int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result) {
   const char *op = "dot";
   char b1[128], b2[128];
-  if (lt_check_cpu(op, a) < 0 || check_same_type(op, "a", a, "b", b) < 0) return -1;
+  if (check_same_type(op, "a", a, "b", b) < 0) return -1;
   int64_t n = lt_numel(a);
   if (n != lt_numel(b))
     LT_FAIL(-1, "%s: size mismatch, a is %s, b is %s (%lld and %lld elements)", op, SHAPE(a, b1),
@@ -701,6 +744,7 @@ int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result) {
   }
   *result = 0;
   if (n == 0) return 0;
+  if (a->device.type != LT_CPU) return dot_device(a, b, n, result);
   int64_t as, bs;
   lt_tensor *ac = NULL, *bc = NULL;
   bool blas = blas_type(dt);
@@ -744,7 +788,19 @@ int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result) {
 }
 
 int lt_trace(const lt_tensor *a, double *result) {
-  if (lt_check_cpu("trace", a) < 0 || need_dims("trace", "the argument", a, 2, "matrix") < 0) return -1;
+  if (need_dims("trace", "the argument", a, 2, "matrix") < 0) return -1;
+  if (a->device.type != LT_CPU) {   /* the sum of the diagonal view */
+    const lt_backend *be = lt_backend_for(a->device);
+    if (!be) return -1;
+    if (!be->dot) LT_FAIL(-1, "trace: not available for %s tensors", lt_devname(a->device));
+    lt_tensor d;
+    diag_view(a, 0, &d);
+    double f;
+    int64_t i;
+    if (be->dot(&d, NULL, &f, &i) < 0) return -1;
+    *result = lt_dtype_is_float(a->dtype) ? f : (double)i;
+    return 0;
+  }
   int64_t n = LT_MIN(a->size[0], a->size[1]), step = a->stride[0] + a->stride[1];
   int64_t es = (int64_t)lt_dtype_size(a->dtype);
   const char *p = lt_data(a);
@@ -791,7 +847,6 @@ static void diag_view(const lt_tensor *t, int64_t k, lt_tensor *v) {
 lt_tensor *lt_diag(lt_tensor *out, const lt_tensor *a, int64_t k) {
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_diag(out, a, k);
   const char *op = "diag";
-  if (lt_check_cpu(op, a) < 0) return NULL;
   if (a->ndim != 1 && a->ndim != 2) {
     char b[128];
     LT_FAIL(NULL, "%s: expected a 1-D or 2-D tensor, got size %s", op, SHAPE(a, b));
@@ -803,7 +858,7 @@ lt_tensor *lt_diag(lt_tensor *out, const lt_tensor *a, int64_t k) {
     diag_view(a, k, &d);
     lt_tensor *o = lt_prepare_out(op, out, 1, d.size, a->dtype, a->device);
     if (!o) return NULL;
-    if (lt_cpu_copy(o, &d) < 0) { lt_release(o); return NULL; }
+    if (dcopy(o, &d) < 0) { lt_release(o); return NULL; }
     lt_bump_version(o);
     return o;
   }
@@ -814,7 +869,7 @@ lt_tensor *lt_diag(lt_tensor *out, const lt_tensor *a, int64_t k) {
   if (!o) return NULL;
   lt_tensor d;
   diag_view(o, k, &d);
-  if (lt_cpu_fill(o, 0) < 0 || lt_cpu_copy(&d, a) < 0) { lt_release(o); return NULL; }
+  if (dfill(o, 0) < 0 || dcopy(&d, a) < 0) { lt_release(o); return NULL; }
   lt_bump_version(o);
   return o;
 }
@@ -846,7 +901,6 @@ static void zero_triangle(lt_tensor *t, int64_t k, bool lower) {
 
 static lt_tensor *tri(const char *op, lt_tensor *out, const lt_tensor *a, int64_t k, bool lower) {
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_tri(lower, out, a, k);
-  if (lt_check_cpu(op, a) < 0) return NULL;
   if (a->ndim < 2) {
     char b[128];
     LT_FAIL(NULL, "%s: expected a 2-D tensor (matrix), got size %s", op, SHAPE(a, b));
@@ -858,8 +912,17 @@ static lt_tensor *tri(const char *op, lt_tensor *out, const lt_tensor *a, int64_
   k = LT_MAX(-lim, LT_MIN(lim, k));
   lt_tensor *o = lt_prepare_out(op, out, a->ndim, a->size, a->dtype, a->device);
   if (!o) return NULL;
-  if (!same_view(o, a) && lt_cpu_copy(o, a) < 0) { lt_release(o); return NULL; }
-  zero_triangle(o, k, lower);
+  if (!same_view(o, a) && dcopy(o, a) < 0) { lt_release(o); return NULL; }
+  if (o->device.type != LT_CPU) {
+    const lt_backend *be = lt_backend_for(o->device);
+    if (!be || !be->tri_zero) {
+      if (be) lt_seterr("%s: not available for %s tensors", op, lt_devname(o->device));
+      lt_release(o);
+      return NULL;
+    }
+    if (be->tri_zero(o, k, lower) < 0) { lt_release(o); return NULL; }
+  } else
+    zero_triangle(o, k, lower);
   lt_bump_version(o);
   return o;
 }
@@ -898,11 +961,33 @@ static void drop_dim(const lt_tensor *t, int dim, lt_tensor *v) {
   v->ndim = t->ndim - 1;
 }
 
+/* cross on a device, from pointwise ops: o[c] = a[c+1] b[c+2] - a[c+2] b[c+1], where o2,
+ * a2, b2 are the views at index 0 of the dim and so, sa, sb its strides */
+static int cross_device(const lt_tensor *o2, const lt_tensor *a2, const lt_tensor *b2, int64_t so, int64_t sa,
+                        int64_t sb) {
+  int rc = 0;
+  for (int c = 0; c < 3 && rc == 0; c++) {
+    int j = (c + 1) % 3, k = (c + 2) % 3;
+    lt_tensor oc, aj, ak, bj, bk;
+    lt_view_init(&oc, o2); oc.offset += c * so;
+    lt_view_init(&aj, a2); aj.offset += j * sa;
+    lt_view_init(&ak, a2); ak.offset += k * sa;
+    lt_view_init(&bj, b2); bj.offset += j * sb;
+    lt_view_init(&bk, b2); bk.offset += k * sb;
+    lt_tensor *t1 = lt_binary(LT_MUL, NULL, &aj, &bk, 1);
+    lt_tensor *t2 = t1 ? lt_binary(LT_MUL, NULL, &ak, &bj, 1) : NULL;
+    lt_tensor *d = t2 ? lt_binary(LT_SUB, NULL, t1, t2, 1) : NULL;
+    rc = d ? dcopy(&oc, d) : -1;
+    lt_release(t1); lt_release(t2); lt_release(d);
+  }
+  return rc;
+}
+
 lt_tensor *lt_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int dim) {
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_cross(out, a, b, dim);
   const char *op = "cross";
   char b1[128];
-  if (lt_check_cpu(op, a) < 0 || check_same_type(op, "a", a, "b", b) < 0) return NULL;
+  if (check_same_type(op, "a", a, "b", b) < 0) return NULL;
   int64_t size[LT_MAXDIM];
   int nd;
   if (lt_same_size(a, b)) { nd = a->ndim; memcpy(size, a->size, sizeof(int64_t) * nd); }
@@ -940,6 +1025,11 @@ lt_tensor *lt_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int 
   drop_dim(o, dim, &o2);
   drop_dim(&av, dim, &a2);
   drop_dim(&bv, dim, &b2);
+  if (o->device.type != LT_CPU) {
+    if (cross_device(&o2, &a2, &b2, o->stride[dim], av.stride[dim], bv.stride[dim]) < 0) { lt_release(o); return NULL; }
+    lt_bump_version(o);
+    return o;
+  }
   int64_t es = (int64_t)lt_dtype_size(dt);
   cross_ctx ctx = {o->stride[dim] * es, av.stride[dim] * es, bv.stride[dim] * es};
   lt_loop_fn fn;

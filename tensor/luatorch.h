@@ -489,6 +489,27 @@ int lt_get_num_threads(void);
 int lt_cuda_available(void);
 int lt_cuda_device_count(void);
 int lt_cuda_synchronize(int device);   /* 0-based device; -1 on error */
+/* The device tensors go to when none is named (:cuda(), torch.CudaTensor(...)), 0-based. */
+int lt_cuda_set_device(int device);    /* -1 with a message when it does not exist */
+int lt_cuda_get_device(void);
+/* the caching allocator of a device, in bytes: in live blocks (allocated), the peak of that,
+ * freed blocks kept for reuse (cached), allocated + cached (reserved), cudaMalloc/cudaFree
+ * calls and the number of requests the cache served */
+typedef struct {
+  int64_t allocated, peak, cached, reserved, mallocs, frees, cache_hits;
+} lt_cuda_mem_stats;
+int lt_cuda_memory_stats(int device, lt_cuda_mem_stats *st, bool reset_peak);
+int lt_cuda_empty_cache(int device);   /* device -1: every device */
+int lt_cuda_memory_info(int device, int64_t *free_bytes, int64_t *total_bytes);
+typedef struct {
+  char name[256];
+  int64_t total_mem;
+  int major, minor, multiprocessors;
+} lt_cuda_props;
+int lt_cuda_device_properties(int device, lt_cuda_props *p);
+/* TF32 tensor-core math for float32 matrix products (off by default: IEEE float32) */
+void lt_cuda_set_tf32(bool on);
+bool lt_cuda_get_tf32(void);
 
 #ifdef __cplusplus
 }

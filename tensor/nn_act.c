@@ -20,7 +20,12 @@
  *    kl-div are compositions of recorded engine ops.
  *
  * Shapes: the activations are elementwise (any shape); softmax works over one dim of any
- * shape (as (outer, n, inner)); nll and cross-entropy take N x C or C inputs. */
+ * shape (as (outer, n, inner)); nll and cross-entropy take N x C or C inputs.
+ *
+ * CUDA tensors: the same entry points, checks and autograd records; the fused kernels are
+ * the backend's (tensor/cuda/act.cu, the "act" entries of internal.h) with the element math
+ * of scalar_math.h (lt_act_eval, lt_el_loss). Class targets stay on the device (int64); they
+ * are range-checked on a CPU copy. Reduced losses are 0-dim tensors on the device. */
 #include "autograd.h"
 #include <math.h>
 
@@ -54,12 +59,15 @@ static lt_tensor *sumdim(tmps *s, const lt_tensor *a, int dim) {
 
 /* the checks every entry point makes of a floating-point input */
 static int check_float(const char *op, const lt_tensor *t, const char *what) {
-  if (lt_check_cpu(op, t) < 0) return -1;
   if (!lt_dtype_is_float(t->dtype))
     LT_FAIL(-1, "%s: %s must be a floating-point tensor (FloatTensor or DoubleTensor), got %sTensor",
             op, what, lt_dtype_name(t->dtype));
   return 0;
 }
+
+/* the backend of a CUDA tensor (NULL with the error set); CPU tensors run this file's loops */
+static const lt_backend *cuda_be(const lt_tensor *t) { return lt_backend_for(t->device); }
+static bool on_cuda(const lt_tensor *t) { return t->device.type != LT_CPU; }
 
 /* t as a contiguous tensor of dtype dt (a new reference; t itself when it is one) */
 static lt_tensor *contig_as(const lt_tensor *t, lt_dtype dt) {
@@ -172,6 +180,12 @@ static lt_tensor *ag_activation_grad(lt_act_op op, int k, const lt_tensor *g, co
 /* the kernel: out (prepared, x's dtype) = [g *] f^(k)(x) */
 static int act_compute(lt_act_op op, int k, lt_tensor *o, const lt_tensor *g, const lt_tensor *x,
                        double p0, double p1) {
+  if (on_cuda(o)) {
+    const lt_backend *be = cuda_be(o);
+    if (!be || be->act((int)op, k, o, g, x, p0, p1) < 0) return -1;
+    lt_bump_version(o);
+    return 0;
+  }
   act_ctx c = {op, k, p0, p1, g != NULL};
   lt_loop_fn fn = x->dtype == LT_FLOAT64 ? act_loop_f64 : act_loop_f32;
   if (g) run_loop(fn, 3, (const lt_tensor *[]){o, g, x}, &c);
@@ -184,13 +198,15 @@ lt_tensor *lt_activation(lt_act_op op, lt_tensor *out, const lt_tensor *x, doubl
   if ((unsigned)op >= LT_NACT) LT_FAIL(NULL, "activation: unknown op %d", (int)op);
   const char *name = act_names[op];
   if (check_float(name, x, "the input") < 0 || act_check_params(op, p0, p1) < 0) return NULL;
-  if (out && (lt_check_cpu(name, out) < 0)) return NULL;
+  if (out && (lt_check_same_device(name, x, out) < 0)) return NULL;
   if (LT_AG_OUT(out, x->requires_grad)) return ag_activation(op, out, x, p0, p1);
   if (!x->storage) {
     if (out) { lt_retain(out); return out; }
     return lt_new_empty(x->dtype, x->device);
   }
-  if (lt_is_half(x->dtype) || (out && out->dtype != x->dtype)) {
+  /* (half types: the CPU computes through float32; the device kernel loads and stores them
+   * directly, with the same double -> float -> half rounding) */
+  if ((lt_is_half(x->dtype) && !on_cuda(x)) || (out && out->dtype != x->dtype)) {
     lt_tensor *xf = lt_is_half(x->dtype) ? lt_to_dtype(x, LT_FLOAT32) : retained(x);
     lt_tensor *r = xf ? lt_activation(op, NULL, xf, p0, p1) : NULL;
     lt_release(xf);
@@ -198,7 +214,7 @@ lt_tensor *lt_activation(lt_act_op op, lt_tensor *out, const lt_tensor *x, doubl
   }
   lt_tensor *o = lt_prepare_out(name, out, x->ndim, x->size, x->dtype, x->device);
   if (!o) return NULL;
-  act_compute(op, 0, o, NULL, x, p0, p1);
+  if (act_compute(op, 0, o, NULL, x, p0, p1) < 0) { lt_release(o); return NULL; }
   return o;
 }
 
@@ -210,7 +226,7 @@ lt_tensor *lt_activation_grad(lt_act_op op, int k, const lt_tensor *g, const lt_
   if (k > act_max_order(op) && act_max_order(op) >= 2)
     LT_FAIL(NULL, "%s: derivatives of order above %d are not implemented", name, act_max_order(op));
   if (check_float(name, x, "the input") < 0 || act_check_params(op, p0, p1) < 0) return NULL;
-  if (g && check_float(name, g, "the gradient") < 0) return NULL;
+  if (g && (check_float(name, g, "the gradient") < 0 || lt_check_same_device(name, x, g) < 0)) return NULL;
   if (g && lt_numel(g) != lt_numel(x)) {
     char b1[64], b2[64];
     LT_FAIL(NULL, "%s: gradient of size %s for an input of size %s", name,
@@ -219,19 +235,23 @@ lt_tensor *lt_activation_grad(lt_act_op op, int k, const lt_tensor *g, const lt_
   if (lt_grad_on && (x->requires_grad || LT_RG(g))) return ag_activation_grad(op, k, g, x, p0, p1);
   if (k > act_max_order(op)) return lt_zeros(x->ndim, x->size, x->dtype, x->device);
   if (!x->storage) return lt_new_empty(x->dtype, x->device);
-  lt_dtype dt = lt_is_half(x->dtype) ? LT_FLOAT32 : x->dtype;
+  lt_dtype dt = lt_is_half(x->dtype) && !on_cuda(x) ? LT_FLOAT32 : x->dtype;
   lt_tensor *xx = x->dtype == dt ? retained(x) : lt_to_dtype(x, dt);
   lt_tensor *gg = NULL;
+  /* g is read as the CPU reads it: in dt, or for a half x on a device, in any type that
+   * converts exactly to float32 (float64 is rounded to float32 first, as on the CPU) */
+  lt_dtype gdt = dt;
+  if (g && lt_is_half(dt)) gdt = g->dtype == LT_FLOAT64 ? LT_FLOAT32 : g->dtype;
   if (xx && g) {
-    if (g->dtype == dt && lt_same_size(g, x)) gg = retained(g);
+    if (g->dtype == gdt && lt_same_size(g, x)) gg = retained(g);
     else {
-      lt_tensor *gc = g->dtype == dt ? retained(g) : lt_to_dtype(g, dt);
+      lt_tensor *gc = g->dtype == gdt ? retained(g) : lt_to_dtype(g, gdt);
       gg = gc ? lt_reshape(gc, x->ndim, x->size) : NULL;
       lt_release(gc);
     }
   }
   lt_tensor *o = xx && (!g || gg) ? lt_empty(x->ndim, x->size, dt, x->device) : NULL;
-  if (o) act_compute(op, k, o, gg, xx, p0, p1);
+  if (o && act_compute(op, k, o, gg, xx, p0, p1) < 0) { lt_release(o); o = NULL; }
   lt_release(xx);
   lt_release(gg);
   if (o && o->dtype != x->dtype) {
@@ -387,7 +407,9 @@ static int prelu_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
 }
 
 lt_tensor *lt_prelu(const lt_tensor *x, const lt_tensor *w) {
-  if (check_float("prelu", x, "the input") < 0 || check_float("prelu", w, "the weight") < 0) return NULL;
+  if (check_float("prelu", x, "the input") < 0 || check_float("prelu", w, "the weight") < 0 ||
+      lt_check_same_device("prelu", x, w) < 0)
+    return NULL;
   int64_t bs, ch, ks, nw = lt_numel(w);
   if (nw == 0) LT_FAIL(NULL, "prelu: the weight is empty");
   if (prelu_layout(x, nw, &bs, &ch, &ks) < 0) return NULL;
@@ -409,7 +431,10 @@ lt_tensor *lt_prelu(const lt_tensor *x, const lt_tensor *w) {
   lt_dtype dt = x->dtype == LT_FLOAT64 ? LT_FLOAT64 : LT_FLOAT32;
   lt_tensor *xc = contig_as(x, dt), *wc = xc ? contig_as(w, dt) : NULL;
   lt_tensor *o = wc ? lt_empty(x->ndim, x->size, dt, x->device) : NULL;
-  if (o) {
+  if (o && on_cuda(o)) {
+    const lt_backend *be = cuda_be(o);
+    if (!be || be->prelu(o, xc, wc, bs, ch, ks) < 0) { lt_release(o); o = NULL; }
+  } else if (o) {
     if (dt == LT_FLOAT64) PRELU_LOOP(double);
     else PRELU_LOOP(float);
   }
@@ -497,7 +522,12 @@ static lt_tensor *softmax_compute(const lt_tensor *x, int dim, bool lg) {
   lt_tensor *xc = contig_as(x, dt);
   if (!xc) return NULL;
   lt_tensor *o = lt_empty(x->ndim, x->size, dt, x->device);
-  if (o) {
+  if (o && on_cuda(o)) {
+    int64_t outer, n, inner;
+    outer_inner(x, dim, &outer, &n, &inner);
+    const lt_backend *be = cuda_be(o);
+    if (!be || be->softmax(o, xc, outer, n, inner, lg, NULL) < 0) { lt_release(o); o = NULL; }
+  } else if (o) {
     int64_t outer, n, inner;
     outer_inner(x, dim, &outer, &n, &inner);
     if (dt == LT_FLOAT64) {
@@ -523,7 +553,12 @@ static lt_tensor *softmax_bw_compute(const lt_tensor *g, const lt_tensor *y, int
   lt_dtype dt = y->dtype == LT_FLOAT64 ? LT_FLOAT64 : LT_FLOAT32;
   lt_tensor *yc = contig_as(y, dt), *gc = yc ? contig_as(g, dt) : NULL;
   lt_tensor *o = gc ? lt_empty(y->ndim, y->size, dt, y->device) : NULL;
-  if (o) {
+  if (o && on_cuda(o)) {
+    int64_t outer, n, inner;
+    outer_inner(y, dim, &outer, &n, &inner);
+    const lt_backend *be = cuda_be(o);
+    if (!be || be->softmax_backward(o, gc, yc, outer, n, inner, lg) < 0) { lt_release(o); o = NULL; }
+  } else if (o) {
     int64_t outer, n, inner;
     outer_inner(y, dim, &outer, &n, &inner);
     if (dt == LT_FLOAT64) {
@@ -557,7 +592,9 @@ static int softmax_check(const char *name, const lt_tensor *x, int dim) {
 
 lt_tensor *lt_softmax_backward(const lt_tensor *g, const lt_tensor *y, int dim, bool lg) {
   const char *name = lg ? "logSoftmax" : "softmax";
-  if (softmax_check(name, y, dim) < 0 || check_float(name, g, "the gradient") < 0) return NULL;
+  if (softmax_check(name, y, dim) < 0 || check_float(name, g, "the gradient") < 0 ||
+      lt_check_same_device(name, y, g) < 0)
+    return NULL;
   if (lt_numel(g) != lt_numel(y)) LT_FAIL(NULL, "%s: gradient and output sizes differ", name);
   if (!y->storage) return lt_new_empty(y->dtype, y->device);
   if (y->ndim == 0) dim = 0;
@@ -586,7 +623,7 @@ static int softmax_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
 
 lt_tensor *lt_softmax(lt_tensor *out, const lt_tensor *x, int dim, bool lg) {
   const char *name = lg ? "logSoftmax" : "softmax";
-  if (softmax_check(name, x, dim) < 0) return NULL;
+  if (softmax_check(name, x, dim) < 0 || (out && lt_check_same_device(name, x, out) < 0)) return NULL;
   if (x->ndim == 0) dim = 0;
   if (LT_AG_OUT(out, x->requires_grad)) {
     lt_ag_ctx c;
@@ -635,7 +672,7 @@ typedef struct {
 
 static int nll_check(const char *op, const lt_tensor *in, const lt_tensor *target, const lt_tensor *weight,
                      int64_t ignore, nll_shape *sh) {
-  if (check_float(op, in, "the input") < 0 || lt_check_cpu(op, target) < 0) return -1;
+  if (check_float(op, in, "the input") < 0 || lt_check_same_device(op, in, target) < 0) return -1;
   char b1[64], b2[64];
   if (in->ndim != 1 && in->ndim != 2)
     LT_FAIL(-1, "%s: the input must be 1-D (C) or 2-D (N x C), got size %s", op, lt_shape_str(in, b1, sizeof b1));
@@ -647,13 +684,13 @@ static int nll_check(const char *op, const lt_tensor *in, const lt_tensor *targe
     LT_FAIL(-1, "%s: the target (size %s) must have one class index per sample (%lld) for an input of size %s",
             op, lt_shape_str(target, b2, sizeof b2), (long long)sh->N, lt_shape_str(in, b1, sizeof b1));
   if (weight) {
-    if (lt_check_cpu(op, weight) < 0) return -1;
+    if (lt_check_same_device(op, in, weight) < 0) return -1;
     if (lt_numel(weight) != sh->C)
       LT_FAIL(-1, "%s: the weights have %lld elements, expected one per class (%lld)", op,
               (long long)lt_numel(weight), (long long)sh->C);
   }
-  /* every target a class or the ignored index */
-  lt_tensor *tc = lt_contiguous(target);
+  /* every target a class or the ignored index (device targets: checked on a CPU copy) */
+  lt_tensor *tc = on_cuda(target) ? lt_to_device(target, lt_cpu()) : lt_contiguous(target);
   if (!tc) return -1;
   const int64_t *tp = lt_data(tc);
   for (int64_t i = 0; i < sh->N; i++) {
@@ -691,8 +728,44 @@ static double *nll_weights(const lt_tensor *target, const lt_tensor *weight, int
 
 /* out = -w_i lp[i, t_i] (none), or its sum (/ total for mean); only the N elements at the
  * targets are read */
+/* the device forms: the targets (contiguous int64) and weights (contiguous float64) as
+ * the kernels take them */
+typedef struct { lt_tensor *t, *w, *g; } dev_ops;
+static int dev_ops_get(dev_ops *d, const lt_tensor *target, const lt_tensor *weight, const lt_tensor *g) {
+  d->t = lt_contiguous(target);
+  d->w = d->t && weight ? contig_as(weight, LT_FLOAT64) : NULL;
+  d->g = d->t && (!weight || d->w) && g ? contig_as(g, LT_FLOAT64) : NULL;
+  if (!d->t || (weight && !d->w) || (g && !d->g)) {
+    lt_release(d->t); lt_release(d->w); lt_release(d->g);
+    return -1;
+  }
+  return 0;
+}
+static void dev_ops_free(dev_ops *d) { lt_release(d->t); lt_release(d->w); lt_release(d->g); }
+#define DEV_T(d) ((const int64_t *)lt_data((d)->t))
+#define DEV_W(d) ((d)->w ? (const double *)lt_data((d)->w) : NULL)
+#define DEV_G(d) ((const double *)lt_data((d)->g))
+
+/* the loss's result: N elements (none) or a 0-dim tensor, in dt on x's device */
+static lt_tensor *loss_out(lt_loss_reduction red, const nll_shape *sh, lt_dtype dt, lt_device dev) {
+  if (red == LT_LOSS_NONE) return lt_empty(sh->batch ? 1 : 0, &sh->N, dt, dev);
+  return lt_empty(0, NULL, dt, dev);
+}
+
+static lt_tensor *nll_compute_cuda(const lt_tensor *lp, const lt_tensor *target, const lt_tensor *weight,
+                                   int64_t ignore, lt_loss_reduction red, const nll_shape *sh) {
+  const lt_backend *be = cuda_be(lp);
+  dev_ops d;
+  if (!be || dev_ops_get(&d, target, weight, NULL) < 0) return NULL;
+  lt_tensor *o = loss_out(red, sh, lp->dtype, lp->device);
+  if (o && be->nll(o, lp, DEV_T(&d), DEV_W(&d), ignore, (int)red, sh->N, sh->C) < 0) { lt_release(o); o = NULL; }
+  dev_ops_free(&d);
+  return o;
+}
+
 static lt_tensor *nll_compute(const lt_tensor *lp, const lt_tensor *target, const lt_tensor *weight,
                               int64_t ignore, lt_loss_reduction red, const nll_shape *sh) {
+  if (on_cuda(lp)) return nll_compute_cuda(lp, target, weight, ignore, red, sh);
   double total;
   double *w = nll_weights(target, weight, ignore, sh->N, &total);
   if (!w) return NULL;
@@ -777,6 +850,20 @@ static lt_tensor *nll_grad(const lt_tensor *g, const nll_info *f) {
     n->ctx_free = nll_info_free;
     return lt_node_attach(n, r);
   }
+  if (lt_check_same_device("nllLoss", g, f->target) < 0) return NULL;
+  if (on_cuda(g)) {
+    const lt_backend *be = cuda_be(g);
+    dev_ops d;
+    if (!be || dev_ops_get(&d, f->target, f->weight, g) < 0) return NULL;
+    int64_t size[2] = {sh->N, sh->C};
+    lt_tensor *r = lt_zeros(sh->batch ? 2 : 1, sh->batch ? size : size + 1, f->dt, g->device);
+    if (r && be->nll_grad(r, DEV_G(&d), DEV_T(&d), DEV_W(&d), f->ignore, f->red, sh->N, sh->C) < 0) {
+      lt_release(r);
+      r = NULL;
+    }
+    dev_ops_free(&d);
+    return r;
+  }
   double total;
   double *w = nll_weights(f->target, f->weight, f->ignore, sh->N, &total);
   if (!w) return NULL;
@@ -844,6 +931,22 @@ static int ce_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   const lt_tensor *lp = lt_node_saved(n, 1);   /* the probabilities */
   if (!lp) return -1;
   const nll_shape *sh = &f->sh;
+  if (on_cuda(lp)) {
+    const lt_backend *be = cuda_be(lp);
+    dev_ops d;
+    if (!be || lt_check_same_device("crossEntropy", lp, g) < 0 || dev_ops_get(&d, f->target, f->weight, g) < 0)
+      return -1;
+    lt_tensor *r = lt_empty(lp->ndim, lp->size, lp->dtype, lp->device);
+    if (r && be->cross_entropy_backward(r, lp, DEV_G(&d), DEV_T(&d), DEV_W(&d), f->ignore, f->red, sh->N,
+                                        sh->C) < 0) {
+      lt_release(r);
+      r = NULL;
+    }
+    dev_ops_free(&d);
+    if (!r) return -1;
+    grads[0] = r;
+    return 0;
+  }
   double total;
   double *w = nll_weights(f->target, f->weight, f->ignore, sh->N, &total);
   if (!w) return -1;
@@ -882,6 +985,23 @@ static int ce_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
  * of x for the backward */
 static lt_tensor *ce_compute(const lt_tensor *x, const lt_tensor *target, const lt_tensor *weight,
                              int64_t ignore, lt_loss_reduction red, const nll_shape *sh, lt_tensor **prob) {
+  if (on_cuda(x)) {
+    const lt_backend *be = cuda_be(x);
+    dev_ops d;
+    if (!be || dev_ops_get(&d, target, weight, NULL) < 0) return NULL;
+    lt_tensor *xc = lt_contiguous(x);
+    lt_tensor *pr = xc && prob ? lt_empty(x->ndim, x->size, x->dtype, x->device) : NULL;
+    lt_tensor *o = xc && (!prob || pr) ? loss_out(red, sh, x->dtype, x->device) : NULL;
+    if (o && be->cross_entropy(o, pr, xc, DEV_T(&d), DEV_W(&d), ignore, (int)red, sh->N, sh->C) < 0) {
+      lt_release(o);
+      o = NULL;
+    }
+    lt_release(xc);
+    dev_ops_free(&d);
+    if (prob && o) *prob = pr;
+    else lt_release(pr);
+    return o;
+  }
   double total;
   double *w = nll_weights(target, weight, ignore, sh->N, &total);
   double *li = w ? malloc(sizeof(double) * (size_t)(sh->N ? sh->N : 1)) : NULL;
@@ -958,7 +1078,8 @@ lt_tensor *lt_cross_entropy(const lt_tensor *x, const lt_tensor *target, const l
 
 /* the common checks and the operand layout: b (and the weights) read in a's shape */
 static int pair_check(const char *op, const lt_tensor *a, const lt_tensor *b, lt_loss_reduction red) {
-  if (check_reduction(op, red) < 0 || check_float(op, a, "the input") < 0 || check_float(op, b, "the target") < 0)
+  if (check_reduction(op, red) < 0 || check_float(op, a, "the input") < 0 || check_float(op, b, "the target") < 0 ||
+      lt_check_same_device(op, a, b) < 0)
     return -1;
   if (lt_numel(a) != lt_numel(b)) {
     char b1[64], b2[64];
@@ -977,7 +1098,7 @@ static lt_tensor *as_shape_of(const lt_tensor *t, const lt_tensor *a) {
 static int weight_as(const char *op, const lt_tensor *w, const lt_tensor *a, lt_tensor **out) {
   *out = NULL;
   if (!w) return 0;
-  if (check_float(op, w, "the weight") < 0) return -1;
+  if (check_float(op, w, "the weight") < 0 || lt_check_same_device(op, a, w) < 0) return -1;
   int64_t size[LT_MAXDIM];
   int nd = lt_broadcast_shape(op, a, w, size);
   if (nd < 0) return -1;
@@ -994,18 +1115,10 @@ static int weight_as(const char *op, const lt_tensor *w, const lt_tensor *a, lt_
 
 typedef enum { EL_MSE, EL_BCE, EL_BCEL } el_kind;
 
-LT_HD static inline double el_loss(el_kind k, double a, double b, double w, double pw) {
-  switch (k) {
-  case EL_MSE: { double d = a - b; return d * d; }
-  case EL_BCE: {
-    double lp = fmax(log(a), -100.0), l1p = fmax(log1p(-a), -100.0);
-    return -w * (b * lp + (1.0 - b) * l1p);
-  }
-  default: {   /* x = a, t = b: (1 - t) x + (1 + (pw - 1) t) softplus(-x) */
-    double lw = 1.0 + (pw - 1.0) * b;
-    return w * ((1.0 - b) * a + lw * lt_softplus1(-a));
-  }
-  }
+/* the element math: lt_el_loss of scalar_math.h (kinds 0, 1, 2 as el_kind), shared with
+ * the CUDA kernels */
+static inline double el_loss(el_kind k, double a, double b, double w, double pw) {
+  return lt_el_loss((int)k, a, b, w, pw);
 }
 
 /* operands: a, b[, w][, pw][, out] (contiguous float64 copies); returns the sum or fills out */
@@ -1027,7 +1140,33 @@ static lt_tensor *el_forward(el_kind k, const lt_tensor *a, const lt_tensor *b, 
   lt_tensor *wc = bc && w ? contig_as(w, LT_FLOAT64) : NULL, *pc = bc && pw ? contig_as(pw, LT_FLOAT64) : NULL;
   lt_tensor *o = NULL;
   int64_t n = lt_numel(a);
-  if (bc && (!w || wc) && (!pw || pc)) {
+  if (bc && (!w || wc) && (!pw || pc) && on_cuda(a)) {
+    const lt_backend *be = cuda_be(a);
+    const double *wp = wc ? lt_data(wc) : NULL, *pp = pc ? lt_data(pc) : NULL;
+    if (!be) goto done;
+    if (k == EL_BCE) {   /* the probabilities must be in [0, 1] */
+      int64_t bad;
+      double v;
+      if (be->first_not_prob(lt_data(ac), n, a->device.index, &bad, &v) < 0) goto done;
+      if (bad >= 0) {
+        lt_seterr("bceLoss: the input values must be probabilities between 0 and 1 (element %lld is %g)",
+                  (long long)bad + 1, v);
+        goto done;
+      }
+    }
+    if (red == LT_LOSS_NONE) {
+      lt_tensor *od = lt_empty(a->ndim, a->size, LT_FLOAT64, a->device);
+      if (od && be->el_loss((int)k, od, lt_data(ac), lt_data(bc), wp, pp, (int)red, n, a->device.index) == 0)
+        o = lt_to_dtype(od, a->dtype);
+      lt_release(od);
+    } else {
+      o = lt_empty(0, NULL, a->dtype, a->device);
+      if (o && be->el_loss((int)k, o, lt_data(ac), lt_data(bc), wp, pp, (int)red, n, a->device.index) < 0) {
+        lt_release(o);
+        o = NULL;
+      }
+    }
+  } else if (bc && (!w || wc) && (!pw || pc)) {
     const double *wp = wc ? lt_data(wc) : NULL, *pp = pc ? lt_data(pc) : NULL;
     if (k == EL_BCE) {   /* the probabilities must be in [0, 1] */
       const double *ap = lt_data(ac);

@@ -17,6 +17,10 @@
  * Depthwise convolutions (groups = planes in = planes out) use direct loops instead, over
  * the planes in threads. float16/bfloat16 compute through float32.
  *
+ * CUDA (tensor/cuda/spatial.cu, the backend's conv2d): the same layouts; im2col/col2im
+ * kernels over a chunk of the batch at once (columns bounded to 256 MiB) and cuBLAS
+ * strided-batched products over the chunk's images (or over the groups).
+ *
  * Autograd: each op records itself (static wrappers below), and each backward is made of
  * the three ops again, so second and higher derivatives work:
  *   conv2d:      dx = conv_transpose2d(g, W), dW = conv2d_weight(x, g), db = sum of g
@@ -409,7 +413,14 @@ static lt_tensor *run_kernel(int kind, const char *op, const lt_tensor *a, const
   lt_tensor *ac = lt_contiguous(a), *bc = ac ? lt_contiguous(b) : NULL;
   lt_tensor *cc = bias && bc ? lt_contiguous(bias) : NULL;
   int rc = -1;
-  if (bc && (!bias || cc)) {
+  if (bc && (!bias || cc) && a->device.type != LT_CPU) {
+    /* CUDA: im2col over the batch and strided-batched products (tensor/cuda/spatial.cu) */
+    const lt_backend *be = lt_backend_for(a->device);
+    int64_t gv[16] = {g->N, g->C, g->H, g->W, g->K, g->Ho, g->Wo, g->kH, g->kW,
+                      g->sH, g->sW, g->pH, g->pW, g->dH, g->dW, g->G};
+    if (be && !be->conv2d) lt_seterr("%s: not available on %s", op, lt_devname(a->device));
+    else if (be) rc = be->conv2d(kind, gv, r, ac, bc, cc);
+  } else if (bc && (!bias || cc)) {
     if (dt == LT_FLOAT32)
       rc = run_float(kind, dt, g, lt_data(ac), lt_data(bc), cc ? lt_data(cc) : NULL, lt_data(r));
     else
@@ -425,7 +436,6 @@ static lt_tensor *run_kernel(int kind, const char *op, const lt_tensor *a, const
 /* ---- argument checks ---- */
 
 static int check_tensor(const char *op, const char *name, const lt_tensor *t, const lt_tensor *like) {
-  if (lt_check_cpu(op, t) < 0) return -1;
   if (!lt_dtype_is_float(t->dtype))
     LT_FAIL(-1, "%s: %s must be a floating point tensor, got %sTensor", op, name, lt_dtype_name(t->dtype));
   if (like && t->dtype != like->dtype)
@@ -619,6 +629,19 @@ static void back_padding(lt_conv_opts *o, const int64_t *xs, const int64_t *ks, 
 
 /* the bias's gradient: g summed over dims 0, 2, 3 */
 static lt_tensor *bias_grad(const lt_tensor *g) {
+  if (g->device.type != LT_CPU && !lt_grad_on && (g->dtype == LT_FLOAT32 || g->dtype == LT_FLOAT64)) {
+    /* on the device, nothing to record: one block per channel (tensor/cuda/spatial.cu) */
+    const lt_backend *be = lt_backend_for(g->device);
+    if (!be) return NULL;
+    if (be->channel_sum) {
+      lt_tensor *gc = lt_contiguous(g);
+      lt_tensor *r = gc ? lt_empty(1, &g->size[1], g->dtype, g->device) : NULL;
+      int rc = r ? be->channel_sum(r, gc) : -1;
+      lt_release(gc);
+      if (rc < 0) { lt_release(r); return NULL; }
+      return r;
+    }
+  }
   lt_tensor *a = lt_reduce_dim(LT_RSUM, NULL, NULL, NULL, g, 3, false, 0);
   lt_tensor *b = a ? lt_reduce_dim(LT_RSUM, NULL, NULL, NULL, a, 2, false, 0) : NULL;
   lt_release(a);

@@ -10,8 +10,9 @@
  *
  * The matrix products go through OpenBLAS (the engine's mm/addmm, run with grad mode
  * paused); the element math is one fused pass (tensor/scalar_math.h, shared with the CUDA
- * kernels to come) that also stores what backward needs. Backward is a fused pass for the
- * gates' gradients plus matrix products for x, h and the weights.
+ * kernels of tensor/cuda/act.cu, which run it for device tensors) that also stores what
+ * backward needs. Backward is a fused pass for the gates' gradients plus matrix products
+ * for x, h and the weights (on a device the bias gradients are one more: ones(1, B) @ d).
  *
  * W_ih may be NULL: x is then the input part of the pre-activations already (B x 4H or
  * B x 3H, e.g. x W_ih^T + b_ih computed for a whole sequence with one product), and its
@@ -32,7 +33,7 @@
 /* ---- argument checks ---- */
 
 static int check_operand(const char *op, const char *name, const lt_tensor *t, const lt_tensor *x) {
-  if (lt_check_cpu(op, t) < 0) return -1;
+  if (lt_check_same_device(op, x, t) < 0) return -1;
   if (t->dtype != x->dtype)
     LT_FAIL(-1, "%s: %s is a %sTensor but x is a %sTensor (all operands must have one type)", op,
             name, lt_dtype_name(t->dtype), lt_dtype_name(x->dtype));
@@ -55,7 +56,6 @@ static int check_cell(const char *op, int G, const lt_tensor *x, const lt_tensor
                       const lt_tensor *c, const lt_tensor *wih, const lt_tensor *whh,
                       const lt_tensor *bih, const lt_tensor *bhh, int64_t *B, int64_t *H) {
   char b1[128], b2[128];
-  if (lt_check_cpu(op, x) < 0) return -1;
   if (x->dtype != LT_FLOAT32 && x->dtype != LT_FLOAT64)
     LT_FAIL(-1, "%s: expected FloatTensor or DoubleTensor operands, got a %sTensor", op, lt_dtype_name(x->dtype));
   if (check_operand(op, "h", h, x) < 0 || (c && check_operand(op, "c", c, x) < 0) ||
@@ -190,7 +190,27 @@ static int no_create_graph(lt_node *n) {
 }
 
 /* gradient of the 1-D bias: the batch sum of d */
-static lt_tensor *bias_grad(const lt_tensor *d) { return lt_reduce_dim(LT_RSUM, NULL, NULL, NULL, d, 0, false, 0); }
+static lt_tensor *bias_grad(const lt_tensor *d) {
+  if (d->device.type == LT_CPU) return lt_reduce_dim(LT_RSUM, NULL, NULL, NULL, d, 0, false, 0);
+  /* on a device: ones(1, B) @ d (one gemm), viewed as a vector */
+  int64_t os[2] = {1, d->size[0]};
+  lt_tensor *ones = lt_empty(2, os, d->dtype, d->device);
+  if (ones && lt_fill(ones, 1) < 0) { lt_release(ones); ones = NULL; }
+  lt_tensor *s = ones ? lt_mm(NULL, ones, d) : NULL;
+  lt_release(ones);
+  lt_tensor *r = s ? lt_reshape(s, 1, &d->size[1]) : NULL;
+  lt_release(s);
+  return r;
+}
+
+/* the element math on a device (NULL backend: the CPU loops) */
+static const lt_backend *dev_be(const lt_tensor *t, bool *err) {
+  *err = false;
+  if (t->device.type == LT_CPU) return NULL;
+  const lt_backend *be = lt_backend_for(t->device);
+  if (!be) *err = true;
+  return be;
+}
 
 /* d @ w (B x G . G x K), or d^T @ a (G x B . B x K) */
 static lt_tensor *mm_dt(const lt_tensor *d, const lt_tensor *a) {
@@ -220,12 +240,20 @@ static int lstm_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   lt_tensor *dg = cu ? lt_empty(2, ds, g->dtype, g->device) : NULL;
   lt_tensor *dc = dg ? lt_empty(2, cs, g->dtype, g->device) : NULL;
   if (!dc) { lt_release(gc); lt_release(cu); lt_release(dg); return -1; }
-  if (g->dtype == LT_FLOAT32)
+  bool err;
+  const lt_backend *be = dev_be(g, &err);
+  int rc = -1;
+  if (be) {
+    if (be->lstm_bwd(g->dtype, g->device.index, B, H, lt_data(gc), lt_data(buf), lt_data(cu), cu->stride[0],
+                     lt_data(dg), lt_data(dc)) < 0)
+      err = true;
+  } else if (err) {
+  } else if (g->dtype == LT_FLOAT32)
     lstm_bwd_f(B, H, lt_data(gc), lt_data(buf), lt_data(cu), cu->stride[0], lt_data(dg), lt_data(dc));
   else lstm_bwd_d(B, H, lt_data(gc), lt_data(buf), lt_data(cu), cu->stride[0], lt_data(dg), lt_data(dc));
   lt_release(gc);
   lt_release(cu);
-  int rc = -1;
+  if (err) goto done;
   if (need[0]) {
     if (wih) { if (!(grads[0] = lt_mm(NULL, dg, wih))) goto done; }
     else { lt_retain(dg); grads[0] = dg; }
@@ -273,11 +301,19 @@ static lt_tensor *lstm2d(const lt_tensor *x, const lt_tensor *h, const lt_tensor
   lt_tensor *buf = out && rec ? lt_empty(2, bs, x->dtype, x->device) : NULL;
   lt_grad_resume(p);
   if (!out || (rec && !buf)) { lt_release(pre); lt_release(cu); lt_release(out); return NULL; }
-  if (x->dtype == LT_FLOAT32)
+  bool err;
+  const lt_backend *be = dev_be(x, &err);
+  if (be) {
+    if (be->lstm_fwd(x->dtype, x->device.index, B, H, lt_data(pre), lt_data(cu), cu->stride[0], lt_data(out),
+                     buf ? lt_data(buf) : NULL) < 0)
+      err = true;
+  } else if (err) {
+  } else if (x->dtype == LT_FLOAT32)
     lstm_fwd_f(B, H, lt_data(pre), lt_data(cu), cu->stride[0], lt_data(out), buf ? lt_data(buf) : NULL);
   else lstm_fwd_d(B, H, lt_data(pre), lt_data(cu), cu->stride[0], lt_data(out), buf ? lt_data(buf) : NULL);
   lt_release(pre);
   lt_release(cu);
+  if (err) { lt_release(buf); lt_release(out); return NULL; }
   if (!rec) return out;
   lt_node *n = lt_node_new("LstmCellBackward", lstm_backward, 7, ins);
   bool ok = n != NULL;
@@ -391,8 +427,14 @@ static int gru_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   lt_tensor *dgh = dgi ? lt_empty(2, ds, g->dtype, g->device) : NULL;
   lt_tensor *dh = dgh ? lt_empty(2, hs, g->dtype, g->device) : NULL;
   int rc = -1;
-  if (!dh) goto done;
-  if (g->dtype == LT_FLOAT32)
+  bool err;
+  const lt_backend *be = dev_be(g, &err);
+  if (!dh || err) goto done;
+  if (be) {
+    if (be->gru_bwd(g->dtype, g->device.index, B, H, lt_data(gc), lt_data(buf), lt_data(hu), hu->stride[0],
+                    lt_data(dgi), lt_data(dgh), lt_data(dh)) < 0)
+      goto done;
+  } else if (g->dtype == LT_FLOAT32)
     gru_bwd_f(B, H, lt_data(gc), lt_data(buf), lt_data(hu), hu->stride[0], lt_data(dgi), lt_data(dgh), lt_data(dh));
   else gru_bwd_d(B, H, lt_data(gc), lt_data(buf), lt_data(hu), hu->stride[0], lt_data(dgi), lt_data(dgh), lt_data(dh));
   if (need[0]) {
@@ -435,7 +477,14 @@ static lt_tensor *gru2d(const lt_tensor *x, const lt_tensor *h, const lt_tensor 
   lt_tensor *buf = out && rec ? lt_empty(2, bs, x->dtype, x->device) : NULL;
   lt_grad_resume(p);
   if (!out || (rec && !buf)) { lt_release(gi); lt_release(gh); lt_release(hu); lt_release(out); return NULL; }
-  if (x->dtype == LT_FLOAT32)
+  bool err;
+  const lt_backend *be = dev_be(x, &err);
+  if (be) {
+    if (be->gru_fwd(x->dtype, x->device.index, B, H, lt_data(gi), gi->stride[0], lt_data(gh), lt_data(hu),
+                    hu->stride[0], lt_data(out), buf ? lt_data(buf) : NULL) < 0)
+      err = true;
+  } else if (err) {
+  } else if (x->dtype == LT_FLOAT32)
     gru_fwd_f(B, H, lt_data(gi), gi->stride[0], lt_data(gh), lt_data(hu), hu->stride[0], lt_data(out),
               buf ? lt_data(buf) : NULL);
   else
@@ -444,6 +493,7 @@ static lt_tensor *gru2d(const lt_tensor *x, const lt_tensor *h, const lt_tensor 
   lt_release(gi);
   lt_release(gh);
   lt_release(hu);
+  if (err) { lt_release(buf); lt_release(out); return NULL; }
   if (!rec) return out;
   lt_node *n = lt_node_new("GruCellBackward", gru_backward, 6, ins);
   bool ok = n != NULL;

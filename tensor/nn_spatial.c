@@ -52,7 +52,6 @@ typedef struct {
 
 
 static int pool_setup(const char *op, const lt_tensor *in, pool_geom *g) {
-  if (lt_check_cpu(op, in) < 0) return -1;
   if (check_float(op, in, "input") < 0) return -1;
   if (in->ndim != 3 && in->ndim != 4) {
     char b[128];
@@ -79,6 +78,20 @@ static int pool_setup(const char *op, const lt_tensor *in, pool_geom *g) {
   g->oW = lt_pool_out_size(g->W, g->kW, g->dW, g->padW, g->ceil_mode);
   return 0;
 }
+
+/* the geometry as the CUDA backend takes it (internal.h) */
+static void pool_geom_array(const pool_geom *g, int64_t *v) {
+  v[0] = g->kW; v[1] = g->kH; v[2] = g->dW; v[3] = g->dH; v[4] = g->padW; v[5] = g->padH;
+  v[6] = g->P; v[7] = g->H; v[8] = g->W; v[9] = g->oH; v[10] = g->oW;
+}
+/* the backend of a non-CPU tensor, with the entry checked: NULL with the error set */
+#define DEV_BACKEND(op, t, entry)                                                         \
+  ({ const lt_backend *be_ = lt_backend_for((t)->device);                                 \
+     if (be_ && !be_->entry) {                                                            \
+       lt_seterr("%s: not available on %s", op, lt_devname((t)->device));               \
+       be_ = NULL;                                                                        \
+     }                                                                                    \
+     be_; })
 
 static void out_size(const lt_tensor *in, const pool_geom *g, int64_t *size) {
   memcpy(size, in->size, sizeof(int64_t) * in->ndim);
@@ -201,7 +214,14 @@ static lt_tensor *max_pool_impl(const lt_tensor *input, pool_geom *g, lt_tensor 
   lt_tensor *y = lt_empty(input->ndim, size, input->dtype, input->device);
   lt_tensor *ix = lt_empty(input->ndim, size, LT_INT64, input->device);
   if (!y || !ix) { lt_release(xc); lt_release(y); lt_release(ix); return NULL; }
-  if (input->dtype == F32) maxpool_f(g, lt_data(xc), lt_data(y), lt_data(ix));
+  if (input->device.type != LT_CPU) {
+    const lt_backend *be = DEV_BACKEND(op, input, max_pool2d);
+    int64_t gv[11];
+    pool_geom_array(g, gv);
+    if (!be || be->max_pool2d(gv, y, ix, xc) < 0) {
+      lt_release(xc); lt_release(y); lt_release(ix); return NULL;
+    }
+  } else if (input->dtype == F32) maxpool_f(g, lt_data(xc), lt_data(y), lt_data(ix));
   else maxpool_d(g, lt_data(xc), lt_data(y), lt_data(ix));
   lt_release(xc);
   if (indices) *indices = ix;
@@ -210,14 +230,22 @@ static lt_tensor *max_pool_impl(const lt_tensor *input, pool_geom *g, lt_tensor 
 }
 
 static lt_tensor *avg_pool_impl(const lt_tensor *input, pool_geom *g) {
-  if (pool_setup("avgPool2d", input, g) < 0) return NULL;
+  const char *op = "avgPool2d";
+  if (pool_setup(op, input, g) < 0) return NULL;
   int64_t size[4];
   out_size(input, g, size);
   lt_tensor *xc = lt_contiguous(input);
   if (!xc) return NULL;
   lt_tensor *y = lt_empty(input->ndim, size, input->dtype, input->device);
   if (!y) { lt_release(xc); return NULL; }
-  if (input->dtype == F32) avgpool_f(g, lt_data(xc), lt_data(y));
+  if (input->device.type != LT_CPU) {
+    const lt_backend *be = DEV_BACKEND(op, input, avg_pool2d);
+    int64_t gv[11];
+    pool_geom_array(g, gv);
+    if (!be || be->avg_pool2d(gv, g->count_include_pad, y, xc) < 0) {
+      lt_release(xc); lt_release(y); return NULL;
+    }
+  } else if (input->dtype == F32) avgpool_f(g, lt_data(xc), lt_data(y));
   else avgpool_d(g, lt_data(xc), lt_data(y));
   lt_release(xc);
   return y;
@@ -248,6 +276,25 @@ static int max_pool_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) 
   for (int i = 0; i < d - 2; i++) P *= in->size[i];
   int64_t zs[2] = {P, in->size[d - 2] * in->size[d - 1]};
   int64_t gs[2] = {P, g->size[d - 2] * g->size[d - 1]};
+  if (g->device.type != LT_CPU && !lt_grad_on && (g->dtype == F32 || g->dtype == F64)) {
+    /* CUDA, no graph to record: each input position sums the gradients of the windows
+     * whose argmax it is, in the CPU's order (tensor/cuda/spatial.cu) */
+    const lt_backend *be = DEV_BACKEND("maxPool2d backward", g, max_pool2d_backward);
+    if (!be) return -1;
+    pool_geom geo = geom_load(n);
+    geo.P = P; geo.H = in->size[d - 2]; geo.W = in->size[d - 1];
+    geo.oH = g->size[d - 2]; geo.oW = g->size[d - 1];
+    int64_t gv[11];
+    pool_geom_array(&geo, gv);
+    lt_tensor *gc = lt_contiguous(g), *ic = lt_contiguous(ix);
+    lt_tensor *gi = gc && ic ? lt_zeros(d, in->size, g->dtype, g->device) : NULL;
+    int rc = gi ? be->max_pool2d_backward(gv, gi, gc, ic) : -1;
+    lt_release(gc);
+    lt_release(ic);
+    if (rc < 0) { lt_release(gi); return -1; }
+    grads[0] = gi;
+    return 0;
+  }
   lt_tensor *z = lt_zeros(2, zs, g->dtype, g->device);
   lt_tensor *g2 = lt_reshape(g, 2, gs);
   lt_tensor *i2 = lt_reshape(ix, 2, gs);
@@ -304,6 +351,15 @@ static lt_tensor *avg_pool_bw_impl(const lt_tensor *grad, int ndim, const int64_
   }
   lt_tensor *gc = lt_contiguous(grad);
   if (!gc) return NULL;
+  if (grad->device.type != LT_CPU) {   /* every element written: no zeroing */
+    const lt_backend *be = DEV_BACKEND(op, grad, avg_pool2d_backward);
+    lt_tensor *r = be ? lt_empty(ndim, isize, grad->dtype, grad->device) : NULL;
+    int64_t gv[11];
+    pool_geom_array(g, gv);
+    if (r && be->avg_pool2d_backward(gv, g->count_include_pad, r, gc) < 0) { lt_release(r); r = NULL; }
+    lt_release(gc);
+    return r;
+  }
   lt_tensor *gi = lt_zeros(ndim, isize, grad->dtype, grad->device);
   if (!gi) { lt_release(gc); return NULL; }
   if (grad->dtype == F32) avgpool_bw_f(g, lt_data(gc), lt_data(gi));
@@ -538,10 +594,10 @@ BN_BWSUM_KERNEL(double, bn_bwsum_d)
 BN_BWDX_KERNEL(float, bn_bwdx_f)
 BN_BWDX_KERNEL(double, bn_bwdx_d)
 
-/* a per-channel parameter or buffer: numel C, CPU, floating */
-static int bn_check_vec(const char *op, const lt_tensor *t, int64_t C, const char *what) {
+/* a per-channel parameter or buffer: numel C, on x's device, floating */
+static int bn_check_vec(const char *op, const lt_tensor *x, const lt_tensor *t, int64_t C, const char *what) {
   if (!t) return 0;
-  if (lt_check_cpu(op, t) < 0) return -1;
+  if (lt_check_same_device(op, x, t) < 0) return -1;
   if (!lt_dtype_is_float(t->dtype))
     LT_FAIL(-1, "%s: %s must be a floating-point tensor (got a %sTensor)", op, what, lt_dtype_name(t->dtype));
   if (lt_numel(t) != C) {
@@ -583,7 +639,7 @@ static void bn_update(lt_tensor *r, const double *v, int64_t C, double m) {
 }
 
 static int bn_geometry(const char *op, const lt_tensor *x, bn_geom *b) {
-  if (lt_check_cpu(op, x) < 0 || check_float(op, x, "input") < 0) return -1;
+  if (check_float(op, x, "input") < 0) return -1;
   if (x->ndim < 2) {
     char s[128];
     LT_FAIL(-1, "%s: expected an input of size N x C (or N x C x ...), got %s", op, lt_shape_str(x, s, sizeof s));
@@ -596,28 +652,59 @@ static int bn_geometry(const char *op, const lt_tensor *x, bn_geom *b) {
   return 0;
 }
 
+/* the arguments of batch_norm checked; b filled */
+static int bn_check_args(const char *op, const lt_tensor *x, lt_tensor *rm, lt_tensor *rv,
+                         const lt_tensor *w, const lt_tensor *bias, bool training, double eps,
+                         bn_geom *b) {
+  if (bn_geometry(op, x, b) < 0) return -1;
+  if (bn_check_vec(op, x, rm, b->C, "running_mean") < 0 ||
+      bn_check_vec(op, x, rv, b->C, "running_var") < 0 || bn_check_vec(op, x, w, b->C, "weight") < 0 ||
+      bn_check_vec(op, x, bias, b->C, "bias") < 0)
+    return -1;
+  if ((rm == NULL) != (rv == NULL))
+    LT_FAIL(-1, "%s: give both running_mean and running_var, or neither", op);
+  if (!training && !rm)
+    LT_FAIL(-1, "%s: evaluation mode needs running_mean and running_var", op);
+  if (!(eps >= 0)) LT_FAIL(-1, "%s: eps must be non-negative, got %g", op, eps);
+  if (training && b->M < 2) {
+    char s[128];
+    LT_FAIL(-1, "%s: training needs more than one value per channel, got an input of size %s",
+            op, lt_shape_str(x, s, sizeof s));
+  }
+  if (training && rm && ((rm->requires_grad && lt_grad_on) || (rv->requires_grad && lt_grad_on)))
+    LT_FAIL(-1, "%s: running_mean and running_var are buffers and must not require grad", op);
+  return 0;
+}
+
+/* the CUDA path: statistics, buffer updates and the normalization on the device
+ * (tensor/cuda/spatial.cu); ms/is (C, x's dtype, on the device, or NULL) receive the mean
+ * and invstd used */
+static lt_tensor *bn_impl_dev(const lt_tensor *x, lt_tensor *rm, lt_tensor *rv, const lt_tensor *w,
+                              const lt_tensor *bias, bool training, double momentum, double eps,
+                              lt_tensor *ms, lt_tensor *is) {
+  const char *op = "batchNorm";
+  bn_geom b;
+  if (bn_check_args(op, x, rm, rv, w, bias, training, eps, &b) < 0) return NULL;
+  const lt_backend *be = DEV_BACKEND(op, x, batch_norm);
+  if (!be) return NULL;
+  lt_tensor *xc = lt_contiguous(x);
+  lt_tensor *y = xc ? lt_empty(x->ndim, x->size, x->dtype, x->device) : NULL;
+  if (y && be->batch_norm(y, ms, is, xc, rm, rv, w, bias, training, momentum, eps) < 0) {
+    lt_release(y);
+    y = NULL;
+  }
+  lt_release(xc);
+  if (y && training && rm) { lt_bump_version(rm); lt_bump_version(rv); }
+  return y;
+}
+
 /* computes y; mean_out/invstd_out (C doubles) receive the statistics used */
 static lt_tensor *bn_impl(const lt_tensor *x, lt_tensor *rm, lt_tensor *rv, const lt_tensor *w,
                           const lt_tensor *bias, bool training, double momentum, double eps,
                           double *mean, double *invstd) {
   const char *op = "batchNorm";
   bn_geom b;
-  if (bn_geometry(op, x, &b) < 0) return NULL;
-  if (bn_check_vec(op, rm, b.C, "running_mean") < 0 || bn_check_vec(op, rv, b.C, "running_var") < 0 ||
-      bn_check_vec(op, w, b.C, "weight") < 0 || bn_check_vec(op, bias, b.C, "bias") < 0)
-    return NULL;
-  if ((rm == NULL) != (rv == NULL))
-    LT_FAIL(NULL, "%s: give both running_mean and running_var, or neither", op);
-  if (!training && !rm)
-    LT_FAIL(NULL, "%s: evaluation mode needs running_mean and running_var", op);
-  if (!(eps >= 0)) LT_FAIL(NULL, "%s: eps must be non-negative, got %g", op, eps);
-  if (training && b.M < 2) {
-    char s[128];
-    LT_FAIL(NULL, "%s: training needs more than one value per channel, got an input of size %s",
-            op, lt_shape_str(x, s, sizeof s));
-  }
-  if (training && rm && ((rm->requires_grad && lt_grad_on) || (rv->requires_grad && lt_grad_on)))
-    LT_FAIL(NULL, "%s: running_mean and running_var are buffers and must not require grad", op);
+  if (bn_check_args(op, x, rm, rv, w, bias, training, eps, &b) < 0) return NULL;
   int64_t C = b.C;
   double *buf = malloc(sizeof(double) * 4 * (size_t)(C ? C : 1));
   if (!buf) LT_FAIL(NULL, "%s: out of memory", op);
@@ -750,6 +837,30 @@ done:
   return rc;
 }
 
+/* the fast kernel on the device (tensor/cuda/spatial.cu) */
+static int bn_backward_dev(lt_node *n, const lt_tensor *g, lt_tensor **grads, bool training,
+                           const lt_tensor *x, const lt_tensor *w, const lt_tensor *ms,
+                           const lt_tensor *is) {
+  const char *op = "batchNorm backward";
+  bool need_x = n->in[0].fn != NULL, need_w = n->in[1].fn != NULL, need_b = n->in[2].fn != NULL;
+  const lt_backend *be = DEV_BACKEND(op, x, batch_norm_backward);
+  if (!be) return -1;
+  lt_tensor *xc = lt_contiguous(x), *gc = xc ? lt_contiguous(g) : NULL;
+  lt_tensor *dx = NULL, *dw = NULL, *db = NULL;
+  int rc = -1;
+  if (!gc) goto done;
+  if (need_x && !(dx = lt_empty(x->ndim, x->size, x->dtype, x->device))) goto done;
+  if (need_w && !(dw = lt_empty(n->in[1].ndim, n->in[1].size, n->in[1].dtype, x->device))) goto done;
+  if (need_b && !(db = lt_empty(n->in[2].ndim, n->in[2].size, n->in[2].dtype, x->device))) goto done;
+  if (be->batch_norm_backward(dx, dw, db, xc, gc, w, ms, is, training) < 0) goto done;
+  grads[0] = dx; grads[1] = dw; grads[2] = db;
+  dx = dw = db = NULL;
+  rc = 0;
+done:
+  lt_release(xc); lt_release(gc); lt_release(dx); lt_release(dw); lt_release(db);
+  return rc;
+}
+
 /* the fast kernel (plain backward) */
 static int bn_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   bool training = n->p[0] != 0;
@@ -763,6 +874,7 @@ static int bn_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
     return bn_backward_graph(n, g, grads, training, n->d[0]);
   bn_geom b;
   if (bn_geometry("batchNorm backward", x, &b) < 0) return -1;
+  if (x->device.type != LT_CPU) return bn_backward_dev(n, g, grads, training, x, w, ms, is);
   int64_t C = b.C;
   double *buf = malloc(sizeof(double) * 7 * (size_t)(C ? C : 1));
   if (!buf) LT_FAIL(-1, "batchNorm backward: out of memory");
@@ -810,6 +922,32 @@ lt_tensor *lt_batch_norm(const lt_tensor *input, lt_tensor *running_mean, lt_ten
     lt_release(f);
     return back_to(r, input->dtype);
   }
+  if (input->device.type != LT_CPU) {
+    bool rec = lt_grad_on && (input->requires_grad || LT_RG(weight) || LT_RG(bias));
+    int64_t C = input->ndim >= 2 ? input->size[1] : 0;
+    lt_tensor *ms = NULL, *is = NULL;
+    if (rec && (!(ms = lt_empty(1, &C, input->dtype, input->device)) ||
+                !(is = lt_empty(1, &C, input->dtype, input->device)))) {
+      lt_release(ms);
+      return NULL;
+    }
+    bool pz = lt_grad_pause();
+    lt_tensor *y = bn_impl_dev(input, running_mean, running_var, weight, bias, training, momentum,
+                               eps, ms, is);
+    lt_grad_resume(pz);
+    if (!y || !rec) { lt_release(ms); lt_release(is); return y; }
+    lt_node *n = lt_node_new("BatchNormBackward", bn_backward, 3,
+                             (const lt_tensor *[]){input, weight, bias});
+    bool ok = n && lt_node_save(n, 0, input, false) == 0 &&
+              (!weight || lt_node_save(n, 1, weight, false) == 0) &&
+              lt_node_save(n, 2, ms, false) == 0 && lt_node_save(n, 3, is, false) == 0;
+    lt_release(ms);
+    lt_release(is);
+    if (!ok) { lt_node_release(n); lt_release(y); return NULL; }
+    n->p[0] = training;
+    n->d[0] = eps;
+    return lt_node_attach(n, y);
+  }
   int64_t C = input->ndim >= 2 ? input->size[1] : 0;
   double *st = malloc(sizeof(double) * 2 * (size_t)(C ? C : 1));
   if (!st) LT_FAIL(NULL, "batchNorm: out of memory");
@@ -852,7 +990,6 @@ lt_tensor *lt_dropout(lt_tensor *input, lt_generator *gen, double p, bool traini
             lt_shape_str(input, b, sizeof b));
   }
   if (!training || p == 0) { lt_retain(input); return input; }
-  if (lt_check_cpu(op, input) < 0) return NULL;
   int64_t ms[LT_MAXDIM];
   memcpy(ms, input->size, sizeof(int64_t) * input->ndim);
   if (spatial) ms[input->ndim - 1] = ms[input->ndim - 2] = 1;
@@ -880,17 +1017,31 @@ lt_tensor *lt_embedding(const lt_tensor *weight, const lt_tensor *indices) {
     LT_FAIL(NULL, "%s: weight must be 2-D (n x dim), got size %s", op, lt_shape_str(weight, b, sizeof b));
   if (indices->dtype != LT_INT64)
     LT_FAIL(NULL, "%s: indices must be a LongTensor (got a %sTensor)", op, lt_dtype_name(indices->dtype));
-  if (lt_check_cpu(op, weight) < 0 || lt_check_cpu(op, indices) < 0) return NULL;
+  if (lt_check_same_device(op, weight, indices) < 0) return NULL;
   int64_t n = lt_numel(indices), rows = weight->size[0];
   lt_tensor *flat = lt_reshape(indices, 1, &n);
   if (!flat) return NULL;
-  const int64_t *ix = lt_data(flat);
-  for (int64_t i = 0; i < n; i++)
-    if (ix[i] < 0 || ix[i] >= rows) {
-      long long bad = (long long)ix[i];
+  if (indices->device.type != LT_CPU) {
+    /* on the device: a kernel finds the first bad index, in order */
+    const lt_backend *be = DEV_BACKEND(op, indices, embedding_check);
+    int64_t bad = 0;
+    int rc = be ? be->embedding_check(flat, rows, &bad) : -1;
+    if (rc != 0) {
       lt_release(flat);
-      LT_FAIL(NULL, "%s: index %lld out of range (the weight has %lld rows)", op, bad, (long long)rows);
+      if (rc > 0)
+        LT_FAIL(NULL, "%s: index %lld out of range (the weight has %lld rows)", op, (long long)bad,
+                (long long)rows);
+      return NULL;
     }
+  } else {
+    const int64_t *ix = lt_data(flat);
+    for (int64_t i = 0; i < n; i++)
+      if (ix[i] < 0 || ix[i] >= rows) {
+        long long bad = (long long)ix[i];
+        lt_release(flat);
+        LT_FAIL(NULL, "%s: index %lld out of range (the weight has %lld rows)", op, bad, (long long)rows);
+      }
+  }
   lt_tensor *r = lt_index_select(NULL, weight, 0, flat);
   lt_release(flat);
   if (!r) return NULL;

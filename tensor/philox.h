@@ -32,7 +32,26 @@
 #define LT_PHILOX_H
 
 #include "scalar_math.h"
+#include <stdbool.h>
 #include <stdint.h>
+
+/* Double products and sums rounded as written: nvcc would otherwise contract a + b * c
+ * into one fused multiply-add (the CPU build does not: -std=c11 turns contraction off),
+ * and the last bit of the result would differ from the CPU's. */
+LT_HD static inline double lt_dmul(double a, double b) {
+#ifdef __CUDA_ARCH__
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+LT_HD static inline double lt_dadd(double a, double b) {
+#ifdef __CUDA_ARCH__
+  return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
 
 typedef struct { uint32_t x[4]; } lt_u32x4;
 
@@ -99,23 +118,99 @@ LT_HD static inline void lt_box_muller_f(float u1, float u2, float *z0, float *z
 }
 
 /* ---- distributions of one uniform u in [0,1) (Torch7's formulas) ---- */
-LT_HD static inline double lt_rng_uniform(double u, double a, double b) { return a + (b - a) * u; }
+LT_HD static inline double lt_rng_uniform(double u, double a, double b) { return lt_dadd(a, lt_dmul(b - a, u)); }
 /* kept below b once stored: cap is the largest value of the result type below b
  * (rounding a + (b-a)*u to that type could otherwise reach b) */
 LT_HD static inline double lt_rng_uniform_capped(double u, double a, double b, double cap) {
-  double v = a + (b - a) * u;
+  double v = lt_dadd(a, lt_dmul(b - a, u));
   return v > cap ? (cap > a ? cap : a) : v;
 }
 LT_HD static inline double lt_rng_exponential(double u, double lambda) { return -log1p(-u) / lambda; }
 /* p(i) = (1-p) p^(i-1), i >= 1 (Torch7's parametrization) */
-LT_HD static inline double lt_rng_geometric(double u, double p) { return floor(log1p(-u) / log(p)) + 1.0; }
+LT_HD static inline double lt_rng_geometric_l(double u, double logp) { return floor(log1p(-u) / logp) + 1.0; }
+LT_HD static inline double lt_rng_geometric(double u, double p) { return lt_rng_geometric_l(u, log(p)); }
 LT_HD static inline double lt_rng_cauchy(double u, double median, double sigma) {
-  return median + sigma * tan(3.141592653589793238463 * (u - 0.5));
+  return lt_dadd(median, lt_dmul(sigma, tan(3.141592653589793238463 * (u - 0.5))));
 }
 LT_HD static inline double lt_rng_bernoulli(double u, double p) { return u < p ? 1.0 : 0.0; }
 /* an integer in [lo, lo + range - 1]; range 0 means all 2^64 values */
 LT_HD static inline int64_t lt_rng_int64(uint64_t x, int64_t lo, uint64_t range) {
   return (int64_t)((uint64_t)lo + (range ? x % range : x));
+}
+
+
+/* the k-th 64-bit draw of a stream starting at block base (wide layout) */
+LT_HD static inline uint64_t lt_philox_draw64(uint64_t seed, uint64_t base, uint64_t k) {
+  lt_u32x4 r = lt_philox_block(seed, base + k / 2);
+  int l = (int)(k % 2) * 2;
+  return lt_u32_pair(r.x[l], r.x[l + 1]);
+}
+
+/* ---- the element rule of the fills (random.c on the CPU, tensor/cuda/random.cu on the
+ * GPU): what a fill computes for Philox block blk ---- */
+enum {
+  LT_RK_UNIFORM, LT_RK_NORMAL, LT_RK_LOGNORMAL, LT_RK_EXPONENTIAL, LT_RK_CAUCHY, LT_RK_GEOMETRIC,
+  LT_RK_BERNOULLI, LT_RK_BERNOULLI_T, LT_RK_INT
+};
+
+typedef struct {
+  int kind;                /* LT_RK_* */
+  bool wide;               /* 64 bits per element (2 per block), else 32 (4 per block) */
+  uint64_t seed, base;     /* key and first block */
+  double a, b;             /* distribution parameters (LT_RK_GEOMETRIC: p and log(p)) */
+  double cap;              /* LT_RK_UNIFORM: the largest value of the result type below b */
+  const double *p;         /* LT_RK_BERNOULLI_T: one probability per element (contiguous,
+                            * on the tensor's device) */
+  int64_t lo;              /* LT_RK_INT: lo + x % range */
+  uint64_t range;
+} lt_rng_spec;
+
+/* Values of block blk (elements blk*per ...) of a real-valued fill as doubles; returns the
+ * count (2 wide, 4 narrow). LT_RK_BERNOULLI_T gives the uniforms (the caller knows each
+ * element's p). */
+LT_HD static inline int lt_rng_real_block(const lt_rng_spec *s, uint64_t blk, double *v) {
+  lt_u32x4 r = lt_philox_block(s->seed, s->base + blk);
+  int m = s->wide ? 2 : 4;
+  if (s->kind == LT_RK_NORMAL || s->kind == LT_RK_LOGNORMAL) {
+    if (s->wide) {
+      lt_box_muller(lt_u64_to_unit_open_d(lt_u32_pair(r.x[0], r.x[1])),
+                    lt_u64_to_unit_d(lt_u32_pair(r.x[2], r.x[3])), &v[0], &v[1]);
+    } else {
+      float z[4];
+      lt_box_muller_f((float)lt_u32_to_unit_open_d(r.x[0]), (float)lt_u32_to_unit_d(r.x[1]), &z[0], &z[1]);
+      lt_box_muller_f((float)lt_u32_to_unit_open_d(r.x[2]), (float)lt_u32_to_unit_d(r.x[3]), &z[2], &z[3]);
+      for (int k = 0; k < 4; k++) v[k] = z[k];
+    }
+    for (int k = 0; k < m; k++) {
+      v[k] = lt_dadd(s->a, lt_dmul(s->b, v[k]));
+      if (s->kind == LT_RK_LOGNORMAL) v[k] = exp(v[k]);
+    }
+    return m;
+  }
+  double u[4];
+  if (s->wide) {
+    u[0] = lt_u64_to_unit_d(lt_u32_pair(r.x[0], r.x[1]));
+    u[1] = lt_u64_to_unit_d(lt_u32_pair(r.x[2], r.x[3]));
+  } else {
+    for (int k = 0; k < 4; k++) u[k] = lt_u32_to_unit_d(r.x[k]);
+  }
+  for (int k = 0; k < m; k++) {
+    switch (s->kind) {
+    case LT_RK_UNIFORM: v[k] = lt_rng_uniform_capped(u[k], s->a, s->b, s->cap); break;
+    case LT_RK_EXPONENTIAL: v[k] = lt_rng_exponential(u[k], s->a); break;
+    case LT_RK_CAUCHY: v[k] = lt_rng_cauchy(u[k], s->a, s->b); break;
+    case LT_RK_GEOMETRIC: v[k] = lt_rng_geometric_l(u[k], s->b); break;   /* b = log(p), from the host */
+    case LT_RK_BERNOULLI: v[k] = lt_rng_bernoulli(u[k], s->a); break;
+    default: v[k] = u[k]; break;
+    }
+  }
+  return m;
+}
+
+/* LT_RK_INT: the integer of lane k (0..per-1) of block r */
+LT_HD static inline int64_t lt_rng_int_lane(const lt_rng_spec *s, const lt_u32x4 *r, int k) {
+  uint64_t x = s->wide ? lt_u32_pair(r->x[2 * k], r->x[2 * k + 1]) : r->x[k];
+  return lt_rng_int64(x, s->lo, s->range);
 }
 
 #endif

@@ -303,7 +303,7 @@ lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, c
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_where(out, cond, a, b);
   if (cond->dtype != LT_BOOL && cond->dtype != LT_UINT8)
     LT_FAIL(NULL, "where: condition must be a ByteTensor or BoolTensor, got %sTensor", lt_dtype_name(cond->dtype));
-  if (lt_check_cpu("where", a) < 0 || lt_check_same_device("where", a, b) < 0) return NULL;
+  if (lt_check_same_device("where", a, b) < 0 || lt_check_same_device("where", cond, a) < 0) return NULL;
   int64_t s1[LT_MAXDIM], s2[LT_MAXDIM];
   int n1 = lt_broadcast_shape("where", a, b, s1);
   if (n1 < 0) return NULL;
@@ -320,6 +320,17 @@ lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, c
   lt_broadcast_view(cond, nd, s2, &vc);
   lt_broadcast_view(a, nd, s2, &va);
   lt_broadcast_view(b, nd, s2, &vb);
+  if (o->device.type != LT_CPU) {   /* tensor/cuda/random.cu */
+    const lt_backend *be = lt_backend_for(o->device);
+    int rc = !be ? -1 : be->where ? be->where(o, &vc, &va, &vb) : -2;
+    if (rc < 0) {
+      lt_release(o);
+      if (rc == -2) LT_FAIL(NULL, "where: not available for %s tensors", lt_devname(a->device));
+      return NULL;
+    }
+    lt_bump_version(o);
+    return o;
+  }
   /* simple strided walk through the iterator: 4 operands, element by element */
   const lt_tensor *ops[4] = {o, &vc, &va, &vb};
   lt_iter it;

@@ -30,7 +30,7 @@
 static inline int64_t sat64(double v, double lo, double hi) {
   if (v != v) return 0;
   if (v <= lo) return (int64_t)lo;
-  if (v >= hi) return v >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)hi;
+  if (v >= hi) return hi >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)hi;   /* (int64_t)2^63 is UB */
   return (int64_t)v;
 }
 #define SD_INT64(v) ((int64_t)sat64((v), -9.2233720368547758e18, 9.2233720368547758e18))

@@ -76,62 +76,9 @@ double lt_random_normal(lt_generator *g) {
   return z0;
 }
 
-/* ---- fills ---- */
-enum {
-  K_UNIFORM, K_NORMAL, K_LOGNORMAL, K_EXPONENTIAL, K_CAUCHY, K_GEOMETRIC, K_BERNOULLI,
-  K_BERNOULLI_T, K_INT
-};
-
-typedef struct {
-  int kind;
-  bool wide;               /* 64 bits per element (2 per block), else 32 (4 per block) */
-  uint64_t seed, base;     /* key and first block */
-  double a, b;             /* distribution parameters */
-  double cap;              /* K_UNIFORM: the largest value of the result type below b */
-  const double *p;         /* K_BERNOULLI_T: one probability per element */
-  int64_t lo;              /* K_INT: lo + x % range */
-  uint64_t range;
-} gen_spec;
-
-/* Values of block blk (elements blk*per ...) as doubles; returns the count. */
-static inline int real_block(const gen_spec *s, uint64_t blk, double *v) {
-  lt_u32x4 r = lt_philox_block(s->seed, s->base + blk);
-  int m = s->wide ? 2 : 4;
-  if (s->kind == K_NORMAL || s->kind == K_LOGNORMAL) {
-    if (s->wide) {
-      lt_box_muller(lt_u64_to_unit_open_d(lt_u32_pair(r.x[0], r.x[1])),
-                    lt_u64_to_unit_d(lt_u32_pair(r.x[2], r.x[3])), &v[0], &v[1]);
-    } else {
-      float z[4];
-      lt_box_muller_f((float)lt_u32_to_unit_open_d(r.x[0]), (float)lt_u32_to_unit_d(r.x[1]), &z[0], &z[1]);
-      lt_box_muller_f((float)lt_u32_to_unit_open_d(r.x[2]), (float)lt_u32_to_unit_d(r.x[3]), &z[2], &z[3]);
-      for (int k = 0; k < 4; k++) v[k] = z[k];
-    }
-    for (int k = 0; k < m; k++) {
-      v[k] = s->a + s->b * v[k];
-      if (s->kind == K_LOGNORMAL) v[k] = exp(v[k]);
-    }
-    return m;
-  }
-  double u[4];
-  if (s->wide) {
-    u[0] = lt_u64_to_unit_d(lt_u32_pair(r.x[0], r.x[1]));
-    u[1] = lt_u64_to_unit_d(lt_u32_pair(r.x[2], r.x[3]));
-  } else {
-    for (int k = 0; k < 4; k++) u[k] = lt_u32_to_unit_d(r.x[k]);
-  }
-  for (int k = 0; k < m; k++) {
-    switch (s->kind) {
-    case K_UNIFORM: v[k] = lt_rng_uniform_capped(u[k], s->a, s->b, s->cap); break;
-    case K_EXPONENTIAL: v[k] = lt_rng_exponential(u[k], s->a); break;
-    case K_CAUCHY: v[k] = lt_rng_cauchy(u[k], s->a, s->b); break;
-    case K_GEOMETRIC: v[k] = lt_rng_geometric(u[k], s->a); break;
-    case K_BERNOULLI: v[k] = lt_rng_bernoulli(u[k], s->a); break;
-    default: v[k] = u[k]; break;   /* K_BERNOULLI_T: the caller knows each element's p */
-    }
-  }
-  return m;
-}
+/* ---- fills (the element rule, lt_rng_real_block and lt_rng_int_lane, is in philox.h:
+ * the CUDA kernels share it) ---- */
+typedef lt_rng_spec gen_spec;
 
 #define SATCAST(T, lo, hi, v) \
   ((v) != (v) ? (T)0 : (v) <= (double)(lo) ? (T)(lo) : (v) >= (double)(hi) ? (T)(hi) : (T)(v))
@@ -147,17 +94,14 @@ static inline int real_block(const gen_spec *s, uint64_t blk, double *v) {
 /* elements of blocks [b0, b1) into data (n elements of dtype dt, contiguous) */
 static void gen_range(const gen_spec *s, lt_dtype dt, void *data, int64_t n, int64_t b0, int64_t b1) {
   int per = s->wide ? 2 : 4;
-  if (s->kind == K_INT) {
+  if (s->kind == LT_RK_INT) {
 #define INT_LOOP(E, T)                                                              \
   case LT_##E: {                                                                    \
     T *o = (T *)data;                                                               \
     for (int64_t blk = b0; blk < b1; blk++) {                                       \
       lt_u32x4 r = lt_philox_block(s->seed, s->base + (uint64_t)blk);              \
       int64_t e0 = blk * per, m = LT_MIN((int64_t)per, n - e0);                     \
-      for (int64_t k = 0; k < m; k++) {                                             \
-        uint64_t x = s->wide ? lt_u32_pair(r.x[2 * k], r.x[2 * k + 1]) : r.x[k];     \
-        o[e0 + k] = (T)lt_rng_int64(x, s->lo, s->range);                           \
-      }                                                                             \
+      for (int64_t k = 0; k < m; k++) o[e0 + k] = (T)lt_rng_int_lane(s, &r, (int)k); \
     }                                                                               \
     break;                                                                          \
   }
@@ -170,9 +114,9 @@ static void gen_range(const gen_spec *s, lt_dtype dt, void *data, int64_t n, int
     T *o = (T *)data;                                                               \
     for (int64_t blk = b0; blk < b1; blk++) {                                       \
       double v[4];                                                                  \
-      real_block(s, (uint64_t)blk, v);                                              \
+      lt_rng_real_block(s, (uint64_t)blk, v);                                       \
       int64_t e0 = blk * per, m = LT_MIN((int64_t)per, n - e0);                     \
-      if (s->kind == K_BERNOULLI_T)                                                 \
+      if (s->kind == LT_RK_BERNOULLI_T)                                             \
         for (int64_t k = 0; k < m; k++) v[k] = lt_rng_bernoulli(v[k], s->p[e0 + k]); \
       for (int64_t k = 0; k < m; k++) o[e0 + k] = CONV_##E(v[k]);                   \
     }                                                                               \
@@ -195,7 +139,6 @@ static void gen_run(const gen_spec *s, lt_dtype dt, void *data, int64_t n) {
 
 /* Fill t (any layout) from spec s with g's stream, then advance g. */
 static int gen_fill(const char *op, lt_tensor *t, lt_generator *g, gen_spec *s) {
-  if (lt_check_cpu(op, t) < 0) return -1;
   g = gen_or_default(g);
   int64_t n = lt_numel(t);
   if (n == 0) return 0;
@@ -204,7 +147,14 @@ static int gen_fill(const char *op, lt_tensor *t, lt_generator *g, gen_spec *s) 
   s->seed = g->seed;
   s->base = g->offset;
   lt_dtype ct = lt_is_half(t->dtype) ? LT_FLOAT32 : t->dtype;
-  if (ct == t->dtype && lt_is_contiguous(t)) {
+  if (t->device.type != LT_CPU) {
+    /* the same rule per element, in the kernel (tensor/cuda/random.cu) */
+    const lt_backend *be = lt_backend_for(t->device);
+    if (!be) return -1;
+    if (!be->random_fill) LT_FAIL(-1, "%s: not available for %s tensors", op, lt_devname(t->device));
+    if (be->random_fill(op, t, s) < 0) return -1;
+    lt_bump_version(t);
+  } else if (ct == t->dtype && lt_is_contiguous(t)) {
     gen_run(s, ct, lt_data(t), n);
     lt_bump_version(t);
   } else {
@@ -260,7 +210,7 @@ int lt_uniform(lt_tensor *t, lt_generator *g, double a, double b) {
   if (need_float("uniform", t) < 0) return -1;
   if (!isfinite(a) || !isfinite(b) || a > b)
     LT_FAIL(-1, "uniform: expects finite bounds a <= b, got a=%g b=%g", a, b);
-  gen_spec s = spec(K_UNIFORM, t, a, b);
+  gen_spec s = spec(LT_RK_UNIFORM, t, a, b);
   s.cap = a < b ? below(t->dtype, b) : a;
   return gen_fill("uniform", t, g, &s);
 }
@@ -269,7 +219,7 @@ int lt_normal(lt_tensor *t, lt_generator *g, double mean, double std) {
   if (need_float("normal", t) < 0) return -1;
   if (!(std >= 0) || !isfinite(std) || !isfinite(mean))
     LT_FAIL(-1, "normal: expects a finite mean and a standard deviation >= 0, got mean=%g std=%g", mean, std);
-  gen_spec s = spec(K_NORMAL, t, mean, std);
+  gen_spec s = spec(LT_RK_NORMAL, t, mean, std);
   return gen_fill("normal", t, g, &s);
 }
 
@@ -277,14 +227,14 @@ int lt_log_normal(lt_tensor *t, lt_generator *g, double mean, double std) {
   if (need_float("logNormal", t) < 0) return -1;
   if (!(std > 0) || !isfinite(std) || !isfinite(mean))
     LT_FAIL(-1, "logNormal: expects a finite mean and a standard deviation > 0, got mean=%g std=%g", mean, std);
-  gen_spec s = spec(K_LOGNORMAL, t, mean, std);
+  gen_spec s = spec(LT_RK_LOGNORMAL, t, mean, std);
   return gen_fill("logNormal", t, g, &s);
 }
 
 int lt_exponential(lt_tensor *t, lt_generator *g, double lambda) {
   if (need_float("exponential", t) < 0) return -1;
   if (!(lambda > 0) || !isfinite(lambda)) LT_FAIL(-1, "exponential: expects lambda > 0, got %g", lambda);
-  gen_spec s = spec(K_EXPONENTIAL, t, lambda, 0);
+  gen_spec s = spec(LT_RK_EXPONENTIAL, t, lambda, 0);
   return gen_fill("exponential", t, g, &s);
 }
 
@@ -292,24 +242,24 @@ int lt_cauchy(lt_tensor *t, lt_generator *g, double median, double sigma) {
   if (need_float("cauchy", t) < 0) return -1;
   if (!isfinite(median) || !(sigma > 0) || !isfinite(sigma))
     LT_FAIL(-1, "cauchy: expects a finite median and sigma > 0, got median=%g sigma=%g", median, sigma);
-  gen_spec s = spec(K_CAUCHY, t, median, sigma);
+  gen_spec s = spec(LT_RK_CAUCHY, t, median, sigma);
   return gen_fill("cauchy", t, g, &s);
 }
 
 int lt_geometric(lt_tensor *t, lt_generator *g, double p) {
   if (!(p > 0 && p < 1)) LT_FAIL(-1, "geometric: expects 0 < p < 1, got %g", p);
-  gen_spec s = spec(K_GEOMETRIC, t, p, 0);
+  gen_spec s = spec(LT_RK_GEOMETRIC, t, p, log(p));   /* log(p) once, on the host */
   return gen_fill("geometric", t, g, &s);
 }
 
 int lt_bernoulli(lt_tensor *t, lt_generator *g, double p) {
   if (!(p >= 0 && p <= 1)) LT_FAIL(-1, "bernoulli: expects 0 <= p <= 1, got %g", p);
-  gen_spec s = spec(K_BERNOULLI, t, p, 0);
+  gen_spec s = spec(LT_RK_BERNOULLI, t, p, 0);
   return gen_fill("bernoulli", t, g, &s);
 }
 
 int lt_bernoulli_tensor(lt_tensor *t, lt_generator *g, const lt_tensor *p) {
-  if (lt_check_cpu("bernoulli", t) < 0 || lt_check_cpu("bernoulli", p) < 0) return -1;
+  if (lt_check_same_device("bernoulli", t, p) < 0) return -1;
   /* probabilities as contiguous doubles in t's shape: broadcast, or (Torch7) the same count */
   lt_tensor *pd = lt_to_dtype(p, LT_FLOAT64);
   if (!pd) return -1;
@@ -330,13 +280,13 @@ int lt_bernoulli_tensor(lt_tensor *t, lt_generator *g, const lt_tensor *p) {
   }
   const double *pv = (const double *)lt_data(pc);
   int64_t n = lt_numel(pc);
-  for (int64_t i = 0; i < n; i++)
+  for (int64_t i = 0; i < n && pc->device.type == LT_CPU; i++)   /* devices: checked by the fill */
     if (!(pv[i] >= 0 && pv[i] <= 1)) {
       double bad = pv[i];   /* read before pc (which holds pv) is released */
       lt_release(pc);
       LT_FAIL(-1, "bernoulli: probabilities must be in [0, 1], got %g", bad);
     }
-  gen_spec s = spec(K_BERNOULLI_T, t, 0, 0);
+  gen_spec s = spec(LT_RK_BERNOULLI_T, t, 0, 0);
   s.p = pv;
   int rc = gen_fill("bernoulli", t, g, &s);
   lt_release(pc);
@@ -370,7 +320,7 @@ int lt_random_int(lt_tensor *t, lt_generator *g, int64_t lo, int64_t hi) {
             (long long)lo, (long long)hi, lt_dtype_name(t->dtype), (long long)dlo, (long long)dhi);
   gen_spec s;
   memset(&s, 0, sizeof s);
-  s.kind = K_INT;
+  s.kind = LT_RK_INT;
   s.lo = lo;
   s.range = (uint64_t)hi - (uint64_t)lo + 1;   /* 0: all 2^64 values */
   s.wide = s.range == 0 || s.range > (1u << 16);
@@ -379,12 +329,7 @@ int lt_random_int(lt_tensor *t, lt_generator *g, int64_t lo, int64_t hi) {
 
 /* ---- permutations and sampling ---- */
 
-/* the k-th 64-bit draw of a stream starting at block base (wide layout) */
-static inline uint64_t draw64(uint64_t seed, uint64_t base, uint64_t k) {
-  lt_u32x4 r = lt_philox_block(seed, base + k / 2);
-  int l = (int)(k % 2) * 2;
-  return lt_u32_pair(r.x[l], r.x[l + 1]);
-}
+#define draw64 lt_philox_draw64
 
 lt_tensor *lt_randperm(lt_generator *g, int64_t n, lt_dtype dtype) {
   if (n < 0) LT_FAIL(NULL, "randperm: n must be non-negative, got %lld", (long long)n);
@@ -419,8 +364,29 @@ static int keyed_cmp(const void *a, const void *b) {
   return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
+/* multinomial of weights on a device (pc: contiguous float64): the same draws and
+ * algorithm in tensor/cuda/random.cu; the result stays on the device */
+static lt_tensor *multinomial_dev(lt_generator *g, const lt_tensor *p, lt_tensor *pc, int64_t rows, int64_t K,
+                                  int64_t n, bool replacement) {
+  const lt_backend *be = lt_backend_for(pc->device);
+  if (!be) { lt_release(pc); return NULL; }
+  if (!be->multinomial) {
+    lt_release(pc);
+    LT_FAIL(NULL, "multinomial: not available for %s tensors", lt_devname(p->device));
+  }
+  int64_t osize[2] = {rows, n};
+  lt_tensor *out = p->ndim == 2 ? lt_empty(2, osize, LT_INT64, pc->device) : lt_empty(1, &n, LT_INT64, pc->device);
+  if (!out) { lt_release(pc); return NULL; }
+  g = gen_or_default(g);
+  int rc = rows > 0 ? be->multinomial(out, pc, rows, K, n, replacement, g->seed, g->offset) : 0;
+  lt_release(pc);
+  if (rc < 0) { lt_release(out); return NULL; }
+  int64_t per_row = replacement ? n : K;
+  g->offset += ((uint64_t)rows * (uint64_t)per_row + 1) / 2;
+  return out;
+}
+
 lt_tensor *lt_multinomial(lt_generator *g, const lt_tensor *p, int64_t n, bool replacement) {
-  if (lt_check_cpu("multinomial", p) < 0) return NULL;
   if (p->ndim != 1 && p->ndim != 2) {
     char b[128];
     LT_FAIL(NULL, "multinomial: expects a 1-D or 2-D tensor of weights, got size %s", lt_shape_str(p, b, sizeof b));
@@ -432,6 +398,7 @@ lt_tensor *lt_multinomial(lt_generator *g, const lt_tensor *p, int64_t n, bool r
   lt_tensor *pc = pd ? lt_contiguous(pd) : NULL;
   lt_release(pd);
   if (!pc) return NULL;
+  if (pc->device.type != LT_CPU) return multinomial_dev(g, p, pc, rows, K, n, replacement);
   const double *w = (const double *)lt_data(pc);
   for (int64_t r = 0; r < rows; r++) {
     double sum = 0;

@@ -6,7 +6,9 @@
  * each line's mean, logsumexp K_MAX then K_EXPSUM around each line's max. A whole-tensor
  * reduction is a pass over the innermost coalesced dim (dims taken in memory order where
  * the op allows) followed by a merge of the lines' states. median, kthvalue and mode go
- * to reduce_select.c. */
+ * to reduce_select.c. Tensors on a device go to the backend's reduce_all/reduce_dim
+ * (tensor/cuda/reduce.cu); what it leaves to the engine (mode of long lines) is computed
+ * here on a CPU copy. */
 #include "reduce_impl.h"
 #include "autograd.h"
 #include <math.h>
@@ -68,7 +70,6 @@ static double finish_d(lt_reduce_op op, double v, double c, int64_t n, double pa
 }
 
 static int check_op(const char *name, lt_reduce_op op, const lt_tensor *a, double param) {
-  if (lt_check_cpu(name, a) < 0) return -1;
   if (float_only(op) && !lt_dtype_is_float(a->dtype))
     LT_FAIL(-1, "%s: expected a floating point tensor, got %sTensor (convert with :double() or :float())",
             name, lt_dtype_name(a->dtype));
@@ -85,6 +86,24 @@ static int second_kind(lt_reduce_op op) {
 
 /* ---- whole-tensor reductions ---- */
 
+static int reduce_all_impl(lt_reduce_op op, const lt_tensor *a, double param, double *rd,
+                           int64_t *ri, bool *is_int);
+
+/* a (not empty, checked) on a device: its backend, or the CPU on a copy where the backend
+ * leaves the op to the engine */
+static int device_all(lt_reduce_op op, const lt_tensor *a, double param, double *rd, int64_t *ri) {
+  const lt_backend *be = lt_backend_for(a->device);
+  if (!be) return -1;
+  int rc = be->reduce_all ? be->reduce_all(op, a, param, rd, ri) : 1;
+  if (rc <= 0) return rc;
+  lt_tensor *h = lt_to_device(a, lt_cpu());
+  if (!h) return -1;
+  bool is_int;
+  rc = reduce_all_impl(op, h, param, rd, ri, &is_int);
+  lt_release(h);
+  return rc;
+}
+
 static int select_all(const char *name, lt_reduce_op op, const lt_tensor *a, double param,
                       double *rd, int64_t *ri) {
   int64_t n = lt_numel(a);
@@ -94,6 +113,7 @@ static int select_all(const char *name, lt_reduce_op op, const lt_tensor *a, dou
       LT_FAIL(-1, "kthvalue: k %g out of range (expected 1 to %lld)", param, (long long)n);
     k = (int64_t)param - 1;
   }
+  if (a->device.type != LT_CPU) return device_all(op, a, param, rd, ri);
   lt_tensor *c = lt_contiguous(a);
   if (!c) return -1;
   lt_tensor flat;
@@ -138,6 +158,11 @@ static int reduce_all_impl(lt_reduce_op op, const lt_tensor *a, double param, do
   }
   if (op == LT_RMEDIAN || op == LT_RKTHVALUE || op == LT_RMODE)
     return select_all(name, op, a, param, rd, ri);
+  if (a->device.type != LT_CPU) {
+    if (device_all(op, a, param, rd, ri) < 0) return -1;
+    if (fl && op != LT_RARGMAX && op != LT_RARGMIN) *ri = (op == LT_RALL || op == LT_RANY) ? *rd != 0 : 0;
+    return 0;
+  }
 
   /* a view with size-1 dims dropped, dims merged where memory allows; dims sorted by
    * stride (memory order) unless the op reports a position in the logical order */
@@ -235,8 +260,17 @@ lt_tensor *lt_reduce_all_tensor(lt_reduce_op op, const lt_tensor *a, double para
   lt_dtype dt = result_dtype(op, a->dtype);
   lt_tensor *r = lt_empty(0, NULL, dt, a->device);
   if (!r) return NULL;
-  if (is_int && dt == LT_INT64) *(int64_t *)lt_data(r) = ri;
-  else lt_store(dt, lt_data(r), is_int ? (double)ri : rd);
+  char host[16];
+  char *p = a->device.type == LT_CPU ? (char *)lt_data(r) : host;
+  if (is_int && dt == LT_INT64) memcpy(p, &ri, sizeof ri);
+  else lt_store(dt, p, is_int ? (double)ri : rd);
+  if (p == host) {
+    const lt_backend *be = lt_backend_for(r->device);
+    if (!be || be->memcpy(lt_data(r), r->device, host, lt_cpu(), lt_dtype_size(dt)) < 0) {
+      lt_release(r);
+      return NULL;
+    }
+  }
   return r;
 }
 
@@ -292,8 +326,33 @@ lt_tensor *lt_rdeliver(const char *name, lt_tensor *out, lt_tensor *t, bool dire
 
 /* compute op over dim into the contiguous vals (and idx) tensors */
 static int reduce_dim_into(lt_reduce_op op, const lt_tensor *a, int dim, double param,
+                           lt_tensor *vals, lt_tensor *idxt);
+
+/* the same on a device: its backend, or the CPU on copies where the backend leaves the op
+ * to the engine */
+static int device_dim(lt_reduce_op op, const lt_tensor *a, int dim, double param,
+                      lt_tensor *vals, lt_tensor *idxt) {
+  const lt_backend *be = lt_backend_for(a->device);
+  if (!be) return -1;
+  int rc = be->reduce_dim ? be->reduce_dim(op, vals, idxt, a, dim, param) : 1;
+  if (rc <= 0) return rc;
+  lt_tensor *h = lt_to_device(a, lt_cpu());
+  lt_tensor *hv = h ? lt_empty(vals->ndim, vals->size, vals->dtype, lt_cpu()) : NULL;
+  lt_tensor *hi = hv && idxt ? lt_empty(idxt->ndim, idxt->size, idxt->dtype, lt_cpu()) : NULL;
+  rc = -1;
+  if (hv && (hi || !idxt) && reduce_dim_into(op, h, dim, param, hv, hi) == 0 &&
+      lt_copy(vals, hv) == 0 && (!idxt || lt_copy(idxt, hi) == 0))
+    rc = 0;
+  lt_release(h);
+  lt_release(hv);
+  lt_release(hi);
+  return rc;
+}
+
+static int reduce_dim_into(lt_reduce_op op, const lt_tensor *a, int dim, double param,
                            lt_tensor *vals, lt_tensor *idxt) {
   const char *name = reduce_names[op];
+  if (a->device.type != LT_CPU) return device_dim(op, a, dim, param, vals, idxt);
   lt_rlayout L;
   lt_rlayout_init(&L, a, dim, NULL);
   int64_t M = L.M, n = L.n;

@@ -3,7 +3,8 @@
  * Scans run in double (floating types; float32 is summed in double and rounded once per
  * element) or int64 (integer types, wrapping into the element type on store, as Torch7).
  * Like the reductions, an outer dim of a contiguous tensor is scanned row by row with
- * per-column carries, which vectorizes; otherwise each line is scanned in chunks. */
+ * per-column carries, which vectorizes; otherwise each line is scanned in chunks. On a
+ * device, the backend's cumulative and equal entries (tensor/cuda/reduce.cu) do the work. */
 #include "reduce_impl.h"
 #include "autograd.h"
 #include <math.h>
@@ -109,12 +110,23 @@ static void cum_run(const cumctx *C) {
 static lt_tensor *cum(bool prod, lt_tensor *out, const lt_tensor *a, int dim) {
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_cum(prod, out, a, dim);
   const char *name = prod ? "cumprod" : "cumsum";
-  if (lt_check_cpu(name, a) < 0 || lt_check_dim(name, a, dim) < 0) return NULL;
+  if (lt_check_dim(name, a, dim) < 0) return NULL;
+  const lt_backend *be = NULL;
+  if (a->device.type != LT_CPU && !(be = lt_backend_for(a->device))) return NULL;
   lt_dtype rdt = a->dtype == LT_BOOL ? LT_INT64 : a->dtype;
   if (lt_rcheck_result(name, "result", out, rdt, a) < 0) return NULL;
   bool direct;
   lt_tensor *o = lt_rtarget(name, out, a, a->ndim, a->size, rdt, &direct);
   if (!o) return NULL;
+  if (be) {
+    if (!be->cumulative) {
+      lt_release(o);
+      LT_FAIL(NULL, "%s: not supported on %s", name, lt_devname(a->device));
+    }
+    if (be->cumulative(prod, o, a, dim) < 0) { lt_release(o); return NULL; }
+    lt_bump_version(o);
+    return lt_rdeliver(name, out, o, direct);
+  }
   lt_rlayout L;
   lt_rlayout_init(&L, a, dim, o->stride);
   cumctx C = {&L, lt_data(a), lt_data(o), a->dtype, rdt, (int64_t)lt_dtype_size(a->dtype),
@@ -155,10 +167,16 @@ static void eq_loop(char **d, const int64_t *s, int64_t n, void *ctx) {
 
 int lt_equal(const lt_tensor *a, const lt_tensor *b, bool *result) {
   *result = false;
-  if (lt_check_cpu("equal", a) < 0 || lt_check_cpu("equal", b) < 0) return -1;
+  if (lt_check_same_device("equal", a, b) < 0) return -1;
   int64_t n = lt_numel(a);
   if (!lt_same_size(a, b) || n != lt_numel(b)) return 0;
   if (n == 0) { *result = true; return 0; }
+  if (a->device.type != LT_CPU) {
+    const lt_backend *be = lt_backend_for(a->device);
+    if (!be) return -1;
+    if (!be->equal) LT_FAIL(-1, "equal: not supported on %s", lt_devname(a->device));
+    return be->equal(a, b, result);
+  }
   bool fl = lt_dtype_is_float(a->dtype) || lt_dtype_is_float(b->dtype);
   if (a->dtype == b->dtype && !fl && lt_is_contiguous(a) && lt_is_contiguous(b)) {
     *result = memcmp(lt_data(a), lt_data(b), (size_t)n * lt_dtype_size(a->dtype)) == 0;

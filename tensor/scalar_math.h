@@ -239,3 +239,25 @@ LT_HD static inline double lt_bn_invstd(double var, double eps) { return 1.0 / s
 /* ---- end nn_spatial.c ---- */
 
 #endif
+
+/* ---- act (nn_act.c): the elementwise losses, shared with tensor/cuda/act.cu ----
+ * lt_el_loss(k, a, b, w, pw): k 0 mse (a - b)^2; 1 bce of the probability a and target b,
+ * weight w (logs clamped at -100); 2 bce with logits x = a, target t = b, weight w and
+ * positive weight pw: w ((1 - t) x + (1 + (pw - 1) t) softplus(-x)). */
+#ifndef LT_SCALAR_MATH_ACT_H
+#define LT_SCALAR_MATH_ACT_H
+LT_HD static inline double lt_el_loss(int k, double a, double b, double w, double pw) {
+  switch (k) {
+  case 0: { double d = a - b; return d * d; }
+  case 1: {
+    double lp = fmax(log(a), -100.0), l1p = fmax(log1p(-a), -100.0);
+    return -w * (b * lp + (1.0 - b) * l1p);
+  }
+  default: {
+    double lw = 1.0 + (pw - 1.0) * b;
+    return w * ((1.0 - b) * a + lw * lt_softplus1(-a));
+  }
+  }
+}
+#endif
+/* ---- end act ---- */

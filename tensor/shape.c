@@ -1,6 +1,6 @@
 /* shape.c: joining and splitting: cat, stack, split, chunk, repeat, flip, roll.
  * Results are built by strided copies between views (lt_cpu_copy does dtype conversion,
- * contiguous runs and threading). */
+ * contiguous runs and threading; on a GPU the backend's copy does the same). */
 #include "internal.h"
 #include "autograd.h"
 #include <stdio.h>
@@ -19,6 +19,13 @@ static bool shares_storage(const lt_tensor *a, const lt_tensor *b) {
   return a->storage && a->storage == b->storage;
 }
 
+/* dst = src (same shape, same device, any dtypes and strides) */
+static int view_copy(lt_tensor *dst, const lt_tensor *src) {
+  if (dst->device.type == LT_CPU) return lt_cpu_copy(dst, src);
+  const lt_backend *be = lt_backend_for(dst->device);
+  return be ? be->copy(dst, src) : -1;
+}
+
 /* ---- cat ----
  * Torch7's rule: the result has max(dim+1, inputs' ndim) dimensions; an input's missing
  * trailing dimensions count as size 1 (so two vectors catted along dimension 2 make an
@@ -32,7 +39,6 @@ lt_tensor *lt_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) {
   lt_dtype dt = ts[0]->dtype;
   for (int i = 0; i < n; i++) {
     if (!ts[i]) LT_FAIL(NULL, "cat: tensor %d is missing", i + 1);
-    if (lt_check_cpu("cat", ts[i]) < 0) return NULL;
     if (i && lt_check_same_device("cat", ts[0], ts[i]) < 0) return NULL;
     dt = lt_promote(dt, ts[i]->dtype);
     if (cat_skips(ts[i])) continue;
@@ -41,7 +47,7 @@ lt_tensor *lt_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) {
   }
   if (nd > LT_MAXDIM) LT_FAIL(NULL, "cat: dimension %d out of range (at most %d dimensions)", dim + 1, LT_MAXDIM);
   if (out) {
-    if (lt_check_cpu("cat", out) < 0) return NULL;
+    if (lt_check_same_device("cat", ts[0], out) < 0) return NULL;
     dt = out->dtype;
   }
   int64_t size[LT_MAXDIM];
@@ -91,7 +97,7 @@ lt_tensor *lt_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) {
     narrow_view(&dst, o, dim, off, len);
     off += len;
     if (len == 0 || lt_numel(&dst) == 0) continue;
-    if (lt_cpu_copy(&dst, &src) < 0) { lt_release(o); return NULL; }
+    if (view_copy(&dst, &src) < 0) { lt_release(o); return NULL; }
   }
   lt_bump_version(o);
   return o;
@@ -174,7 +180,6 @@ int lt_chunk(const lt_tensor *a, int64_t n, int dim, lt_tensor ***parts) {
 /* ---- repeat (Torch7's repeatTensor) ---- */
 lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps) {
   if (LT_AG1(a)) return lt_ag_repeat(a, n, reps);
-  if (lt_check_cpu("repeatTensor", a) < 0) return NULL;
   if (n < a->ndim)
     LT_FAIL(NULL, "repeatTensor: %d repeat counts for a tensor of %d dimensions (need at least as many)", n, a->ndim);
   if (n > LT_MAXDIM) LT_FAIL(NULL, "repeatTensor: %d dimensions (at most %d)", n, LT_MAXDIM);
@@ -201,7 +206,7 @@ lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps) {
   src.ndim = n;
   memcpy(src.size, psize, sizeof(int64_t) * (size_t)n);
   memcpy(src.stride, pstride, sizeof(int64_t) * (size_t)n);
-  if (lt_cpu_copy(&v, &src) < 0) { lt_release(o); return NULL; }
+  if (view_copy(&v, &src) < 0) { lt_release(o); return NULL; }
   for (int d = n - 1; d >= 0; d--) {
     int64_t filled = psize[d], total = size[d];
     while (filled < total) {
@@ -209,7 +214,7 @@ lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps) {
       lt_tensor from, to;
       narrow_view(&from, &v, d, 0, len);
       narrow_view(&to, &v, d, filled, len);
-      if (lt_cpu_copy(&to, &from) < 0) { lt_release(o); return NULL; }
+      if (view_copy(&to, &from) < 0) { lt_release(o); return NULL; }
       filled += len;
     }
     v.size[d] = total;
@@ -221,7 +226,6 @@ lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps) {
 lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims) {
   if (LT_AG1(a)) return lt_ag_flip(a, ndims, dims);
   if (!a->storage) return lt_new_empty(a->dtype, a->device);
-  if (lt_check_cpu("flip", a) < 0) return NULL;
   if (ndims < 0 || (ndims > 0 && !dims)) LT_FAIL(NULL, "flip: bad list of dimensions");
   bool seen[LT_MAXDIM] = {false};
   lt_tensor v;
@@ -237,14 +241,13 @@ lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims) {
   }
   lt_tensor *o = lt_empty_like(a);
   if (!o || lt_numel(o) == 0) return o;
-  if (lt_cpu_copy(o, &v) < 0) { lt_release(o); return NULL; }
+  if (view_copy(o, &v) < 0) { lt_release(o); return NULL; }
   return o;
 }
 
 lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim) {
   if (LT_AG1(a)) return lt_ag_roll(a, shift, dim);
   if (!a->storage) return lt_new_empty(a->dtype, a->device);
-  if (lt_check_cpu("roll", a) < 0) return NULL;
   if (lt_check_dim("roll", a, dim) < 0) return NULL;
   lt_tensor *o = lt_empty_like(a);
   int64_t len = a->size[dim];
@@ -255,11 +258,11 @@ lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim) {
   lt_tensor from, to;
   narrow_view(&from, a, dim, 0, len - s);
   narrow_view(&to, o, dim, s, len - s);
-  int rc = lt_cpu_copy(&to, &from);
+  int rc = view_copy(&to, &from);
   if (rc == 0 && s > 0) {
     narrow_view(&from, a, dim, len - s, s);
     narrow_view(&to, o, dim, 0, s);
-    rc = lt_cpu_copy(&to, &from);
+    rc = view_copy(&to, &from);
   }
   if (rc < 0) { lt_release(o); return NULL; }
   return o;

@@ -6,7 +6,8 @@
  * then an array of (key, position) pairs sorted by a stable LSD radix sort that skips the
  * bytes every key shares: ties keep their order. Rows run in parallel; one long row is cut
  * in chunks sorted in parallel and merged. topk selects with a quickselect on (key,
- * position), a total order, so its result equals the first k of the stable sort. */
+ * position), a total order, so its result equals the first k of the stable sort.
+ * On a GPU the backend sorts the same keys (tensor/cuda/index.cu). */
 #include "internal.h"
 #include "autograd.h"
 #include <stdio.h>
@@ -285,7 +286,6 @@ static int sort_topk(const char *op, const lt_tensor *a, int64_t k, int dim, boo
                      lt_tensor **values, lt_tensor **indices) {
   if (values) *values = NULL;
   if (indices) *indices = NULL;
-  if (lt_check_cpu(op, a) < 0) return -1;
   lt_tensor av;
   lt_view_init(&av, a);
   if (!a->storage && a->ndim == 0) {   /* Torch7's empty tensor: empty results */
@@ -316,7 +316,15 @@ static int sort_topk(const char *op, const lt_tensor *a, int64_t k, int dim, boo
   size[dim] = k;
   J.vals = lt_empty(av.ndim, size, a->dtype, a->device);
   J.inds = lt_empty(av.ndim, size, LT_INT64, a->device);
-  if (!J.vals || !J.inds || run_rows(op, &J) < 0) {
+  int rc = -1;
+  if (J.vals && J.inds) {
+    if (a->device.type == LT_CPU) rc = run_rows(op, &J);
+    else {   /* the backend sorts on the device (same keys, same order) */
+      const lt_backend *be = lt_backend_for(a->device);
+      rc = be ? be->sort(&av, dim, k, desc, J.vals, J.inds) : -1;
+    }
+  }
+  if (rc < 0) {
     lt_release(J.vals);
     lt_release(J.inds);
     return -1;

@@ -97,7 +97,9 @@ __device__ static inline void store(int dt, char *p, double v) {
   switch (dt) {
   case LT_FLOAT32: *(float *)p = (float)v; break;
   case LT_FLOAT64: *(double *)p = v; break;
-  case LT_INT64: *(int64_t *)p = v != v ? 0 : (int64_t)fmax(fmin(v, 9.2e18), -9.2e18); break;
+  case LT_INT64:   // saturating at int64's own range, as lt_store ((int64_t)2^63 is UB)
+    *(int64_t *)p = v != v ? 0 : v >= 9.2233720368547758e18 ? INT64_MAX : v <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)v;
+    break;
   case LT_INT32: *(int32_t *)p = v != v ? 0 : (int32_t)fmax(fmin(v, 2147483647.0), -2147483648.0); break;
   case LT_INT16: *(int16_t *)p = (int16_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
   case LT_INT8: *(int8_t *)p = (int8_t)(int32_t)(v != v ? 0 : fmax(fmin(v, 2147483647.0), -2147483648.0)); break;
