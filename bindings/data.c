@@ -205,7 +205,7 @@ static int d_saveidx(lua_State *L) {
   /* elements in row-major order, swapped to big-endian through a small buffer */
   size_t es = lt_dtype_size(t->dtype);
   int64_t n = lt_numel(t);
-  lt_tensor *c = n > 0 ? lt_contiguous(t) : NULL;
+  lt_tensor *c = n > 0 ? (t->device.type == LT_CPU ? lt_contiguous(t) : lt_to_device(t, lt_cpu())) : NULL;
   if (n > 0 && !c) { gzclose(f); return ltb_fail(L); }
   const char *src = c ? lt_data(c) : NULL;
   char buf[1 << 16];

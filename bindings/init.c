@@ -149,7 +149,7 @@ int ltb_checksizes(lua_State *L, int idx, int64_t *size) {
   lt_storage *s;
   lt_tensor *t;
   if (idx <= top && (s = ltb_tostorage(L, idx)) != NULL) {
-    if (s->dtype != LT_INT64) luaL_argerror(L, idx, "sizes must be a LongStorage");
+    if (s->dtype != LT_INT64 || s->device.type != LT_CPU) luaL_argerror(L, idx, "sizes must be a LongStorage");
     if (s->size > LT_MAXDIM) luaL_argerror(L, idx, "too many dimensions");
     for (int64_t i = 0; i < s->size; i++) size[i] = ((int64_t *)s->data)[i];
     return (int)s->size;
@@ -380,6 +380,7 @@ static int s_totable(lua_State *L) {
 static int s_string(lua_State *L) {
   lt_storage *s = checkstorage(L, 1);
   if (s->dtype != LT_UINT8 && s->dtype != LT_INT8) return luaL_error(L, "string: only for ByteStorage and CharStorage");
+  if (s->device.type != LT_CPU) return luaL_error(L, "string: copy the storage to the CPU first");
   if (lua_type(L, 2) == LUA_TSTRING) {
     size_t n;
     const char *str = lua_tolstring(L, 2, &n);
@@ -619,6 +620,7 @@ int luaopen_torch_core(lua_State *L) {
   ltb_open_nn_rnn(L);
   ltb_open_data(L);
   ltb_open_serialize(L);
+  { void ltb_open_cuda(lua_State *L); ltb_open_cuda(L); }   /* cuda.c: torch.cuda */
   lua_settop(L, torch);
   return 1;
 }

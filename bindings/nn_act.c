@@ -14,7 +14,8 @@
  *   torch.bceLoss(p, t[, weight][, reduction])
  *   torch.bceWithLogits(x, t[, weight[, posWeight]][, reduction])
  *     reduction: 'mean' (default), 'sum' or 'none'; targets of nll/crossEntropy are 1-based
- *     class indices (a LongTensor, another integer-valued tensor, or a number for 1-D input) */
+ *     class indices (a LongTensor, another integer-valued tensor, or a number for 1-D input),
+ *     on the input's device (CUDA targets for CUDA inputs) */
 #include "lt_lua.h"
 #include <math.h>
 #include <string.h>
@@ -117,9 +118,12 @@ static lt_loss_reduction check_reduction(lua_State *L, int idx) {
 }
 
 /* class targets: 1-based (a tensor of integer values, or a number), checked against C
- * classes, as a 0-based INT64 tensor; ignore (1-based) passes */
-static lt_tensor *check_targets(lua_State *L, int idx, int64_t C, int64_t ignore, int xdim) {
+ * classes, as a 0-based INT64 tensor; ignore (1-based) passes. The result is on the
+ * target tensor's device (a number: on xdev, the input's); device targets are checked
+ * and converted on a CPU copy (N elements) and moved back. */
+static lt_tensor *check_targets(lua_State *L, int idx, int64_t C, int64_t ignore, int xdim, lt_device xdev) {
   lt_tensor *t = ltb_totensor(L, idx), *r;
+  lt_device dev = xdev;
   if (!t) {
     if (!lua_isinteger(L, idx) && !(lua_isnumber(L, idx) && floor(lua_tonumber(L, idx)) == lua_tonumber(L, idx)))
       luaL_argerror(L, idx, lua_pushfstring(L, "target: a tensor of class indices or an integer expected, got %s",
@@ -130,16 +134,21 @@ static lt_tensor *check_targets(lua_State *L, int idx, int64_t C, int64_t ignore
     *(int64_t *)lt_data(r) = (int64_t)lua_tonumber(L, idx);
   } else {
     if (t->dtype == LT_BOOL) luaL_argerror(L, idx, "target: class indices expected, got a BoolTensor");
-    if (t->device.type != LT_CPU)
-      luaL_argerror(L, idx, "target: not available for cuda tensors yet (copy to the CPU with :long())");
-    r = t->dtype == LT_INT64 ? lt_clone(t) : lt_to_dtype(t, LT_INT64);
-    if (!r) ltb_fail(L);
-    if (lt_dtype_is_float(t->dtype)) {   /* must be whole numbers */
-      lt_tensor *back = lt_to_dtype(r, t->dtype);
+    dev = t->device;
+    lt_tensor *tcpu = lt_to_device(t, lt_cpu());   /* t itself (retained) on the CPU */
+    if (!tcpu) ltb_fail(L);
+    r = tcpu->dtype == LT_INT64 ? lt_clone(tcpu) : lt_to_dtype(tcpu, LT_INT64);
+    if (!r) { lt_release(tcpu); ltb_fail(L); }
+    if (lt_dtype_is_float(tcpu->dtype)) {   /* must be whole numbers */
+      lt_tensor *back = lt_to_dtype(r, tcpu->dtype);
       bool same = false;
-      if (!back || lt_equal(back, t, &same) < 0) { lt_release(back); lt_release(r); ltb_fail(L); }
+      int rc = back ? lt_equal(back, tcpu, &same) : -1;
       lt_release(back);
+      lt_release(tcpu);
+      if (rc < 0) { lt_release(r); ltb_fail(L); }
       if (!same) { lt_release(r); luaL_argerror(L, idx, "target: class indices must be whole numbers"); }
+    } else {
+      lt_release(tcpu);
     }
     if (!lt_is_contiguous(r)) {
       lt_tensor *c = lt_clone(r);
@@ -157,6 +166,12 @@ static lt_tensor *check_targets(lua_State *L, int idx, int64_t C, int64_t ignore
                                              (lua_Integer)v, (lua_Integer)C, (lua_Integer)C));
     }
     p[i] -= 1;
+  }
+  if (dev.type != LT_CPU) {   /* (r is on the CPU here) */
+    lt_tensor *d = lt_to_device(r, dev);
+    lt_release(r);
+    if (!d) ltb_fail(L);
+    r = d;
   }
   return r;
 }
@@ -184,7 +199,7 @@ static int classloss(lua_State *L, bool ce) {
     lua_pop(L, 3);   /* w stays referenced by argument 3's table */
   }
   int64_t C = x->ndim == 1 || x->ndim == 2 ? x->size[x->ndim - 1] : -1;
-  lt_tensor *t = check_targets(L, 2, C, ignore, x->ndim);
+  lt_tensor *t = check_targets(L, 2, C, ignore, x->ndim, x->device);
   lt_tensor *r = ce ? lt_cross_entropy(x, t, w, ignore - 1, red) : lt_nll_loss(x, t, w, ignore - 1, red);
   lt_release(t);
   ltb_push(L, r);

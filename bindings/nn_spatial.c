@@ -117,7 +117,10 @@ static int l_embedding(lua_State *L) {
   if (w->ndim != 2) luaL_argerror(L, 1, "weight must be a 2-D tensor (n x dim)");
   lt_tensor *ix = ltb_checkindices(L, 2);   /* 0-based now */
   int64_t n = lt_numel(ix), rows = w->size[0];
-  lt_tensor *c = lt_contiguous(ix);
+  /* checked here for the 1-based message; indices on a GPU are read back for it */
+  lt_tensor *h = ix->device.type == LT_CPU ? NULL : lt_to_device(ix, lt_cpu());
+  lt_tensor *c = ix->device.type == LT_CPU ? lt_contiguous(ix) : h ? lt_contiguous(h) : NULL;
+  lt_release(h);
   if (!c) { lt_release(ix); return ltb_fail(L); }
   const int64_t *d = lt_data(c);
   for (int64_t i = 0; i < n; i++)

@@ -93,7 +93,14 @@ static lt_tensor *from_table(lua_State *L, int idx, lt_dtype dt) {
 #define is_options_table ltb_is_options
 #define apply_options ltb_apply_options
 
+static int tensor_new_on(lua_State *L, lt_dtype dt, lt_device dev, int first);
+/* torch.CudaTensor(...) and the other Cuda constructors make tensors on the current
+ * device (torch.cuda.setDevice) */
 int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first) {
+  if (dev.type == LT_CUDA) dev.index = (int8_t)lt_cuda_get_device();
+  return tensor_new_on(L, dt, dev, first);
+}
+static int tensor_new_on(lua_State *L, lt_dtype dt, lt_device dev, int first) {
   int top = lua_gettop(L);
   lt_tensor *opt_target = NULL;
   int opt = 0;
@@ -585,6 +592,8 @@ static int t_type(lua_State *L) {
   lt_device dev;
   int dt = ltb_dtype_from_name(name, &dev);
   if (dt < 0) return luaL_argerror(L, 2, lua_pushfstring(L, "unknown tensor type '%s'", name));
+  /* to a Cuda type: the tensor's own GPU, or the current device */
+  if (dev.type == LT_CUDA) dev.index = t->device.type == LT_CUDA ? t->device.index : (int8_t)lt_cuda_get_device();
   return convert(L, (lt_dtype)dt, dev);
 }
 static int t_typeAs(lua_State *L) {
@@ -608,11 +617,18 @@ CONVERTER(bool, LT_BOOL)
 CONVERTER(half, LT_FLOAT16)
 CONVERTER(bfloat16, LT_BFLOAT16)
 
+/* t:cuda([device]): to the GPU (the current device, torch.cuda.setDevice, by default),
+ * keeping the dtype; a clear error without a GPU */
 static int t_cuda(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
-  int dev = (int)luaL_optinteger(L, 2, 1) - 1;
-  if (lt_cuda_available() < 0) return ltb_fail(L);
-  return convert(L, t->dtype, (lt_device){LT_CUDA, (int8_t)dev});
+  int ok = lt_cuda_available();
+  if (ok < 0) return luaL_error(L, "cuda: %s", lt_errmsg());
+  if (ok == 0) return luaL_error(L, "cuda: CUDA is not available: no CUDA device");
+  lua_Integer d = lua_isnoneornil(L, 2) ? lt_cuda_get_device() + 1 : luaL_checkinteger(L, 2);
+  int n = lt_cuda_device_count();
+  if (d < 1 || d > n)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "device %d does not exist (%d CUDA device%s)", (int)d, n, n == 1 ? "" : "s"));
+  return convert(L, t->dtype, (lt_device){LT_CUDA, (int8_t)(d - 1)});
 }
 static int t_cpu(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
@@ -757,7 +773,7 @@ static bool is_mask(const lt_tensor *m) { return m->dtype == LT_UINT8 || m->dtyp
 static bool storage_index(lua_State *L, const lt_tensor *t, int k, int64_t *idx) {
   lt_storage *s = ltb_tostorage(L, k);
   if (!s) return false;
-  if (s->dtype != LT_INT64) luaL_argerror(L, k, "index storage must be a LongStorage");
+  if (s->dtype != LT_INT64 || s->device.type != LT_CPU) luaL_argerror(L, k, "index storage must be a LongStorage");
   if (s->size != t->ndim || t->ndim == 0)
     luaL_error(L, "index: a LongStorage of %d indices for a tensor with %d dimensions", (int)s->size, t->ndim);
   for (int d = 0; d < t->ndim; d++) {
@@ -769,10 +785,12 @@ static bool storage_index(lua_State *L, const lt_tensor *t, int k, int64_t *idx)
   return true;
 }
 
-/* t.new(...): Torch7's constructor of t's type (x.new() makes an empty tensor) */
+/* t.new(...): Torch7's constructor of t's type (x.new() makes an empty tensor), on t's
+ * device (upvalue 2) */
 static int t_new_of_type(lua_State *L) {
   int idx = (int)lua_tointeger(L, lua_upvalueindex(1));
-  return ltb_tensor_new(L, (lt_dtype)(idx % LT_NDTYPES), (lt_device){(int8_t)(idx / LT_NDTYPES), 0}, 1);
+  int dev = (int)lua_tointeger(L, lua_upvalueindex(2));
+  return tensor_new_on(L, (lt_dtype)(idx % LT_NDTYPES), (lt_device){(int8_t)(idx / LT_NDTYPES), (int8_t)dev}, 1);
 }
 
 int ltb_tensor_index(lua_State *L) {
@@ -784,7 +802,8 @@ int ltb_tensor_index(lua_State *L) {
     if (!strcmp(k, "new")) {
       lt_tensor *t = ltb_checktensor(L, 1);
       lua_pushinteger(L, ltb_typeidx(t->dtype, t->device));
-      lua_pushcclosure(L, t_new_of_type, 1);
+      lua_pushinteger(L, t->device.type == LT_CPU ? 0 : t->device.index);
+      lua_pushcclosure(L, t_new_of_type, 2);
     }
     return 1;
   }
@@ -850,9 +869,17 @@ int ltb_tensor_newindex(lua_State *L) {
     if (elem) {
       if (t->device.type != LT_CPU) {
         lt_tensor *e = lt_alias(t);
+        if (!e) return ltb_fail(L);
         for (int d = 0; d < t->ndim; d++) e->offset += idx[d] * t->stride[d];
         e->ndim = 0;
-        int rc = lt_fill(e, checkvalue(L, 3));
+        int rc;
+        if (t->dtype == LT_INT64 && lua_isinteger(L, 3)) {   /* exact past 2^53: copy the int64 up */
+          lt_tensor *c = lt_empty(0, NULL, LT_INT64, lt_cpu());
+          if (c) *(int64_t *)lt_data(c) = (int64_t)lua_tointeger(L, 3);
+          rc = c ? lt_copy(e, c) : -1;
+          lt_release(c);
+        } else
+          rc = lt_fill(e, checkvalue(L, 3));
         lt_release(e);
         if (rc < 0) return ltb_fail(L);
         return 0;

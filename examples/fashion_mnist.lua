@@ -20,7 +20,15 @@ cmd:option('-plot', 'fashion_mnist_loss.png', 'PNG file for the loss curve (empt
 cmd:option('-noterm', false, 'do not draw the loss curve in the terminal')
 cmd:option('-save', 'fashion_mnist.t7', 'checkpoint written after every epoch (empty: none)')
 cmd:option('-resume', '', 'a checkpoint to start from (its network, optimizer state and epoch)')
+cmd:option('-cuda', false, 'train on the GPU (the model, the criterion and each batch moved there)')
 local opt = cmd:parse(arg or {})
+if opt.cuda then
+  local ok, why = torch.cuda.isAvailable()
+  if not ok then
+    io.stderr:write('fashion_mnist: -cuda: ' .. tostring(why) .. '\n')
+    os.exit(1)
+  end
+end
 torch.setnumthreads(opt.threads)
 torch.manualSeed(opt.seed)
 
@@ -55,7 +63,19 @@ if opt.resume ~= '' then
   net, config, firstEpoch = ckpt.net, ckpt.config, ckpt.epoch + 1
   print(string.format('resumed from %s after epoch %d (test accuracy %.4f)', opt.resume, ckpt.epoch, ckpt.accuracy))
 end
+-- on the GPU: parameters, gradients and buffers (cunn's model:cuda()); batches follow
+if opt.cuda then
+  net:cuda()
+  criterion:cuda()
+elseif tostring(net:type()):find('Cuda') then   -- a checkpoint written with -cuda, resumed without
+  net:float()
+end
+local function todev(t) return opt.cuda and t:cuda() or t end
 local params, gradParams = net:getParameters()
+-- the optimizer's state from a checkpoint (momentum buffer) follows the parameters
+for k, v in pairs(config) do
+  if torch.isTensor(v) and v:type() ~= params:type() then config[k] = v:type(params:type()) end
+end
 local loader = torch.data.DataLoader({ x = trainX, y = trainY }, { batchSize = opt.batch, shuffle = true })
 local losses = {}
 
@@ -65,7 +85,7 @@ local function test()
   torch.noGrad(function()
     for i = 1, testX:size(1), 1000 do
       local m = math.min(1000, testX:size(1) - i + 1)
-      confusion:batchAdd(net:forward(testX:narrow(1, i, m)), testY:narrow(1, i, m))
+      confusion:batchAdd(net:forward(todev(testX:narrow(1, i, m))):float(), testY:narrow(1, i, m))
     end
   end)
   confusion:updateValids()
@@ -79,6 +99,7 @@ for epoch = firstEpoch, opt.epochs do
   print(string.format('epoch %d/%d', epoch, opt.epochs))
   for x, y in loader:iter() do
     b = b + 1
+    x, y = todev(x), todev(y)
     local _, fs = optim.sgd(function()
       gradParams:zero()
       local out = net:forward(x)

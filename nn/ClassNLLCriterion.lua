@@ -17,7 +17,11 @@ function nn._classTargets(name, target, input)
   if type(target) ~= 'number' then
     error(string.format('%s: the target must be a tensor of class indices or a number, got %s', name, type(target)), 4)
   end
-  if input and input:dim() == 2 and input:size(1) == 1 then return torch.LongTensor{ target } end
+  if input and input:dim() == 2 and input:size(1) == 1 then
+    -- (on the input's device: a CUDA input takes CUDA targets)
+    if input:type():find('^torch%.Cuda') then return input.new(1):type('torch.CudaLongTensor'):fill(target) end
+    return torch.LongTensor{ target }
+  end
   return target
 end
 

@@ -74,11 +74,14 @@ function Criterion:backward(input, target)
   return self:updateGradInput(input, target)
 end
 
+-- floating tensors take typename; integer ones keep their dtype and follow the device
+-- (a LongTensor becomes a CudaLongTensor under :cuda())
 function Criterion:type(typename)
   for k, v in pairs(self) do
     if torch.isTensor(v) and k ~= '_input' then
       local tp = v:type()
-      if not (tp:find('Long') or tp:find('Byte')) then self[k] = v:type(typename) end
+      if not (tp:find('Long') or tp:find('Byte')) then self[k] = v:type(typename)
+      elseif nn._typeFor then self[k] = v:type(nn._typeFor(tp, typename)) end
     end
   end
   return self

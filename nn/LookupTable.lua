@@ -51,7 +51,12 @@ local function as_indices(self, input)
   local name = torch.typename(self)
   if not torch.isTensor(input) then error(name .. ': expected a tensor of indices, got ' .. type(input), 4) end
   if input:dim() ~= 1 and input:dim() ~= 2 then error(name .. ': input must be a vector or matrix', 4) end
-  if torch.type(input) ~= 'torch.LongTensor' then input = input:detach():long() end
+  -- (kept on its device: a CUDA input gives a CudaLongTensor, as the weight after :cuda()
+  -- needs; :long() would copy it to the CPU)
+  local tp = torch.type(input)
+  if tp ~= 'torch.LongTensor' and tp ~= 'torch.CudaLongTensor' then
+    input = input:detach():type(tp:find('^torch%.Cuda') and 'torch.CudaLongTensor' or 'torch.LongTensor')
+  end
   return input
 end
 
@@ -60,7 +65,7 @@ function LookupTable:renorm(input)
   local p = self.normType or 2
   torch.noGrad(function()
     local seen = {}
-    local flat = input:contiguous():view(-1)
+    local flat = input:long():contiguous():view(-1)   -- (read on the CPU: one copy from a GPU)
     for i = 1, flat:nElement() do
       local k = flat[i]
       if not seen[k] and k >= 1 and k <= self.weight:size(1) then

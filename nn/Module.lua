@@ -525,8 +525,23 @@ local function convert(x, typename, memo)
   return x
 end
 
+-- An integer tensor (indices, masks) keeps its dtype but follows the module to the GPU
+-- or back: a LongTensor becomes a CudaLongTensor under :cuda(), and a LongTensor again
+-- under :float(). Floating tensors take typename.
+local function is_int_type(tp)
+  return tp:find('Long') or tp:find('Byte') or tp:find('Bool') or tp:find('Int') or tp:find('Short') or tp:find('Char')
+end
+local function target_type(tp, typename)
+  if not is_int_type(tp) then return typename end
+  local dt = tp:match('^torch%.Cuda(%w+)Tensor$') or tp:match('^torch%.(%w+)Tensor$')
+  if not dt then return tp end
+  return typename:find('^torch%.Cuda') and 'torch.Cuda' .. dt .. 'Tensor' or 'torch.' .. dt .. 'Tensor'
+end
+nn._typeFor = target_type
+
 -- tensors of another type: floating fields (and integer ones kept as they are when
--- they hold indices; Torch7 converts every tensor field, we keep LongTensors)
+-- they hold indices, moved to the GPU or back with the module; Torch7 converts every
+-- tensor field, we keep LongTensors)
 function Module:type(typename, memo)
   if not typename then return self._type or 'torch.FloatTensor' end
   memo = memo or {}
@@ -534,20 +549,12 @@ function Module:type(typename, memo)
     m._input = nil
     for k, v in pairs(m) do
       if torch.isTensor(v) then
-        local tp = v:type()
-        if not (tp:find('Long') or tp:find('Byte') or tp:find('Bool') or tp:find('Int')) then
-          m[k] = convert(v, typename, memo)
-        end
+        m[k] = convert(v, target_type(v:type(), typename), memo)
       elseif type(v) == 'table' and k ~= 'modules' and torch.isTypeOf(v, 'nn.Module') then
         if not memo[v] then memo[v] = true; v:type(typename, memo) end
       elseif type(v) == 'table' and k ~= 'modules' and getmetatable(v) == nil then
         for kk, vv in pairs(v) do
-          if torch.isTensor(vv) then
-            local tp = vv:type()
-            if not (tp:find('Long') or tp:find('Byte') or tp:find('Bool') or tp:find('Int')) then
-              v[kk] = convert(vv, typename, memo)
-            end
-          end
+          if torch.isTensor(vv) then v[kk] = convert(vv, target_type(vv:type(), typename), memo) end
         end
       end
     end
@@ -560,6 +567,13 @@ end
 function Module:float() return self:type('torch.FloatTensor') end
 function Module:double() return self:type('torch.DoubleTensor') end
 function Module:cuda() return self:type('torch.CudaTensor') end
+-- float16 / bfloat16 parameters, on the device the module is on
+function Module:half()
+  return self:type(tostring(self._type):find('^torch%.Cuda') and 'torch.CudaHalfTensor' or 'torch.HalfTensor')
+end
+function Module:bfloat16()
+  return self:type(tostring(self._type):find('^torch%.Cuda') and 'torch.CudaBFloat16Tensor' or 'torch.BFloat16Tensor')
+end
 
 -- drops the buffers (output, gradInput, the kept input) to save memory
 function Module:clearState()

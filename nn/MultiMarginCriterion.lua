@@ -35,6 +35,8 @@ local function compute(self, input, target)
       error(string.format('target %d out of range: the input has %d classes (1 to %d)', c, C, C), 0)
     end
   end
+  -- (checked on the CPU; the indices then go where the input is)
+  if x:type():find('^torch%.Cuda') then t = t:type('torch.CudaLongTensor') end
   local idx = t:reshape(N, 1)
   local xy = x:gather(2, idx)                                       -- N x 1
   local h = torch.clamp(x - xy + self.margin, 0, math.huge)         -- N x C

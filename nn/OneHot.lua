@@ -22,7 +22,9 @@ function OneHot:updateOutput(input)
   local proto = (self.output and torch.isTensor(self.output)) and self.output or torch.Tensor()
   local out = torch.noGrad(function()
     local o = proto.new(n, self.outputSize):zero()
-    if n > 0 then o:scatter(2, idx:contiguous():view(n, 1), 1) end
+    -- (the indices go to the output's device: a CudaLongTensor after :cuda())
+    local ix = o:type():find('^torch%.Cuda') and idx:type('torch.CudaLongTensor') or idx
+    if n > 0 then o:scatter(2, ix:contiguous():view(n, 1), 1) end
     return o
   end)
   local sz = input:size():totable()

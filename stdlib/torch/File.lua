@@ -137,6 +137,31 @@ function Writer:tensor(t, name, dt, path)
   else self:int(0) end
 end
 
+-- a CUDA tensor: its class name as Torch7 writes it (torch.CudaTensor, torch.CudaDoubleTensor
+-- ...) and the data of a CPU copy (contiguous, in a storage of its own named
+-- torch.Cuda...Storage); it loads back on the GPU where one is available
+function Writer:cudatensor(t, name, dt, cdt)
+  if self:ref(t, 4) then return end
+  self:string('V 1')
+  self:string(name)
+  local c = t:cpu()
+  -- kept until the end: a collected copy's storage address could be reused by the next
+  -- one and read as the same storage (storages are written once, by address)
+  self.keep = self.keep or {}
+  self.keep[#self.keep + 1] = c
+  local s = c:storage()
+  local nd = c:dim()
+  if s == nil then nd = 0 end
+  self:int(nd)
+  local sz, st = {}, {}
+  for d = 1, nd do sz[d] = c:size(d); st[d] = c:stride(d) end
+  self:longs(sz)
+  self:longs(st)
+  self:long(s and c:storageOffset() or 1)
+  if s then self:storage(s, 'torch.Cuda' .. cdt .. 'Storage', dt)
+  else self:int(0) end
+end
+
 function Writer:object(x, path, depth)
   if depth > MAXDEPTH then
     error('torch.save: nesting deeper than ' .. MAXDEPTH .. ' levels' .. where(path), 0)
@@ -150,6 +175,10 @@ function Writer:object(x, path, depth)
     local name = torch.typename(x)
     local dt = name and smatch(name, '^torch%.(%w+)Tensor$')
     if dt and DTYPES[dt] and tx == 'userdata' then return self:tensor(x, name, dt, path) end
+    local cdt = name and smatch(name, '^torch%.Cuda(%w*)Tensor$')
+    if cdt and tx == 'userdata' and DTYPES[cdt == '' and 'Float' or cdt] then
+      return self:cudatensor(x, name, cdt == '' and 'Float' or cdt, cdt)
+    end
     local sdt = name and smatch(name, '^torch%.(%w+)Storage$')
     if sdt and DTYPES[sdt] and tx == 'userdata' then return self:storage(x, name, sdt) end
     if tx == 'table' and name and torch.getmetatable(name) then
@@ -379,6 +408,22 @@ local function complete(m)
   end
 end
 
+-- a CUDA tensor: read as the CPU tensor of its dtype, then moved to the GPU (the current
+-- device); without a GPU it stays on the CPU, with a warning (once per load)
+function Reader:cudatensor(idx, name, dt)
+  local t = self:tensor(idx, name, dt)
+  local cuda = rawget(torch, 'cuda')
+  if cuda and cuda.isAvailable() then
+    t = t:cuda()
+  elseif not self.warned_cuda then
+    self.warned_cuda = true
+    io.stderr:write(sformat('warning: torch.load: CUDA is not available; a %s is loaded as a torch.%sTensor on the CPU\n',
+      name, dt))
+  end
+  self.objects[idx] = t
+  return t
+end
+
 function Reader:torchobject(idx)
   local version = self:string('class version')
   local name = version
@@ -387,8 +432,12 @@ function Reader:torchobject(idx)
   if dt and DTYPES[dt] then return self:tensor(idx, name, dt) end
   dt = smatch(name, '^torch%.(%w+)Storage$')
   if dt and DTYPES[dt] then return self:storage(idx, name, dt) end
+  local cdt = smatch(name, '^torch%.Cuda(%w*)Tensor$')
+  if cdt and DTYPES[cdt == '' and 'Float' or cdt] then return self:cudatensor(idx, name, cdt == '' and 'Float' or cdt) end
+  cdt = smatch(name, '^torch%.Cuda(%w*)Storage$')   -- a CUDA tensor's data, loaded on the CPU
+  if cdt and DTYPES[cdt == '' and 'Float' or cdt] then return self:storage(idx, name, cdt == '' and 'Float' or cdt) end
   if smatch(name, '^torch%.%w+Tensor$') or smatch(name, '^torch%.%w+Storage$') then
-    fail(sformat('unknown class <%s> (only CPU tensor and storage types load)', name))
+    fail(sformat('unknown class <%s> (only tensor and storage types of known dtypes load)', name))
   end
   local mt = findclass(name)
   if not mt then fail(sformat('unknown class <%s>', name)) end
