@@ -13,8 +13,16 @@ echo "== machine"; nvidia-smi --query-gpu=name,driver_version,memory.total,clock
 ldd build/lib/libluatorch_cuda.so | grep -E 'not found|cublas'
 ldd build/bin/th build/lib/lua/5.4/torch/core.so | grep 'not found'
 build/bin/th -e 'print("cudaAvailable", torch.cudaAvailable()); print("devices", torch.cudaDeviceCount())'
+build/bin/th -e 'local p = torch.cuda.getDeviceProperties(1); print(p.name, p.totalGlobalMem, p.major .. "." .. p.minor)
+  local x = torch.randn(1000, 1000):cuda(); local y = x * x; torch.cuda.synchronize()
+  for k, v in pairs(torch.cuda.memoryStats()) do io.write(k, "=", v, " ") end; print()'
 echo "== CUDA tests"
 build/bin/th tests/run.lua test_cuda 2>&1 | tee "$OUT/test_cuda.log"
+# SANITIZE=1: the CUDA tests again under compute-sanitizer's memcheck (slow)
+if [ -n "$SANITIZE" ] && command -v compute-sanitizer >/dev/null 2>&1; then
+  echo "== CUDA tests under compute-sanitizer"
+  compute-sanitizer --tool memcheck --print-limit 20 build/bin/th tests/run.lua test_cuda 2>&1 | tail -n 40 | tee "$OUT/sanitizer.log"
+fi
 echo "== C engine tests (16 cores)"
 build/tests/test_engine 2>&1 | tail -n 3
 echo "== Lua tests (all)"
