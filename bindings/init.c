@@ -155,7 +155,7 @@ int ltb_checksizes(lua_State *L, int idx, int64_t *size) {
     return (int)s->size;
   }
   if (idx <= top && (t = ltb_totensor(L, idx)) != NULL) {
-    if (t->ndim != 1 || t->size[0] > LT_MAXDIM || t->device.type != LT_CPU) luaL_argerror(L, idx, "sizes must be a 1-D tensor");
+    if (t->ndim != 1 || t->size[0] > LT_MAXDIM) luaL_argerror(L, idx, "sizes must be a 1-D tensor");
     for (int64_t i = 0; i < t->size[0]; i++) size[i] = lt_get_int(t, &i);
     return (int)t->size[0];
   }

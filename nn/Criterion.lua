@@ -79,9 +79,7 @@ end
 function Criterion:type(typename)
   for k, v in pairs(self) do
     if torch.isTensor(v) and k ~= '_input' then
-      local tp = v:type()
-      if not (tp:find('Long') or tp:find('Byte')) then self[k] = v:type(typename)
-      elseif nn._typeFor then self[k] = v:type(nn._typeFor(tp, typename)) end
+      self[k] = v:type(nn._typeFor(v:type(), typename))   -- integer buffers keep their dtype (Module:type)
     end
   end
   return self

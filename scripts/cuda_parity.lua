@@ -97,10 +97,14 @@ end
 
 local isT = torch.isTensor
 local hasdev = false   -- whether the call at hand had a tensor argument
+-- conversions to CPU types (Torch7's t:float() ...) return CPU tensors by design
+local tocpu = {}
+for n in ('byte char short int long float double half bfloat16 bool cpu'):gmatch('%S+') do tocpu[':' .. n] = true end
+local current = ''
 local function same(x, y, path)
   if isT(x) ~= isT(y) then return false, path .. ': tensor on one side only' end
   if isT(x) then
-    if devmode == 'cuda' and hasdev and not y:type():find('Cuda') and x:nElement() > 0 then
+    if devmode == 'cuda' and hasdev and not tocpu[current] and not y:type():find('Cuda') and x:nElement() > 0 then
       return false, path .. ': GPU call returned ' .. y:type()
     end
     if x:dim() ~= y:dim() or x:nElement() ~= y:nElement() then
@@ -160,6 +164,7 @@ local function try(label, get)
     local fc, fg = get(ac), get(ag)
     if fc and fg then
       note(label .. sigtext(sig))
+      current = label
       hasdev = false
       for i = 1, nc do if isT(ac[i]) then hasdev = true end end
       torch.manualSeed(5)
@@ -242,6 +247,176 @@ for _, name in ipairs(names) do
       try(name, function() return f end)
     end
   end
+end
+
+-- nn modules and criterions: output, gradInput and parameter gradients, CPU against GPU
+local modules = {
+  {'Linear', function() return nn.Linear(4, 3) end, 'A'},
+  {'Linear (no bias)', function() return nn.Linear(4, 3, false) end, 'A'},
+  {'Bilinear', function() return nn.Bilinear(4, 4, 2) end, {'A', 'A2'}},
+  {'Cosine', function() return nn.Cosine(4, 3) end, 'A'},
+  {'Euclidean', function() return nn.Euclidean(4, 3) end, 'A'},
+  {'CMul', function() return nn.CMul(4) end, 'A'},
+  {'Add', function() return nn.Add(4) end, 'A'},
+  {'Mul', function() return nn.Mul() end, 'A'},
+  {'PReLU', function() return nn.PReLU(3) end, 'I3'},
+  {'Normalize', function() return nn.Normalize(2) end, 'A'},
+  {'Padding', function() return nn.Padding(2, 2) end, 'A'},
+  {'ReLU', function() return nn.ReLU() end, 'X'},
+  {'Tanh', function() return nn.Tanh() end, 'X'},
+  {'Sigmoid', function() return nn.Sigmoid() end, 'X'},
+  {'ELU', function() return nn.ELU() end, 'X'},
+  {'GELU', function() return nn.GELU() end, 'X'},
+  {'SiLU', function() return nn.SiLU() end, 'X'},
+  {'LeakyReLU', function() return nn.LeakyReLU(0.1) end, 'X'},
+  {'SoftPlus', function() return nn.SoftPlus() end, 'X'},
+  {'HardTanh', function() return nn.HardTanh() end, 'X'},
+  {'Threshold', function() return nn.Threshold(0.1, -1) end, 'X'},
+  {'Abs', function() return nn.Abs() end, 'X'},
+  {'Exp', function() return nn.Exp() end, 'X'},
+  {'Square', function() return nn.Square() end, 'X'},
+  {'Sqrt', function() return nn.Sqrt() end, 'A'},
+  {'Log', function() return nn.Log() end, 'A'},
+  {'Power', function() return nn.Power(3) end, 'X'},
+  {'SoftMax', function() return nn.SoftMax() end, 'A'},
+  {'LogSoftMax', function() return nn.LogSoftMax() end, 'A'},
+  {'Sum', function() return nn.Sum(2) end, 'X'},
+  {'Mean', function() return nn.Mean(1) end, 'X'},
+  {'Max', function() return nn.Max(2) end, 'X'},
+  {'Min', function() return nn.Min(3) end, 'X'},
+  {'Transpose', function() return nn.Transpose({1, 2}) end, 'X'},
+  {'View', function() return nn.View(6, 4) end, 'X'},
+  {'Replicate', function() return nn.Replicate(3) end, 'A'},
+  {'Narrow', function() return nn.Narrow(2, 2, 2) end, 'A'},
+  {'Select', function() return nn.Select(1, 2) end, 'X'},
+  {'JoinTable', function() return nn.JoinTable(1) end, {'A', 'A2'}},
+  {'CAddTable', function() return nn.CAddTable() end, {'A', 'A2'}},
+  {'CMulTable', function() return nn.CMulTable() end, {'A', 'A2'}},
+  {'CDivTable', function() return nn.CDivTable() end, {'A', 'A2'}},
+  {'CMaxTable', function() return nn.CMaxTable() end, {'A', 'A2'}},
+  {'PairwiseDistance', function() return nn.PairwiseDistance(2) end, {'A', 'A2'}},
+  {'CosineDistance', function() return nn.CosineDistance() end, {'A', 'A2'}},
+  {'DotProduct', function() return nn.DotProduct() end, {'A', 'A2'}},
+  {'MM', function() return nn.MM() end, {'M3', 'N3'}},
+  {'BatchNormalization', function() return nn.BatchNormalization(4) end, 'A'},
+  {'SpatialConvolution', function() return nn.SpatialConvolution(3, 4, 3, 3, 2, 2, 1, 1) end, 'I'},
+  {'SpatialConvolutionMM', function() return nn.SpatialConvolutionMM(3, 4, 3, 3) end, 'I'},
+  {'SpatialFullConvolution', function() return nn.SpatialFullConvolution(3, 2, 3, 3, 2, 2, 1, 1, 1, 1) end, 'I'},
+  {'SpatialMaxPooling', function() return nn.SpatialMaxPooling(3, 3, 2, 2, 1, 1) end, 'I'},
+  {'SpatialMaxPooling ceil', function() return nn.SpatialMaxPooling(3, 3, 2, 2):ceil() end, 'I'},
+  {'SpatialAveragePooling', function() return nn.SpatialAveragePooling(2, 2, 2, 2) end, 'I'},
+  {'SpatialBatchNormalization', function() return nn.SpatialBatchNormalization(3) end, 'I'},
+  {'SpatialUpSamplingNearest', function() return nn.SpatialUpSamplingNearest(2) end, 'I'},
+  {'SpatialZeroPadding', function() return nn.SpatialZeroPadding(1, 2, -1, 1) end, 'I'},
+  {'Dropout', function() return nn.Dropout(0.3) end, 'X'},
+  {'SpatialDropout', function() return nn.SpatialDropout(0.3) end, 'I'},
+  {'LookupTable', function() return nn.LookupTable(10, 4) end, 'L1'},
+  {'LSTM', function() return nn.LSTM(4, 5) end, 'Q'},
+  {'GRU', function() return nn.GRU(4, 5) end, 'Q'},
+  {'RNN', function() return nn.RNN(4, 5) end, 'Q'},
+  {'Sequential MLP', function()
+    return nn.Sequential():add(nn.Linear(4, 8)):add(nn.Tanh()):add(nn.Linear(8, 3)):add(nn.LogSoftMax())
+  end, 'A'},
+}
+local criterions = {
+  {'MSECriterion', function() return nn.MSECriterion() end, 'A', 'A2'},
+  {'AbsCriterion', function() return nn.AbsCriterion() end, 'A', 'A2'},
+  {'SmoothL1Criterion', function() return nn.SmoothL1Criterion() end, 'A', 'A2'},
+  {'BCECriterion', function() return nn.BCECriterion() end, 'P', 'Y'},
+  {'BCEWithLogitsCriterion', function() return nn.BCEWithLogitsCriterion() end, 'A', 'Y'},
+  {'ClassNLLCriterion', function() return nn.ClassNLLCriterion() end, 'A', 'idx'},
+  {'ClassNLLCriterion weights', function() return nn.ClassNLLCriterion(torch.Tensor{1, 2, 0.5, 3}) end, 'A', 'idx'},
+  {'CrossEntropyCriterion', function() return nn.CrossEntropyCriterion() end, 'A', 'idx'},
+  {'KLDivCriterion', function() return nn.KLDivCriterion() end, 'A', 'P'},
+  {'MarginCriterion', function() return nn.MarginCriterion() end, 'A', 'Y'},
+  {'MultiMarginCriterion', function() return nn.MultiMarginCriterion() end, 'A', 'idx'},
+  {'CosineEmbeddingCriterion', function() return nn.CosineEmbeddingCriterion(0.1) end, {'A', 'A2'}, 'pm'},
+}
+local function mpool()
+  local p = pool()
+  p.I3 = torch.rand(2, 3, 5, 5):add(-0.5)
+  p.M3 = torch.rand(2, 3, 4)
+  p.N3 = torch.rand(2, 4, 5)
+  p.L1 = torch.LongTensor{{1, 4, 9}, {10, 4, 2}}
+  p.Q = torch.rand(6, 3, 4):add(-0.5)
+  p.P = torch.rand(3, 4):mul(0.9):add(0.05)
+  p.Y = torch.rand(3, 4):gt(0.5):float()
+  p.pm = torch.Tensor{1, -1, 1}
+  return p
+end
+local function pick(p, spec)
+  if type(spec) == 'table' then
+    local t = {}
+    for i, k in ipairs(spec) do t[i] = p[k] end
+    return t
+  end
+  return p[spec]
+end
+local function grads_of(m)
+  local _, gp = m:parameters()
+  return gp or {}
+end
+local function module_case(name, make, run)
+  if only and not name:find(only, 1, true) then return end
+  note('nn.' .. name)
+  local ok, why = pcall(function()
+    torch.manualSeed(3)
+    local mc = make()
+    local mg = mc:clone()
+    if devmode == 'cuda' then mg:cuda() end
+    local pc = mpool()
+    local pg = devcopy(pc)
+    for k, v in pairs(pc) do if not pg[k] then pg[k] = todev(v) end end
+    torch.manualSeed(9)
+    local rc = table.pack(pcall(run, mc, pc))
+    torch.manualSeed(9)
+    local rg = table.pack(pcall(run, mg, pg))
+    if devmode == 'cuda' then torch.cudaSynchronize() end
+    calls = calls + 1
+    if rc[1] and not rg[1] then
+      results.gpu_error[#results.gpu_error + 1] = 'nn.' .. name .. ': ' .. tostring(rg[2])
+      return
+    elseif not rc[1] then
+      if rg[1] then results.gpu_only[#results.gpu_only + 1] = 'nn.' .. name .. ': CPU said ' .. tostring(rc[2]) end
+      return
+    end
+    hasdev = true
+    current = 'nn.' .. name
+    local a, b = rc[2], rg[2]
+    for k, v in pairs(a) do
+      local same_ok, w = same(v, b[k], k)
+      if not same_ok then
+        results.mismatch[#results.mismatch + 1] = 'nn.' .. name .. ': ' .. w
+        return
+      end
+    end
+    agree = agree + 1
+  end)
+  if not ok then results.gpu_error[#results.gpu_error + 1] = 'nn.' .. name .. ' (harness): ' .. tostring(why) end
+end
+if nn == nil then require 'nn' end
+for _, c in ipairs(modules) do
+  module_case(c[1], c[2], function(m, p)
+    local x = pick(p, c[3])
+    m:training()
+    local out = m:forward(x)
+    local go
+    if torch.isTensor(out) then go = out:clone():fill(1):mul(0.5) else go = {} for i, o in ipairs(out) do go[i] = o:clone():fill(0.5) end end
+    m:zeroGradParameters()
+    local gi = m:backward(x, go)
+    local r = {output = out, gradInput = torch.isTensor(gi) and gi or gi[1], gradParams = grads_of(m)}
+    m:evaluate()
+    r.evalOutput = m:forward(x)
+    return r
+  end)
+end
+for _, c in ipairs(criterions) do
+  module_case(c[1], c[2], function(m, p)
+    local x, y = pick(p, c[3]), pick(p, c[4])
+    local loss = m:forward(x, y)
+    local gi = m:backward(x, y)
+    return {loss = loss, gradInput = torch.isTensor(gi) and gi or gi[1]}
+  end)
 end
 note('done')
 

@@ -41,5 +41,18 @@ done
 rm -f "$OUT/progress.txt"
 [ -n "$QUICK" ] && exit 0
 run 150 sh bench/cuda.sh > "$OUT/cuda_bench.md" 2>&1
+# the Fashion-MNIST example on the GPU, one epoch, when the data was carried (.fmnist/)
+if [ -d .fmnist ]; then
+  /usr/bin/time -f 'wall %e s' sh -c "timeout $(left) build/bin/th -e \"torch.data.fashionMnistDir='$PWD/.fmnist'\" \
+    examples/fashion_mnist.lua -cuda -epochs 1 -noterm -plot '' -save ''" > "$OUT/fmnist.log" 2>&1
+fi
+# out-of-bounds accesses that did not crash: a few test files under compute-sanitizer
+CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
+if [ -n "$CS" ]; then
+  for n in test_cuda_index test_cuda_reduce test_cuda_act test_cuda_spatial; do
+    echo "=== $n" >> "$OUT/sanitizer.log"
+    run 45 "$CS" --tool memcheck --print-limit 5 build/bin/th tests/run.lua "$n" 2>&1 | tail -n 25 >> "$OUT/sanitizer.log"
+  done
+fi
 run 150 build/bin/th tests/run.lua > "$OUT/test_lua_all.log" 2>&1
 exit 0

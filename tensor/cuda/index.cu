@@ -176,6 +176,68 @@ __global__ void k_gs_move(gs_arg g, I n, uint64_t v) {
   else *tp = (E)v;
 }
 
+// scatter with repeated indices: the CPU's last write (in the index's row-major order)
+// wins. Pass 1 records, per destination element (t's logical linear index), the largest
+// iteration index + 1 writing there; pass 2 lets only that one write.
+template <typename I>
+__device__ static inline int64_t gs_dest_linear(const gs_arg &g, I i, const int64_t *tl, int64_t x) {
+  int64_t l = 0;
+  for (int d = g.ndim - 1; d >= 0; d--) {
+    I sz = (I)g.size[d];
+    I q = i / sz;
+    l += (d == g.dim ? x : (int64_t)(i - q * sz)) * tl[d];
+    i = q;
+  }
+  return l;
+}
+struct tl_arg { int64_t tl[MAXDIM]; };
+template <typename I>
+__global__ void k_gs_claim(gs_arg g, I n, tl_arg t, unsigned long long *win) {
+  I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int64_t to, io, oo;
+  gs_offsets<I>(g, i, to, io, oo);
+  int64_t x = g.ix[io];
+  if (x < 0 || x >= g.tsize) return;
+  atomicMax(win + gs_dest_linear<I>(g, i, t.tl, x), (unsigned long long)i + 1);
+}
+template <typename I, typename E>
+__global__ void k_gs_scatter_won(gs_arg g, I n, tl_arg t, const unsigned long long *win) {
+  I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int64_t to, io, oo;
+  gs_offsets<I>(g, i, to, io, oo);
+  int64_t x = g.ix[io];
+  if (x < 0 || x >= g.tsize) return;
+  if (win[gs_dest_linear<I>(g, i, t.tl, x)] != (unsigned long long)i + 1) return;
+  to += x * g.ts[g.dim];
+  *((E *)g.t + to) = ((const E *)g.o)[oo];
+}
+template <typename I>
+static int scatter_last_wins(const gs_arg &g, I n, const lt_tensor *t, cudaStream_t st) {
+  int dev = t->device.index;
+  tl_arg tl;
+  int64_t m = 1;
+  for (int d = t->ndim - 1; d >= 0; d--) { tl.tl[d] = m; m *= t->size[d]; }
+  size_t bytes = (size_t)m * sizeof(unsigned long long);
+  unsigned long long *win = (unsigned long long *)lt_cu_alloc(bytes, dev);
+  if (!win) return -1;
+  int rc = check(cudaMemsetAsync(win, 0, bytes, st), "cudaMemsetAsync");
+  unsigned nb = blocks((int64_t)n);
+  if (rc == 0) {
+    k_gs_claim<I><<<nb, THREADS, 0, st>>>(g, n, tl, win);
+    switch (h_esize(t->dtype)) {
+    case 1: k_gs_scatter_won<I, uint8_t><<<nb, THREADS, 0, st>>>(g, n, tl, win); break;
+    case 2: k_gs_scatter_won<I, uint16_t><<<nb, THREADS, 0, st>>>(g, n, tl, win); break;
+    case 4: k_gs_scatter_won<I, uint32_t><<<nb, THREADS, 0, st>>>(g, n, tl, win); break;
+    default: k_gs_scatter_won<I, uint64_t><<<nb, THREADS, 0, st>>>(g, n, tl, win); break;
+    }
+    rc = launched();
+  }
+  lt_cu_free(win, bytes, dev);   // later work on the same stream is ordered after the kernels
+  return rc;
+}
+
 template <typename I, typename T>
 __global__ void k_gs_add(gs_arg g, I n) {
   I i = blockIdx.x * (I)blockDim.x + threadIdx.x;
@@ -247,6 +309,8 @@ static int c_gather_scatter(int kind, lt_tensor *t, const lt_tensor *index, cons
   g.ix = (const int64_t *)h_data(index);
   cudaStream_t st = lt_cu_stream(dev);
   uint64_t bits = kind == GS_FILL ? fill_bits(t->dtype, v) : 0;
+  if (kind == GS_SCATTER && index->size[dim] > 1)   // repeated destinations are possible
+    return small_index(n) ? scatter_last_wins<uint32_t>(g, (uint32_t)n, t, st) : scatter_last_wins<int64_t>(g, n, t, st);
   if (small_index(n)) launch_gs<uint32_t>(kind, g, (uint32_t)n, h_esize(t->dtype), bits, st);
   else launch_gs<int64_t>(kind, g, n, h_esize(t->dtype), bits, st);
   return launched();

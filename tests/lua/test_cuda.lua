@@ -537,6 +537,46 @@ function T.half_linear_forward()
   end
 end
 
+-- a :half() / :bfloat16() convolutional classifier trains on the GPU: every op of its
+-- forward and backward (conv, pooling, batch norm, ReLU, linear, log-softmax, NLL) runs in
+-- 16-bit storage, and the loss falls as it does in float32
+function T.half_and_bfloat16_models_train()
+  torch.manualSeed(12)
+  local X = torch.randn(64, 1, 8, 8)
+  local Y = torch.LongTensor(64)
+  for i = 1, 64 do Y[i] = X[i]:sum() > 0 and 1 or 2 end   -- a learnable rule
+  local net0 = nn.Sequential():add(nn.SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1)):add(nn.SpatialBatchNormalization(4))
+    :add(nn.ReLU()):add(nn.SpatialMaxPooling(2, 2, 2, 2)):add(nn.View(4 * 4 * 4)):add(nn.Linear(64, 2)):add(nn.LogSoftMax())
+  local function train(net, tp)
+    local crit = nn.ClassNLLCriterion():cuda()
+    local x, y = X:cuda():type(tp), Y:cuda()
+    local first, last
+    for step = 1, 60 do
+      net:zeroGradParameters()
+      local out = net:forward(x)
+      local loss = crit:forward(out, y)
+      net:backward(x, crit:backward(out, y))
+      net:updateParameters(0.1)
+      loss = torch.isTensor(loss) and loss:float():sum() or loss
+      first = first or loss
+      last = loss
+    end
+    return first, last
+  end
+  local f32a, f32b = train(net0:clone():cuda(), 'torch.CudaTensor')
+  tester:assertlt(f32b, f32a * 0.5, 'float32 reference model learns')
+  for _, tp in ipairs{'half', 'bfloat16'} do
+    local net = net0:clone():cuda()
+    net = net[tp](net)
+    local want = tp == 'half' and 'torch.CudaHalfTensor' or 'torch.CudaBFloat16Tensor'
+    tester:eq(net.modules[1].weight:type(), want, tp .. ' parameters')
+    local a, b = train(net, want)
+    tester:assert(b == b, tp .. ' loss is a number')
+    tester:assertlt(math.abs(a - f32a), tp == 'half' and 0.02 or 0.1, tp .. ' first loss close to float32')
+    tester:assertlt(b, a * 0.5, tp .. ' model learns (loss ' .. a .. ' -> ' .. b .. ')')
+  end
+end
+
 function T.save_load_cuda_tensor()
   local g = torch.randn(3, 4):cuda()
   local gd = torch.randn(5):double():cuda()
