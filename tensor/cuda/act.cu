@@ -249,6 +249,43 @@ __global__ void k_softmax_rows(const T *x, T *y, double *lse, int64_t rows, int6
   }
 }
 
+// inner == 1 with rows that fit in shared memory: a block per row that reads the row from
+// global memory once (the three passes of k_softmax_rows read it three times). Each thread
+// takes the same elements as k_softmax_rows<THREADS> does, so the sums are the same.
+template <typename T>
+__global__ void k_softmax_rows_smem(const T *x, T *y, double *lse, int64_t rows, int64_t n, bool lg) {
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  T *sx = (T *)smem_raw;
+  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
+    const T *xr = x + row * n;
+    T mx = -INFINITY;
+    for (int64_t j = threadIdx.x; j < n; j += THREADS) {
+      T v = xr[j];
+      sx[j] = v;
+      mx = max_nonan(mx, v);
+    }
+    mx = block_max(mx);   // (its barriers also make sx visible to the whole block)
+    if (isinf(mx) && mx < 0) mx = 0;
+    double sum = 0;
+    for (int64_t j = threadIdx.x; j < n; j += THREADS) sum += (double)exp_t((T)(sx[j] - mx));
+    sum = block_sum(sum);
+    double l = log(sum) + (double)mx;
+    if (lse && threadIdx.x == 0) lse[row] = l;
+    if (y) {
+      T *yr = y + row * n;
+      if (lg) {
+        T tl = (T)l;
+        for (int64_t j = threadIdx.x; j < n; j += THREADS) yr[j] = sx[j] - tl;
+      } else {
+        T inv = (T)(1.0 / sum);
+        for (int64_t j = threadIdx.x; j < n; j += THREADS) yr[j] = exp_t((T)(sx[j] - mx)) * inv;
+      }
+    }
+    __syncthreads();  // sx is refilled for the next row
+  }
+}
+#define SOFTMAX_SMEM_BYTES (48 * 1024)
+
 // one thread per line (outer, inner) for inner > 1: the line's elements at stride inner,
 // neighbouring threads on neighbouring elements (coalesced); the CPU's order of summation
 template <typename T>
@@ -287,6 +324,8 @@ static void softmax_launch(const T *x, T *y, double *lse, int64_t outer, int64_t
     if (n <= 1024) {
       int64_t nb = (outer + THREADS / 32 - 1) / (THREADS / 32);
       k_softmax_rows<32, T><<<grid_for(nb * THREADS), THREADS, 0, st>>>(x, y, lse, outer, n, 1, lg);
+    } else if (n * (int64_t)sizeof(T) <= SOFTMAX_SMEM_BYTES) {
+      k_softmax_rows_smem<T><<<grid_for(outer * THREADS), THREADS, (size_t)n * sizeof(T), st>>>(x, y, lse, outer, n, lg);
     } else {
       k_softmax_rows<THREADS, T><<<grid_for(outer * THREADS), THREADS, 0, st>>>(x, y, lse, outer, n, 1, lg);
     }
