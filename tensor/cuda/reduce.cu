@@ -355,29 +355,6 @@ __device__ static inline void run_line(const OpArg &A, const Lines &L, int64_t b
   for (; i < hi; i += G) acc(A.kind, s, fetch<LD>(d, base + i * sd, dt), i, c, A.p);
 }
 
-// The same for a contiguous float32 line (sd == 1): the elements are read as float4 (more
-// bytes in flight per thread: the bandwidth-bound sums run near the memory's limit). A
-// head up to the first 16-byte boundary and a tail are read one by one; each thread still
-// sees its elements in increasing positions, as the tie and NaN rules of acc need.
-template <int G>
-__device__ static inline void run_line_f32v(const OpArg &A, const float *p, int64_t lo, int64_t hi, int t,
-                                            double c, RS &s) {
-  int64_t a0 = lo + (int64_t)((4 - (((uintptr_t)(p + lo) >> 2) & 3)) & 3);
-  if (a0 > hi) a0 = hi;
-  for (int64_t i = lo + t; i < a0; i += G) acc(A.kind, s, (double)p[i], i, c, A.p);
-  int64_t nv = (hi - a0) >> 2;
-  const float4 *q = (const float4 *)(p + a0);
-  for (int64_t v = t; v < nv; v += G) {
-    float4 x = q[v];
-    int64_t i = a0 + 4 * v;
-    acc(A.kind, s, (double)x.x, i, c, A.p);
-    acc(A.kind, s, (double)x.y, i + 1, c, A.p);
-    acc(A.kind, s, (double)x.z, i + 2, c, A.p);
-    acc(A.kind, s, (double)x.w, i + 3, c, A.p);
-  }
-  for (int64_t i = a0 + 4 * nv + t; i < hi; i += G) acc(A.kind, s, (double)p[i], i, c, A.p);
-}
-
 // a group of G threads (a warp or the block) per line, slice blockIdx.y of S
 template <int LD, int G, typename I>
 __global__ void k_rows(Lines L, OpArg A) {
@@ -391,8 +368,7 @@ __global__ void k_rows(Lines L, OpArg A) {
     int64_t base = line_base<I>(L, m, NULL);
     int64_t lo = L.n * slice / A.S, hi = L.n * (slice + 1) / A.S;
     double c = A.cen ? A.cen[m] : 0;
-    if (LD == LD_F32 && L.sd == 1) run_line_f32v<G>(A, (const float *)L.data + base, lo, hi, t, c, s);
-    else run_line<LD>(A, L, base, lo + t, hi, G, c, s);
+    run_line<LD>(A, L, base, lo + t, hi, G, c, s);
   }
   if (G == 32) s = warp_reduce<FL>(A.kind, s);
   else s = block_reduce<FL>(A.kind, s);
