@@ -439,4 +439,4 @@ function torch.saveSafetensors(path, tbl, metadata)
 end
 
 torch._jsonDecode = json_decode
-return torch
+return true   -- (not torch: error messages would name its functions torch.safetensors.x)

@@ -51,5 +51,17 @@ function T.limits()
   tester:eq(torch.ByteStorage(''):string(), '')
 end
 
+-- error messages name functions as users call them: torch.x, never through another
+-- module table that happens to hold torch (torch.File.x, torch.safetensors.x)
+function T.error_messages_name_torch_functions()
+  for _, f in ipairs{'crossEntropy', 'gradcheck', 'zeros', 'mm'} do
+    local _, msg = pcall(torch[f], {})
+    tester:assert(not tostring(msg):find('torch%.%a+%.' .. f), f .. ': ' .. tostring(msg))
+  end
+  for name, v in pairs(package.loaded) do
+    tester:assert(v ~= torch or name == 'torch', 'package.loaded.' .. name .. ' is not torch')
+  end
+end
+
 tester:add(T)
 return tester
