@@ -91,7 +91,10 @@ function torch.gradcheck(f, inputs, eps, tol)
     end)
   end
   for k, x in ipairs(wrt) do
+    -- the elements are perturbed in x's storage: directly on the CPU, through a 1-D
+    -- tensor over the whole storage on a GPU (a GPU storage has no element access)
     local st = x:storage()
+    if x:type():find('Cuda') then st = x.new(st) end
     local pos = positions(x)
     local num = torch.DoubleTensor(#pos)
     for j, p in ipairs(pos) do
