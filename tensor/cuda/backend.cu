@@ -99,17 +99,6 @@ __device__ static double binary_math(int op, double x, double y, double alpha, b
 // ---- kernels ----
 // integer to integer conversions as on the CPU (copy.c): exact through int64, int32
 // saturating, the narrower types wrapping (C casts), bool as != 0
-__device__ static inline int64_t load_int(int dt, const char *p) {
-  switch (dt) {
-  case LT_INT64: return *(const int64_t *)p;
-  case LT_INT32: return *(const int32_t *)p;
-  case LT_INT16: return *(const int16_t *)p;
-  case LT_INT8: return *(const int8_t *)p;
-  case LT_UINT8: return *(const uint8_t *)p;
-  case LT_BOOL: return *(const uint8_t *)p != 0;
-  }
-  return 0;
-}
 __device__ static inline void store_int(int dt, char *p, int64_t v) {
   switch (dt) {
   case LT_INT64: *(int64_t *)p = v; break;
@@ -865,17 +854,6 @@ static int c_gemm(lt_dtype dt, int dev, char tc, char ta, char tb, int64_t m, in
 }
 
 // ---- dot products and sums over strided views (dot, trace) ----
-__device__ static inline int64_t load_i(int dt, const char *p) {
-  switch (dt) {
-  case LT_INT64: return *(const int64_t *)p;
-  case LT_INT32: return *(const int32_t *)p;
-  case LT_INT16: return *(const int16_t *)p;
-  case LT_INT8: return *(const int8_t *)p;
-  case LT_UINT8: return *(const uint8_t *)p;
-  case LT_BOOL: return *(const uint8_t *)p != 0;
-  }
-  return (int64_t)load(dt, p);
-}
 #define DOT_BLOCKS 512
 // each block sums a grid-stride share into part[blockIdx.x] (doubles) / ipart (integers)
 template <typename I>
@@ -886,8 +864,8 @@ __global__ void k_dot_part(view_arg a, view_arg b, bool hasb, bool isint, I n, d
   uint64_t s = 0;
   for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < n; i += (I)gridDim.x * blockDim.x) {
     if (isint) {
-      uint64_t x = (uint64_t)load_i(a.dtype, at<I>(a, i));
-      s += hasb ? x * (uint64_t)load_i(b.dtype, at<I>(b, i)) : x;
+      uint64_t x = (uint64_t)load_int(a.dtype, at<I>(a, i));
+      s += hasb ? x * (uint64_t)load_int(b.dtype, at<I>(b, i)) : x;
     } else {
       double x = load(a.dtype, at<I>(a, i));
       f += hasb ? x * load(b.dtype, at<I>(b, i)) : x;

@@ -109,6 +109,18 @@ __device__ static inline void store(int dt, char *p, double v) {
   case LT_BFLOAT16: *(uint16_t *)p = lt_float_to_bf16((float)v); break;
   }
 }
+// an element as int64: integer dtypes exactly (bool as 0/1), floating ones converted
+__device__ static inline int64_t load_int(int dt, const char *p) {
+  switch (dt) {
+  case LT_INT64: return *(const int64_t *)p;
+  case LT_INT32: return *(const int32_t *)p;
+  case LT_INT16: return *(const int16_t *)p;
+  case LT_INT8: return *(const int8_t *)p;
+  case LT_UINT8: return *(const uint8_t *)p;
+  case LT_BOOL: return *(const uint8_t *)p != 0;
+  }
+  return (int64_t)load(dt, p);
+}
 __device__ static inline int esize(int dt) {
   switch (dt) {
   case LT_FLOAT64: case LT_INT64: return 8;

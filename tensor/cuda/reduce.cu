@@ -201,23 +201,12 @@ __device__ static inline bool isfl_d(int dt) {
 template <int LD> struct VT { typedef double T; };
 template <> struct VT<LD_INT> { typedef int64_t T; };
 
-__device__ static inline int64_t load_i(int dt, const char *p) {
-  switch (dt) {
-  case LT_INT64: return *(const int64_t *)p;
-  case LT_INT32: return *(const int32_t *)p;
-  case LT_INT16: return *(const int16_t *)p;
-  case LT_INT8: return *(const int8_t *)p;
-  case LT_UINT8: return *(const uint8_t *)p;
-  case LT_BOOL: return *(const uint8_t *)p != 0;
-  }
-  return (int64_t)load(dt, p);
-}
 template <int LD>
 __device__ static inline typename VT<LD>::T fetch(const char *b, int64_t o, int dt) {
   if (LD == LD_F32) return (typename VT<LD>::T)((const float *)b)[o];
   if (LD == LD_F64) return (typename VT<LD>::T)((const double *)b)[o];
   if (LD == LD_GENF) return (typename VT<LD>::T)load(dt, b + o * esize(dt));
-  return (typename VT<LD>::T)load_i(dt, b + o * esize(dt));
+  return (typename VT<LD>::T)load_int(dt, b + o * esize(dt));
 }
 // an int64 into an element (wrapping into narrower integer types, as the CPU's stores)
 __device__ static inline void store_i(int dt, char *p, int64_t v) {
@@ -489,7 +478,7 @@ static const char *rname(int op) {
 // keys in the order of reduce_select.c (NaN last, -0 == 0); value ties go by position
 __device__ static inline uint64_t key_of(int dt, const char *p) {
   if (!isfl_d(dt)) {
-    int64_t v = load_i(dt, p);
+    int64_t v = load_int(dt, p);
     return (uint64_t)v ^ 0x8000000000000000ull;
   }
   double x = load(dt, p);
@@ -986,7 +975,7 @@ static int r_cumulative(bool prod, lt_tensor *out, const lt_tensor *a, int dim) 
 __global__ void k_equal(view_arg a, view_arg b, int64_t n, bool fl, int *flag) {
   for (int64_t i = (int64_t)blockIdx.x * THREADS + threadIdx.x; i < n; i += (int64_t)gridDim.x * THREADS) {
     const char *p = at<int64_t>(a, i), *q = at<int64_t>(b, i);
-    bool eq = fl ? load(a.dtype, p) == load(b.dtype, q) : load_i(a.dtype, p) == load_i(b.dtype, q);
+    bool eq = fl ? load(a.dtype, p) == load(b.dtype, q) : load_int(a.dtype, p) == load_int(b.dtype, q);
     if (!eq) *flag = 0;
   }
 }
