@@ -332,19 +332,27 @@ done:
 
 typedef enum { IW_COPY, IW_ADD, IW_FILL } iw_kind;
 
+/* the indices of a write into t on a GPU: on t's device, checked against t's size along
+ * dim, and copied first when they share t's memory (the write must see them as they were) */
+static lt_tensor *gpu_write_index(const char *op, const lt_backend *be, const lt_tensor *index, lt_tensor *t, int dim) {
+  lt_tensor *ix = operand_on(op, index, t);
+  if (!ix) return NULL;
+  if (shares_storage(ix, t)) {
+    lt_tensor *c = lt_clone(ix);
+    lt_release(ix);
+    if (!(ix = c)) return NULL;
+  }
+  if (gpu_check_indices(op, be, ix, dim, t->size[dim]) < 0) { lt_release(ix); return NULL; }
+  return ix;
+}
+
 /* t (not a half type for the add) on a GPU; shapes checked */
 static int gpu_index_write(const char *op, iw_kind kind, lt_tensor *t, int dim, const lt_tensor *index,
                            const lt_tensor *src, double v) {
   const lt_backend *be = lt_backend_for(t->device);
-  lt_tensor *ix = be ? operand_on(op, index, t) : NULL, *sc = NULL;
+  lt_tensor *ix = be ? gpu_write_index(op, be, index, t, dim) : NULL, *sc = NULL;
   int rc = -1;
   if (!ix) return -1;
-  if (shares_storage(ix, t)) {   /* the indices as they were before the write */
-    lt_tensor *c = lt_clone(ix);
-    lt_release(ix);
-    if (!(ix = c)) return -1;
-  }
-  if (gpu_check_indices(op, be, ix, dim, t->size[dim]) < 0) goto done;
   if (src) {   /* in t's dtype, apart from t's memory */
     if (src->dtype != t->dtype) sc = lt_to_dtype(src, t->dtype);
     else if (shares_storage(src, t)) sc = lt_clone(src);
@@ -693,15 +701,9 @@ lt_tensor *lt_gather(lt_tensor *out, const lt_tensor *a, int dim, const lt_tenso
 static int gpu_scatter(const char *op, gs_kind kind, lt_tensor *t, int dim, const lt_tensor *index,
                        const lt_tensor *src, double v) {
   const lt_backend *be = lt_backend_for(t->device);
-  lt_tensor *ix = be ? operand_on(op, index, t) : NULL, *sc = NULL;
+  lt_tensor *ix = be ? gpu_write_index(op, be, index, t, dim) : NULL, *sc = NULL;
   int rc = -1;
   if (!ix) return -1;
-  if (shares_storage(ix, t)) {   /* the indices as they were before the write */
-    lt_tensor *c = lt_clone(ix);
-    lt_release(ix);
-    if (!(ix = c)) return -1;
-  }
-  if (gpu_check_indices(op, be, ix, dim, t->size[dim]) < 0) goto done;
   if (kind == GS_ADD && lt_is_half(t->dtype)) {   /* added in float32, as on the CPU */
     lt_tensor *tf = lt_to_dtype(t, LT_FLOAT32);
     rc = tf ? gpu_scatter(op, kind, tf, dim, ix, src, v) : -1;
