@@ -15,6 +15,12 @@ BLAS_INC := -I/usr/include/x86_64-linux-gnu/openblas-openmp
 CFLAGS  ?= -O3 -march=x86-64-v2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fwrapv -fopenmp -fPIC -Itensor $(BLAS_INC)
 LDLIBS  := -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lm -ldl -lpthread -fopenmp
+# glibc's vector math (libmvec: AVX2 exp/tanh for the float32 loops) where the toolchain has it
+MVEC    := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -lmvec -o /dev/null 2>/dev/null && echo yes)
+ifeq ($(MVEC),yes)
+CFLAGS  += -DLT_HAVE_MVEC
+LDLIBS  += -lmvec
+endif
 
 ENGINE_SRC := $(wildcard tensor/*.c)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -40,7 +46,7 @@ MAN_NN    := $(BUILD)/share/man/man3/nn.3
 MAN_OPTIM := $(BUILD)/share/man/man3/optim.3
 MAN_GNUPLOT := $(BUILD)/share/man/man3/gnuplot.3
 
-.PHONY: all deps test test-cuda demo bench install clean
+.PHONY: all deps test test-cuda demo bench bench-quick install clean
 all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT)
 
 # torch(3) is written in sections, one file per family, joined in name order
@@ -124,8 +130,15 @@ test-cuda: all
 demo: all
 	$(TH) examples/fashion_mnist.lua -epochs 1 -plot $(BUILD)/fashion_mnist_loss.png -save $(BUILD)/fashion_mnist.t7
 
+# luatorch and PyTorch side by side (issue 8's table), written into bench/RESULTS.md
 bench: all $(BUILD)/bench/sgemm $(BUILD)/bench/stream
+	@sh scripts/deps.sh bench
 	@sh bench/run.sh $(BUILD)
+
+# the same table from one short round (under a minute), printed only
+bench-quick: all $(BUILD)/bench/sgemm $(BUILD)/bench/stream
+	@sh scripts/deps.sh bench
+	@BENCH_QUICK=1 sh bench/run.sh $(BUILD)
 
 $(BUILD)/bench/stream: bench/stream.c
 	@mkdir -p $(dir $@)
