@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
   for (int k = 0; k < 4; k++) {
     qsort(t[k], reps, sizeof(double), cmp);
     double best = t[k][0], med = t[k][reps / 2];
-    if (k == 0) { best0 = best; med0 = med; }
+    if (k == 0) { best0 = best; med0 = med; printf("ROW\tcblas_sgemm %lld\t%.9g\n", (long long)n, med); }
     printf("  %-26s best %8.3f ms  median %8.3f ms  %7.1f GFLOP/s  ratio best %.3f  median %.3f\n",
            names[k], best * 1e3, med * 1e3, 2.0 * n * n * n / best * 1e-9, best / best0, med / med0);
   }

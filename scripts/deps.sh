@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages luatorch builds and tests with. Idempotent: when
 # everything is present it only runs dpkg-query and exits.
+#   sh scripts/deps.sh          what make, make test and make demo need
+#   sh scripts/deps.sh bench    that and what make bench needs (PyTorch, bc, time)
 set -e
 PKGS="build-essential pkg-config lua5.4 liblua5.4-dev libreadline-dev libopenblas-openmp-dev
 libopenblas0-openmp zlib1g-dev gnuplot-nox dataset-fashion-mnist tmux"
+[ "$1" = bench ] && PKGS="$PKGS python3-torch bc time"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
