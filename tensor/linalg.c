@@ -138,6 +138,22 @@ static char blas_layout(int64_t r, int64_t c, int64_t rs, int64_t cs, int64_t *l
 static void blas_gemm(lt_dtype dt, char tc, char ta, char tb, int64_t m, int64_t n, int64_t k,
                       double alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
                       double beta, void *c, int64_t ldc) {
+  if (m == 1 && n > 1 && k > 0) {
+    /* one row (a batch-1 nn.Linear): a matrix-vector product, which OpenBLAS spreads over
+     * the threads (its sgemm does not, at m = 1): y = x B, x and y strided rows */
+    int64_t incx = ta == 'N' ? 1 : lda, incy = tc == 'N' ? 1 : ldc;
+    size_t es = dt == LT_FLOAT32 ? 4 : 8;
+    if (beta == 0)   /* C's contents ignored, NaN included */
+      for (int64_t j = 0; j < n; j++) memset((char *)c + j * incy * (int64_t)es, 0, es);
+    enum CBLAS_TRANSPOSE T = tb == 'N' ? CblasTrans : CblasNoTrans;
+    blasint rows = (blasint)(tb == 'N' ? k : n), cols = (blasint)(tb == 'N' ? n : k);
+    if (dt == LT_FLOAT32)
+      cblas_sgemv(CblasRowMajor, T, rows, cols, (float)alpha, b, (blasint)ldb, a, (blasint)incx, (float)beta, c,
+                  (blasint)incy);
+    else
+      cblas_dgemv(CblasRowMajor, T, rows, cols, alpha, b, (blasint)ldb, a, (blasint)incx, beta, c, (blasint)incy);
+    return;
+  }
   if (tc == 'T') { /* C stored column-major: compute C^T = B^T A^T into it, row-major */
     const void *tp = a; a = b; b = tp;
     int64_t t = lda; lda = ldb; ldb = t;
