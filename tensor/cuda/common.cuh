@@ -156,7 +156,12 @@ void *lt_cu_alloc(size_t nbytes, int dev);
 void lt_cu_free(void *p, size_t nbytes, int dev);
 cublasHandle_t lt_cu_blas(int dev);  // the device's cuBLAS handle (NULL with the error set)
 
+#define MAX_DEVICES 64
+static inline int valid_dev(int dev) { return dev >= 0 && dev < MAX_DEVICES; }
+
 // Each family file fills its entries of the backend table; backend.cu calls them all at init.
+void lt_cuda_register_alloc(lt_backend *b);   // alloc.cu: allocator, statistics, device queries
+void lt_cuda_register_blas(lt_backend *b);    // blas.cu: products, dot, tril/triu, TF32
 void lt_cuda_register_reduce(lt_backend *b);   // reduce.cu
 void lt_cuda_register_index(lt_backend *b);    // index.cu
 void lt_cuda_register_random(lt_backend *b);   // random.cu
