@@ -27,29 +27,6 @@ static bool float_only(lt_reduce_op op) {
   return op == LT_RMEAN || op == LT_RSTD || op == LT_RVAR || op == LT_RNORM || op == LT_RLOGSUMEXP;
 }
 
-static int norm_kind(double p) {
-  if (p == 0) return K_NZ;
-  if (p == 1) return K_ABS;
-  if (p == 2) return K_SQ;
-  if (p == INFINITY) return K_AMAX;
-  if (p == -INFINITY) return K_AMIN;
-  return K_POW;
-}
-
-/* the first pass's kind */
-static int first_kind(lt_reduce_op op, double param) {
-  switch (op) {
-  case LT_RSUM: case LT_RMEAN: case LT_RSTD: case LT_RVAR: return K_SUM;
-  case LT_RPROD: return K_PROD;
-  case LT_RMAX: case LT_RARGMAX: case LT_RLOGSUMEXP: return K_MAX;
-  case LT_RMIN: case LT_RARGMIN: return K_MIN;
-  case LT_RNORM: return norm_kind(param);
-  case LT_RALL: return K_ALL;
-  case LT_RANY: return K_ANY;
-  default: return -1;
-  }
-}
-
 /* the final value of a line from its last pass (double domain); c is the first pass's
  * result for two-pass ops */
 static double finish_d(lt_reduce_op op, double v, double c, int64_t n, double param) {
@@ -62,7 +39,7 @@ static double finish_d(lt_reduce_op op, double v, double c, int64_t n, double pa
   }
   case LT_RNORM:
     if (param == 2) return sqrt(v);
-    if (norm_kind(param) == K_POW) return pow(v, 1.0 / param);
+    if (lt_norm_kind(param) == K_POW) return pow(v, 1.0 / param);
     return v;
   case LT_RLOGSUMEXP: return isfinite(c) ? c + log(v) : c;
   default: return v;
@@ -75,13 +52,6 @@ static int check_op(const char *name, lt_reduce_op op, const lt_tensor *a, doubl
             name, lt_dtype_name(a->dtype));
   if (op == LT_RNORM && param != param) LT_FAIL(-1, "norm: p is NaN");
   return 0;
-}
-
-/* two-pass ops: the second kind, or -1 */
-static int second_kind(lt_reduce_op op) {
-  if (op == LT_RSTD || op == LT_RVAR) return K_SQDEV;
-  if (op == LT_RLOGSUMEXP) return K_EXPSUM;
-  return -1;
 }
 
 /* ---- whole-tensor reductions ---- */
@@ -189,14 +159,14 @@ static int reduce_all_impl(lt_reduce_op op, const lt_tensor *a, double param, do
   lt_rlayout L;
   lt_rlayout_init(&L, &v, v.ndim - 1, NULL);
   int64_t M = L.M;
-  int k2 = second_kind(op);
+  int k2 = lt_second_kind(op);
   lt_rval small[SCRATCH];
   lt_rval *buf = 3 * M <= SCRATCH ? small : malloc(sizeof(lt_rval) * 3 * M);
   if (!buf) LT_FAIL(-1, "%s: out of memory", name);
   lt_rval *val = buf;
   int64_t *idx = &buf[M].i;
   double *cen = &buf[2 * M].d;
-  int kind = first_kind(op, param);
+  int kind = lt_first_kind(op, param);
   lt_rpass P = {&L, lt_data(a), a->dtype, (int64_t)lt_dtype_size(a->dtype), fl, kind,
              param, NULL, val, idx};
   lt_rpass_run(&P);
@@ -369,7 +339,7 @@ static int reduce_dim_into(lt_reduce_op op, const lt_tensor *a, int dim, double 
    * ops; on the stack when small */
   bool arg = op == LT_RARGMAX || op == LT_RARGMIN;
   bool own_idx = (op == LT_RMAX || op == LT_RMIN) && !idxt;
-  int k2 = second_kind(op);
+  int k2 = lt_second_kind(op);
   int64_t words = M * (1 + own_idx + (k2 >= 0));
   lt_rval small[SCRATCH];
   lt_rval *buf = words <= SCRATCH ? small : malloc(sizeof(lt_rval) * words);
@@ -378,7 +348,7 @@ static int reduce_dim_into(lt_reduce_op op, const lt_tensor *a, int dim, double 
   int64_t *idx = arg ? (int64_t *)lt_data(vals) : own_idx ? &buf[M].i
                  : (op == LT_RMAX || op == LT_RMIN) ? (int64_t *)lt_data(idxt) : NULL;
   double *cen = k2 >= 0 ? &buf[M * (1 + own_idx)].d : NULL;
-  int kind = first_kind(op, param);
+  int kind = lt_first_kind(op, param);
   lt_rpass P = {&L, lt_data(a), a->dtype, (int64_t)lt_dtype_size(a->dtype), fl, kind,
              param, NULL, val, idx};
   if (n > 0) lt_rpass_run(&P);

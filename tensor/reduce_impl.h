@@ -14,6 +14,7 @@
 #define LT_REDUCE_IMPL_H
 
 #include "internal.h"
+#include "reduce_kinds.h"
 
 #define RBLK 256   /* elements per loaded chunk / column block */
 
@@ -58,12 +59,7 @@ void lt_rstore_d(lt_dtype dt, char *p, int64_t s, int64_t n, const double *v);
 void lt_rstore_i(lt_dtype dt, char *p, int64_t s, int64_t n, const int64_t *v);
 
 /* ---- passes (reduce_pass.c) ---- */
-/* kinds of pass: sums of x, |x|, x^2, x != 0, |x|^p, (x-c)^2, exp(x-c); product; max/min
- * (with the first position; NaN wins); max/min of |x|; all/any nonzero */
-enum {
-  K_SUM, K_ABS, K_SQ, K_NZ, K_POW, K_SQDEV, K_EXPSUM,   /* additive */
-  K_PROD, K_MAX, K_MIN, K_AMAX, K_AMIN, K_ALL, K_ANY
-};
+/* kinds of pass: reduce_kinds.h */
 static inline bool lt_radditive(int kind) { return kind <= K_EXPSUM; }
 
 /* the state of one line (or part of one) */

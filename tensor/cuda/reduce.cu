@@ -19,37 +19,13 @@
 // which copies them to the CPU).
 #include "common.cuh"
 
-// kinds of pass, as reduce_impl.h's
-enum { K_SUM, K_ABS, K_SQ, K_NZ, K_POW, K_SQDEV, K_EXPSUM, K_PROD, K_MAX, K_MIN, K_AMAX, K_AMIN, K_ALL, K_ANY };
+extern "C" {
+#include "reduce_kinds.h"   // the kinds of pass and each op's passes, as on the CPU
+}
 
 // loaders: float32, float64, other floating types (through load()), integer domain
 enum { LD_F32, LD_F64, LD_GENF, LD_INT };
 
-static int norm_kind(double p) {
-  if (p == 0) return K_NZ;
-  if (p == 1) return K_ABS;
-  if (p == 2) return K_SQ;
-  if (p == INFINITY) return K_AMAX;
-  if (p == -INFINITY) return K_AMIN;
-  return K_POW;
-}
-static int first_kind(int op, double param) {
-  switch (op) {
-  case LT_RSUM: case LT_RMEAN: case LT_RSTD: case LT_RVAR: return K_SUM;
-  case LT_RPROD: return K_PROD;
-  case LT_RMAX: case LT_RARGMAX: case LT_RLOGSUMEXP: return K_MAX;
-  case LT_RMIN: case LT_RARGMIN: return K_MIN;
-  case LT_RNORM: return norm_kind(param);
-  case LT_RALL: return K_ALL;
-  case LT_RANY: return K_ANY;
-  default: return -1;
-  }
-}
-static int second_kind(int op) {
-  if (op == LT_RSTD || op == LT_RVAR) return K_SQDEV;
-  if (op == LT_RLOGSUMEXP) return K_EXPSUM;
-  return -1;
-}
 
 // the final value of a line (reduce.c's finish_d); c: the centre of two-pass ops
 __host__ __device__ static inline double finish(int op, double v, double c, int64_t n, double param) {
@@ -695,11 +671,11 @@ static int r_reduce_dim(lt_reduce_op op, lt_tensor *vals, lt_tensor *idx, const 
   A.op = op;
   A.param = param;
   A.p = param;
-  A.kind = first_kind(op, param);
+  A.kind = lt_first_kind(op, param);
   A.out = h_data(vals);
   A.odt = vals->dtype;
   A.oidx = (op == LT_RMAX || op == LT_RMIN) && idx ? (int64_t *)h_data(idx) : NULL;
-  int k2 = second_kind(op);
+  int k2 = lt_second_kind(op);
   if (k2 < 0) {
     A.mode = EMIT_OUT;
     return run_pass(name, L, A, dev);
@@ -788,8 +764,8 @@ static int r_reduce_all(lt_reduce_op op, const lt_tensor *a, double param, doubl
     A.op = op;
     A.param = param;
     A.p = param;
-    A.kind = first_kind(op, param);
-    int k2 = second_kind(op);
+    A.kind = lt_first_kind(op, param);
+    int k2 = lt_second_kind(op);
     if (k2 >= 0) {
       A.mode = EMIT_CEN;
       A.cenout = &res->c;
