@@ -1,6 +1,6 @@
 /* cuda.c: the torch.cuda table: devices, synchronization, the caching allocator's
- * statistics, TF32. Devices are numbered from 1 in Lua, as in cutorch. The old names
- * torch.cudaAvailable / cudaDeviceCount / cudaSynchronize stay (tensor.c). */
+ * statistics, TF32. Devices are numbered from 1 in Lua, as in cutorch. The older names
+ * torch.cudaAvailable / cudaDeviceCount / cudaSynchronize are the same functions. */
 #include "lt_lua.h"
 #include <string.h>
 
@@ -129,5 +129,11 @@ void ltb_open_cuda(lua_State *L) {
   lua_createtable(L, 0, 16);
   luaL_setfuncs(L, cuda_functions, 0);
   lua_setfield(L, -2, "cuda");
+  lua_pushcfunction(L, c_isAvailable);
+  lua_setfield(L, -2, "cudaAvailable");
+  lua_pushcfunction(L, c_deviceCount);
+  lua_setfield(L, -2, "cudaDeviceCount");
+  lua_pushcfunction(L, c_synchronize);
+  lua_setfield(L, -2, "cudaSynchronize");
   lua_pop(L, 1);
 }

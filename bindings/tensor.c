@@ -1014,21 +1014,6 @@ static int f_getdefaulttensortype(lua_State *L) {
   lua_pushstring(L, ltb_typename(ltb_default_dtype, lt_cpu()));
   return 1;
 }
-static int f_cudaAvailable(lua_State *L) {
-  int ok = lt_cuda_available();
-  lua_pushboolean(L, ok > 0);
-  if (ok > 0) return 1;
-  lua_pushstring(L, ok < 0 ? lt_errmsg() : "no CUDA device");
-  return 2;
-}
-static int f_cudaDeviceCount(lua_State *L) { lua_pushinteger(L, lt_cuda_device_count()); return 1; }
-/* torch.cudaSynchronize([device]): wait until the device's queued work is done (cutorch.synchronize) */
-static int f_cudaSynchronize(lua_State *L) {
-  lua_Integer dev = luaL_optinteger(L, 1, 1);
-  if (dev < 1 || dev > 127) return luaL_error(L, "torch.cudaSynchronize: device must be a positive device number, got %d", (int)dev);
-  if (lt_cuda_synchronize((int)dev - 1) < 0) return ltb_fail(L);
-  return 0;
-}
 static int f_memLive(lua_State *L) { lua_pushinteger(L, lt_mem_live_bytes()); return 1; }
 
 static const luaL_Reg methods[] = {
@@ -1054,7 +1039,7 @@ static const luaL_Reg functions[] = {
   {"onesLike", t_onesLike}, {"isTensor", f_isTensor}, {"isStorage", f_isStorage},
   {"setdefaulttensortype", f_setdefaulttensortype},
   {"getdefaulttensortype", f_getdefaulttensortype}, {"_memLive", f_memLive},
-  {"cudaAvailable", f_cudaAvailable}, {"cudaDeviceCount", f_cudaDeviceCount}, {"cudaSynchronize", f_cudaSynchronize},
+
   /* function forms of views and shape queries: torch.view(t, ...) etc. */
   {"size", t_size}, {"dim", t_dim}, {"nElement", t_nElement}, {"numel", t_nElement},
   {"view", t_view}, {"reshape", t_reshape}, {"narrow", t_narrow}, {"select", t_select},
