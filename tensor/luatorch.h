@@ -410,7 +410,7 @@ lt_tensor *lt_dropout(lt_tensor *input, lt_generator *gen, double p, bool traini
 /* rows of weight (n x dim) picked by indices (INT64, 0-based, any shape): indices' shape x dim */
 lt_tensor *lt_embedding(const lt_tensor *weight, const lt_tensor *indices);
 /* end nn_spatial.c */
-/* nn_act.c */
+/* nn_act.c (activations, softmax) and nn_loss.c (losses) */
 /* Activations, elementwise. p0, p1 are the op's parameters: THRESHOLD (threshold, value:
  * x > th ? x : value), LEAKY_RELU (negative slope), ELU (alpha), SOFTPLUS (beta, threshold:
  * x where beta x > threshold), HARDTANH (min, max); the others take none. out may be x

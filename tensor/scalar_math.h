@@ -240,7 +240,7 @@ LT_HD static inline double lt_bn_invstd(double var, double eps) { return 1.0 / s
 
 #endif
 
-/* ---- act (nn_act.c): the elementwise losses, shared with tensor/cuda/act.cu ----
+/* ---- act (nn_loss.c): the elementwise losses, shared with tensor/cuda/act.cu ----
  * lt_el_loss(k, a, b, w, pw): k 0 mse (a - b)^2; 1 bce of the probability a and target b,
  * weight w (logs clamped at -100); 2 bce with logits x = a, target t = b, weight w and
  * positive weight pw: w ((1 - t) x + (1 + (pw - 1) t) softplus(-x)). */
