@@ -4,6 +4,7 @@
 #include <string.h>
 #include <stdio.h>
 
+const char ltb_box_tag = 0;
 const void *ltb_mt[LTB_NTYPES];
 int ltb_mt_ref[LTB_NTYPES];
 const void *ltb_smt[LT_NDTYPES];
@@ -71,6 +72,7 @@ void ltb_push(lua_State *L, lt_tensor *t) {
   if (!t) ltb_fail(L);
   ltb_box *b = (ltb_box *)lua_newuserdatauv(L, sizeof(ltb_box), 0);
   b->t = t;
+  b->tag = &ltb_box_tag;
   lua_rawgeti(L, LUA_REGISTRYINDEX, ltb_mt_ref[ltb_typeidx(t->dtype, t->device)]);
   lua_setmetatable(L, -2);
   ltb_account(L, 0);
@@ -259,8 +261,12 @@ void ltb_register(lua_State *L, const luaL_Reg *methods, const luaL_Reg *functio
 
 /* ---- tensor metatable: lifetime ---- */
 static int t_gc(lua_State *L) {
-  ltb_box *b = (ltb_box *)lua_touserdata(L, 1);
-  if (b && b->t) { lt_release(b->t); b->t = NULL; }
+  /* only a tensor's userdata: __gc/__close can be called by hand on anything */
+  if (ltb_totensor(L, 1)) {
+    ltb_box *b = (ltb_box *)lua_touserdata(L, 1);
+    lt_release(b->t);
+    b->t = NULL;
+  }
   return 0;
 }
 
@@ -281,8 +287,11 @@ static lt_storage *checkstorage(lua_State *L, int idx) {
 }
 
 static int s_gc(lua_State *L) {
-  ltb_sbox *b = (ltb_sbox *)lua_touserdata(L, 1);
-  if (b && b->s) { lt_storage_release(b->s); b->s = NULL; }
+  if (ltb_tostorage(L, 1)) {   /* only a storage's userdata, as t_gc */
+    ltb_sbox *b = (ltb_sbox *)lua_touserdata(L, 1);
+    lt_storage_release(b->s);
+    b->s = NULL;
+  }
   return 0;
 }
 

@@ -18,8 +18,10 @@
 #include <lua.h>
 #include <lauxlib.h>
 
-/* the userdata: one pointer to an engine tensor (owned reference) */
-typedef struct { lt_tensor *t; } ltb_box;
+/* the userdata: one pointer to an engine tensor (owned reference), and a tag, the address
+ * of ltb_box_tag, that tells a tensor's userdata apart from any other by one comparison */
+typedef struct { lt_tensor *t; const void *tag; } ltb_box;
+extern const char ltb_box_tag;
 
 /* Lua-visible tensor types: one per (device type, dtype): torch.FloatTensor ... torch.CudaTensor */
 #define LTB_NTYPES (LT_NDEVTYPES * LT_NDTYPES)
@@ -30,14 +32,13 @@ extern int ltb_methods_ref, ltb_torch_ref;   /* the shared methods table, the to
 extern lt_dtype ltb_default_dtype;           /* torch.setdefaulttensortype */
 const char *ltb_typename(lt_dtype dt, lt_device dev); /* "torch.FloatTensor", "torch.CudaTensor" */
 
-/* The tensor at idx, or NULL when it is not a tensor. */
+/* The tensor at idx, or NULL when it is not a tensor (or a closed one). A full userdata of
+ * ltb_box's size carrying the tag: type checks by pointer, with no metatable lookup (this
+ * is on every op's path). Light userdata have no length, so their memory is never read. */
 static inline lt_tensor *ltb_totensor(lua_State *L, int idx) {
-  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
-  const void *p = lua_topointer(L, -1);
-  lua_pop(L, 1);
-  for (int i = 0; i < LTB_NTYPES; i++)
-    if (ltb_mt[i] == p) return ((ltb_box *)lua_touserdata(L, idx))->t;
-  return NULL;
+  ltb_box *b = (ltb_box *)lua_touserdata(L, idx);
+  if (!b || lua_rawlen(L, idx) != sizeof(ltb_box) || b->tag != &ltb_box_tag) return NULL;
+  return b->t;
 }
 /* The tensor at idx or a Lua error "bad argument #idx to 'fname' (tensor expected, got X)" */
 lt_tensor *ltb_checktensor(lua_State *L, int idx);

@@ -54,11 +54,11 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
     if (implicit) { a = res; i = 2; }
     else { a = ltb_checktensor(L, 2); i = 3; }
   } else {
-    if (top >= 3 && ltb_totensor(L, 1) && ltb_totensor(L, 2)) {
-      res = ltb_totensor(L, 1); resi = 1; a = ltb_totensor(L, 2); i = 3;
-    } else if (lua_type(L, 1) == LUA_TNUMBER) {
-      as = lua_tonumber(L, 1); a_num = true; i = 2;
-    } else { a = ltb_checktensor(L, 1); i = 2; }
+    lt_tensor *t1 = ltb_totensor(L, 1), *t2;
+    if (t1 && top >= 3 && (t2 = ltb_totensor(L, 2))) { res = t1; resi = 1; a = t2; i = 3; }
+    else if (t1) { a = t1; i = 2; }
+    else if (lua_type(L, 1) == LUA_TNUMBER) { as = lua_tonumber(L, 1); a_num = true; i = 2; }
+    else { a = ltb_checktensor(L, 1); i = 2; }
   }
   int n = top - i + 1;
   lt_tensor *r;

@@ -89,6 +89,29 @@ function T.mm_larger_float_reference()
   tester:eq(torch.mm(Ad, Bd), refmm(A, B), 1e-12)
 end
 
+-- small contiguous products take a direct loop (tensor/linalg.c small_mm): every width
+-- around its vector lanes, 1-element sides, and both sides of its size bound (4096
+-- multiply-adds), against the float64 reference
+function T.mm_small_direct_path()
+  for _, tp in ipairs{'torch.FloatTensor', 'torch.DoubleTensor'} do
+    for _, s in ipairs{{1, 1, 1}, {1, 5, 1}, {4, 4, 4}, {3, 5, 7}, {2, 9, 6}, {16, 16, 16},
+                       {1, 16, 9}, {7, 1, 3}, {16, 16, 17}, {5, 3, 2}} do
+      local m, k, n = s[1], s[2], s[3]
+      local A, B = randt(tp, m, k), randt(tp, k, n)
+      local C = torch.mm(A, B)
+      tester:eq(C:size():totable(), {m, n}, 'shape ' .. table.concat(s, 'x'))
+      tester:eq(C:type(), tp)
+      tester:eq(C:double(), refmm(A, B), tol_for(tp), tp .. ' ' .. table.concat(s, 'x'))
+      tester:eq(A:mm(B):double(), refmm(A, B), tol_for(tp), 'method form')
+    end
+  end
+  -- hand-computed, and a mismatch still gets the general path's error
+  local A = torch.FloatTensor{{1, 2}, {3, 4}}
+  tester:eq(torch.mm(A, torch.FloatTensor{{5, 6}, {7, 8}}), torch.FloatTensor{{19, 22}, {43, 50}}, 0)
+  tester:assertErrorPattern(function() torch.mm(A, torch.FloatTensor(3, 2)) end, 'size mismatch')
+  tester:assertErrorPattern(function() torch.mm(A, torch.DoubleTensor(2, 2)) end, 'mm')
+end
+
 function T.mv_forms()
   for _, tp in ipairs(types) do
     local A = torch.Tensor{{1, 2, 3}, {4, 5, 6}}:type(tp)
