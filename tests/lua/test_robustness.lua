@@ -63,5 +63,24 @@ function T.error_messages_name_torch_functions()
   end
 end
 
+-- the metatables' __gc/__close called by hand on other values leave those values alone
+-- (they used to free an io file's FILE* as if it were a tensor)
+function T.gc_metamethods_on_foreign_values()
+  local f = io.tmpfile()
+  for _, mt in ipairs{getmetatable(torch.FloatTensor(2)), getmetatable(torch.FloatStorage(2))} do
+    for _, v in ipairs{f, 5, 'x', {}, io.stdout} do
+      tester:assert(pcall(mt.__gc, v), 'no error')
+    end
+  end
+  f:write('abc'); f:seek('set'); tester:eq(f:read('a'), 'abc', 'the file still works')
+  f:close()
+  -- and on a tensor it releases only that tensor's reference: a view keeps the data
+  local t = torch.FloatTensor{1, 2, 3}
+  local v = t:narrow(1, 2, 2)
+  getmetatable(t).__gc(t)
+  collectgarbage()
+  tester:eq(v, torch.FloatTensor{2, 3}, 0)
+end
+
 tester:add(T)
 return tester
