@@ -73,6 +73,29 @@ typedef struct { int op, k; double p0, p1; bool has_g; } act_ctx;
 ACT_LOOP(float, act_loop_f32)
 ACT_LOOP(double, act_loop_f64)
 
+/* float32 ReLU and its first derivative in float arithmetic (vectorized; the general loop
+ * goes through double): the same values, since x or g is only ever kept, zeroed or
+ * multiplied by exactly 1 or 0. */
+static void relu_loop_f32(char **d, const int64_t *st, int64_t n, void *vc) {
+  const act_ctx *c = vc;
+  float *o = (float *)d[0];
+  if (c->has_g) {
+    const float *g = (const float *)d[1], *x = (const float *)d[2];
+    int64_t so = st[0] / 4, sg = st[1] / 4, sx = st[2] / 4;
+    if (so == 1 && sg == 1 && sx == 1)
+      for (int64_t i = 0; i < n; i++) o[i] = g[i] * (x[i] > 0 ? 1.0f : 0.0f);
+    else
+      for (int64_t i = 0; i < n; i++) o[i * so] = g[i * sg] * (x[i * sx] > 0 ? 1.0f : 0.0f);
+  } else {
+    const float *x = (const float *)d[1];
+    int64_t so = st[0] / 4, sx = st[1] / 4;
+    if (so == 1 && sx == 1)
+      for (int64_t i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : 0.0f;
+    else
+      for (int64_t i = 0; i < n; i++) o[i * so] = x[i * sx] > 0 ? x[i * sx] : 0.0f;
+  }
+}
+
 /* the highest derivative order implemented (1: piecewise linear, every further one is 0) */
 static int act_max_order(lt_act_op op) {
   switch (op) {
@@ -104,7 +127,8 @@ static int act_compute(lt_act_op op, int k, lt_tensor *o, const lt_tensor *g, co
     return 0;
   }
   act_ctx c = {op, k, p0, p1, g != NULL};
-  lt_loop_fn fn = x->dtype == LT_FLOAT64 ? act_loop_f64 : act_loop_f32;
+  lt_loop_fn fn = x->dtype == LT_FLOAT64 ? act_loop_f64
+                  : op == LT_ACT_RELU && k <= 1 ? relu_loop_f32 : act_loop_f32;
   if (g) run_loop(fn, 3, (const lt_tensor *[]){o, g, x}, &c);
   else run_loop(fn, 2, (const lt_tensor *[]){o, x}, &c);
   lt_bump_version(o);

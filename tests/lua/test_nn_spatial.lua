@@ -131,6 +131,41 @@ function T.maxPool2d_values()
   close(torch.maxPool2d(x, 2, 2), (ref_pool('max', x, 2, 2, 2, 2, 0, 0, false)), 0, 'default stride')
 end
 
+-- 2x2 stride-2 windows take their own kernel (tensor/nn_spatial.c maxpool2_*): the same
+-- NaN, tie and -inf rules, and its backward (a direct scatter) the same sums
+function T.maxPool2d_2x2_kernel()
+  for _, tp in ipairs { 'torch.DoubleTensor', 'torch.FloatTensor' } do
+    local nan = 0 / 0
+    local x = torch.DoubleTensor { { { 1, nan, 3, 3, 9 }, { 4, 5, 3, 3, 9 },
+                                     { -math.huge, -math.huge, 2, nan, 9 }, { -math.huge, -math.huge, nan, 1, 9 },
+                                     { 9, 9, 9, 9, 9 } } }:type(tp)
+    local y, ix = torch.maxPool2d(x, 2, 2, 2, 2)
+    tester:eq(y:size():totable(), { 1, 2, 2 })
+    tester:assert(y[1][1][1] ~= y[1][1][1], 'NaN wins')
+    tester:asserteq(ix[1][1][1], 2, 'the NaN position')
+    tester:asserteq(y[1][1][2], 3, 'tie value')
+    tester:asserteq(ix[1][1][2], 3, 'a tie keeps the first')
+    tester:asserteq(y[1][2][1], -math.huge, '-inf window')
+    tester:asserteq(ix[1][2][1], 11, '-inf window: its first element')
+    tester:assert(y[1][2][2] ~= y[1][2][2], 'a later NaN')
+    tester:asserteq(ix[1][2][2], 18, 'two NaNs: the last one (as the general kernel)')
+    -- backward: every gradient lands on its window's maximum
+    local xr = torch.randn(2, 3, 6, 8):type(tp):setRequiresGrad()
+    local yr, ir = torch.maxPool2d(xr, 2, 2, 2, 2)
+    local g = torch.randn(2, 3, 3, 4):type(tp)
+    yr:backward(g)
+    local want = torch.zeros(2, 3, 48):type(tp)
+    want:scatterAdd(3, ir:view(2, 3, 12), g:view(2, 3, 12))
+    tester:eq(xr.grad, want:view(2, 3, 6, 8), 0, tp .. ' gradient')
+    -- the indices handed out are the caller's own copy: changing them changes nothing
+    local xb = torch.DoubleTensor { { { 1, 2 }, { 3, 4 } } }:type(tp):setRequiresGrad()
+    local yb, ib = torch.maxPool2d(xb, 2, 2, 2, 2)
+    ib:fill(1)
+    yb:backward(torch.ones(1, 1, 1):type(tp))
+    tester:eq(xb.grad, torch.DoubleTensor { { { 0, 0 }, { 0, 1 } } }:type(tp), 0, 'still the maximum')
+  end
+end
+
 function T.maxPool2d_grad()
   for ci, c in ipairs(pool_cases) do
     local x = input(ci % 2 == 0, 2, 2, c[8], c[9]):setRequiresGrad()
