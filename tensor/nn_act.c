@@ -83,9 +83,15 @@ static void relu_loop_f32(char **d, const int64_t *st, int64_t n, void *vc) {
     const float *g = (const float *)d[1], *x = (const float *)d[2];
     int64_t so = st[0] / 4, sg = st[1] / 4, sx = st[2] / 4;
     if (so == 1 && sg == 1 && sx == 1)
-      for (int64_t i = 0; i < n; i++) o[i] = g[i] * (x[i] > 0 ? 1.0f : 0.0f);
+      for (int64_t i = 0; i < n; i++) {
+        float m = x[i] > 0 ? 1.0f : 0.0f;   /* (this form vectorizes) */
+        o[i] = g[i] * m;
+      }
     else
-      for (int64_t i = 0; i < n; i++) o[i * so] = g[i * sg] * (x[i * sx] > 0 ? 1.0f : 0.0f);
+      for (int64_t i = 0; i < n; i++) {
+        float m = x[i * sx] > 0 ? 1.0f : 0.0f;
+        o[i * so] = g[i * sg] * m;
+      }
   } else {
     const float *x = (const float *)d[1];
     int64_t so = st[0] / 4, sx = st[1] / 4;
