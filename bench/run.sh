@@ -37,6 +37,7 @@ if [ -x "$BUILD/bench/sgemm" ]; then
     reps=15; [ "$n" -ge 1024 ] && reps=5
     "$BUILD/bench/sgemm" "$n" "$reps" | grep '^ROW' >> "$tmp/ceil"
   done
+  "$BUILD/bench/sgemm" mlp1 | grep '^ROW' >> "$tmp/ceil"
 fi
 # start-up (best of several) and the peak RSS of 200 MLP training steps
 secs() { s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }

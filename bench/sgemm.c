@@ -9,11 +9,13 @@
  * Each round times, interleaved: cblas_sgemm into a preallocated C; lt_mm(NULL, A, B)
  * (allocates its result, as `torch.mm(a, b)` does); lt_mm(out, A, B) into a reused out; and
  * lt_mm with a transposed B (no copy: passed to BLAS as Trans). Best and median of the
- * rounds are printed with the ratio to the direct call. */
+ * rounds are printed with the ratio to the direct call. `sgemm mlp1` times the batch-1 MLP's
+ * three matrix-vector products alone (the floor of that row). */
 #include "luatorch.h"
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void) {
@@ -36,7 +38,38 @@ static lt_tensor *rand_mat(int64_t n) {
   return t;
 }
 
+/* `sgemm mlp1`: the floor of the batch-1 MLP row, its three products alone: cblas_sgemv
+ * through the weights of nn.Linear 784->512, 512->256, 256->10 (row-major, as
+ * nn.Linear holds them), median of 500 rounds. */
+static int mlp1(void) {
+  static const int dims[4] = {784, 512, 256, 10};
+  float *w[3], *v[4];
+  uint32_t x = 12345;
+  for (int l = 0; l < 4; l++) v[l] = calloc((size_t)dims[l], sizeof(float));
+  for (int l = 0; l < 3; l++) {
+    size_t sz = (size_t)dims[l] * dims[l + 1];
+    w[l] = malloc(sz * sizeof(float));
+    for (size_t i = 0; i < sz; i++) { x = x * 1664525u + 1013904223u; w[l][i] = (float)(x >> 8) / 16777216.0f - 0.5f; }
+  }
+  for (int i = 0; i < dims[0]; i++) v[0][i] = 0.01f * (float)(i % 7);
+  enum { R = 500 };
+  static double ts[R];
+  for (int r = -20; r < R; r++) {
+    double t0 = now();
+    for (int l = 0; l < 3; l++)
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, dims[l + 1], dims[l], 1.0f, w[l], dims[l], v[l], 1, 0.0f, v[l + 1], 1);
+    if (r >= 0) ts[r] = now() - t0;
+  }
+  qsort(ts, R, sizeof(double), cmp);
+  printf("cblas_sgemv x3 (MLP 784-512-256-10, batch 1): best %.2f us, median %.2f us\n", ts[0] * 1e6, ts[R / 2] * 1e6);
+  printf("ROW\tcblas_sgemv MLP 784-512-256-10\t%.9g\n", ts[R / 2]);
+  for (int l = 0; l < 3; l++) free(w[l]);
+  for (int l = 0; l < 4; l++) free(v[l]);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "mlp1")) return mlp1();
   int64_t n = argc > 1 ? atoll(argv[1]) : 1024;
   int reps = argc > 2 ? atoi(argv[2]) : 15;
   if (n < 1 || reps < 1 || reps > 1000) { fprintf(stderr, "usage: sgemm [n] [reps]\n"); return 2; }

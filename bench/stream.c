@@ -46,6 +46,18 @@ int main(void) {
     if (t < best) best = t;
   }
   printf("%-34s %10.3f us   %8.2f GB/s\n", "memcpy, 16M floats", best * 1e6, 2.0 * n * 4 / best / 1e9);
+  /* a plain copy loop: the traffic of a one-input op (exp, relu, sigmoid), the ceiling
+   * bench/table.lua shows for those rows */
+  for (int r = 0; r < 20; r++) {
+    double t = now();
+#pragma omp parallel for
+    for (size_t i = 0; i < n; i++) c[i] = a[i];
+    ts[r] = now() - t;
+  }
+  for (int i = 1; i < 20; i++)
+    for (int j = i; j > 0 && ts[j - 1] > ts[j]; j--) { double x = ts[j]; ts[j] = ts[j - 1]; ts[j - 1] = x; }
+  printf("%-34s %10.3f us   %8.2f GB/s\n", "C loop c = a, 16M floats (median)", ts[10] * 1e6, 2.0 * n * 4 / ts[10] / 1e9);
+  printf("ROW\tC loop c = a, 16M\t%.9g\n", ts[10]);
   free(a); free(b); free(c);
   return 0;
 }
