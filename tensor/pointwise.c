@@ -37,7 +37,8 @@ int lt_cpu_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   lt_loop_fn fn = lt_unary_loops[op][a->dtype];
   if (!fn) LT_FAIL(-1, "%s: not defined for %sTensor", unary_names[op], lt_dtype_name(a->dtype));
   const lt_tensor *ops[2] = {out, a};
-  run_loop(fn, 2, ops, NULL);
+  int64_t numel = lt_numel(out);   /* the vector loops stream results bigger than the cache */
+  run_loop(fn, 2, ops, &numel);
   return 0;
 }
 

@@ -166,6 +166,9 @@ INT_TYPES(B_INT_ALL)
  * at load time when the processor has AVX2 and FMA. */
 #if defined(__x86_64__) && defined(__GNUC__) && defined(LT_HAVE_MVEC)
 #include <immintrin.h>
+#include <unistd.h>
+#include <string.h>
+#include <stdio.h>
 __m256 _ZGVdN8v_expf(__m256);
 __m256 _ZGVdN8v_tanhf(__m256);
 #define VEC_TARGET __attribute__((target("avx2,fma")))
@@ -177,19 +180,48 @@ VEC_TARGET static inline __m256 sigmoid8(__m256 x) {
   __m256 pos = _mm256_div_ps(one, den), neg = _mm256_div_ps(e, den);   /* as lt_sigmoidf */
   return _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
 }
+/* Every element of a contiguous run of 8 or more goes through the vector function (the
+ * first and last partial vectors as lanes of a full one), so values do not depend on
+ * addresses or on how the run is split between threads.
+ * Results larger than the last-level cache are written with streaming stores: they go to
+ * memory without first being read into the cache (a plain store reads each line before
+ * writing it), so the op moves 8 bytes per element instead of 12. Smaller results stay in
+ * the cache for the next op. ctx: the whole result's element count (lt_cpu_unary). */
+static int64_t stream_min = INT64_MAX;   /* elements; set at load time from the L3 size */
 #define DEF_VEC_UNARY(NAME, SCALAR, VEXPR)                                             \
   VEC_TARGET static void NAME(char **d, const int64_t *s, int64_t n, void *ctx) {      \
-    if (s[0] != 4 || s[1] != 4) { SCALAR(d, s, n, ctx); return; }                      \
+    if (s[0] != 4 || s[1] != 4) { SCALAR(d, s, n, NULL); return; }                     \
     float *o = (float *)d[0];                                                          \
     const float *a = (const float *)d[1];                                              \
     int64_t i = 0;                                                                     \
+    if (ctx && *(const int64_t *)ctx >= stream_min && n >= 64) {                       \
+      int64_t head = (int64_t)((32 - (uintptr_t)o % 32) % 32) / 4;                     \
+      if ((uintptr_t)o % 4 == 0) {                                                     \
+        if (head) { /* the first lanes of one vector, so values do not depend on o's address */ \
+          __m256 x = _mm256_loadu_ps(a);                                               \
+          float tmp[8];                                                                \
+          _mm256_storeu_ps(tmp, VEXPR);                                                \
+          memcpy(o, tmp, sizeof(float) * (size_t)head);                                \
+        }                                                                              \
+        for (i = head; i + 8 <= n; i += 8) {                                           \
+          __m256 x = _mm256_loadu_ps(a + i);                                           \
+          _mm256_stream_ps(o + i, VEXPR);                                              \
+        }                                                                              \
+        _mm_sfence();                                                                  \
+      }                                                                                \
+    }                                                                                  \
     for (; i + 8 <= n; i += 8) {                                                       \
       __m256 x = _mm256_loadu_ps(a + i);                                               \
       _mm256_storeu_ps(o + i, VEXPR);                                                  \
     }                                                                                  \
-    if (i < n) {                                                                       \
+    if (i < n && n >= 8) { /* the last lanes of the last 8 (already-written lanes dropped) */ \
+      __m256 x = _mm256_loadu_ps(a + n - 8);                                           \
+      float tmp[8];                                                                    \
+      _mm256_storeu_ps(tmp, VEXPR);                                                    \
+      memcpy(o + i, tmp + (8 - (n - i)), sizeof(float) * (size_t)(n - i));             \
+    } else if (i < n) {                                                                \
       char *dd[2] = {(char *)(o + i), (char *)(a + i)};                                \
-      SCALAR(dd, s, n - i, ctx);                                                       \
+      SCALAR(dd, s, n - i, NULL);                                                      \
     }                                                                                  \
   }
 DEF_VEC_UNARY(v_EXP_FLOAT32, u_EXP_FLOAT32, _ZGVdN8v_expf(x))
@@ -222,9 +254,25 @@ __attribute__((constructor)) static void register_loops(void) {
   register_vector_loops();
 }
 #if defined(__x86_64__) && defined(__GNUC__) && defined(LT_HAVE_MVEC)
+/* the last-level cache's size: sysfs first (virtual machines' CPUID can report the host's),
+ * then glibc, else 32 MiB */
+static int64_t l3_bytes(void) {
+  FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r");
+  long long v = 0;
+  char unit = 0;
+  if (f) {
+    if (fscanf(f, "%lld%c", &v, &unit) < 1) v = 0;
+    fclose(f);
+    if (unit == 'K') v <<= 10;
+    else if (unit == 'M') v <<= 20;
+  }
+  if (v <= 0) v = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  return v > 0 ? (int64_t)v : (int64_t)32 << 20;
+}
 static void register_vector_loops(void) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+  stream_min = l3_bytes() / 4;   /* floats filling the L3 */
   lt_unary_loops[LT_EXP][LT_FLOAT32] = v_EXP_FLOAT32;
   lt_unary_loops[LT_TANH][LT_FLOAT32] = v_TANH_FLOAT32;
   lt_unary_loops[LT_SIGMOID][LT_FLOAT32] = v_SIGMOID_FLOAT32;
