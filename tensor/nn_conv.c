@@ -642,6 +642,39 @@ static lt_tensor *bias_grad(const lt_tensor *g) {
       return r;
     }
   }
+  if (g->device.type == LT_CPU && !lt_grad_on && (g->dtype == LT_FLOAT32 || g->dtype == LT_FLOAT64)) {
+    /* on the CPU, nothing to record: each channel's planes summed in double in one pass */
+    lt_tensor *gc = lt_contiguous(g);
+    lt_tensor *r = gc ? lt_empty(1, &g->size[1], g->dtype, g->device) : NULL;
+    if (!r) { lt_release(gc); return NULL; }
+    int64_t N = g->size[0], K = g->size[1], HW = g->size[2] * g->size[3];
+    bool f32 = g->dtype == LT_FLOAT32;
+    const char *base = lt_data(gc);
+    char *out = lt_data(r);
+#pragma omp parallel for if (N * K * HW > LT_PARALLEL_GRAIN && K > 1) schedule(static)
+    for (int64_t k = 0; k < K; k++) {
+      double acc[8] = {0};   /* eight running sums: no chain of dependent additions */
+      for (int64_t n = 0; n < N; n++) {
+        int64_t at = (n * K + k) * HW, i = 0;
+        if (f32) {
+          const float *p = (const float *)base + at;
+          for (; i + 8 <= HW; i += 8)
+            for (int j = 0; j < 8; j++) acc[j] += p[i + j];
+          for (; i < HW; i++) acc[i % 8] += p[i];
+        } else {
+          const double *p = (const double *)base + at;
+          for (; i + 8 <= HW; i += 8)
+            for (int j = 0; j < 8; j++) acc[j] += p[i + j];
+          for (; i < HW; i++) acc[i % 8] += p[i];
+        }
+      }
+      double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+      if (f32) ((float *)out)[k] = (float)s;
+      else ((double *)out)[k] = s;
+    }
+    lt_release(gc);
+    return r;
+  }
   lt_tensor *a = lt_reduce_dim(LT_RSUM, NULL, NULL, NULL, g, 3, false, 0);
   lt_tensor *b = a ? lt_reduce_dim(LT_RSUM, NULL, NULL, NULL, a, 2, false, 0) : NULL;
   lt_release(a);
