@@ -96,7 +96,7 @@ local function as_graph_input(x, seen)
       if seen[x] then x = x:viewAs(x) end
       seen[x] = true
     end
-    if not x.requiresGrad and is_float(x) and torch.isGradEnabled() then
+    if torch.isGradEnabled() and not x.requiresGrad and is_float(x) then
       return x:detach():setRequiresGrad()
     end
     return x
@@ -355,8 +355,10 @@ end
 -- a module whose class (or a parent below nn.Module) writes updateGradInput or
 -- accGradParameters itself is backwarded the Torch7 way, through those methods
 writes_own = function(self, name)
+  -- the usual case first: the method found is Module's own (one lookup by the VM)
+  if rawequal(self[name], Module[name]) then return false end
   local mt = getmetatable(self)
-  while mt and mt ~= Module do
+  while mt and not rawequal(mt, Module) do   -- (== would dispatch to the classes' __eq)
     if rawget(mt, name) then return true end
     mt = getmetatable(mt)
   end
