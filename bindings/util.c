@@ -130,9 +130,19 @@ static int pointer(lua_State *L) {
   return 1;
 }
 
+/* torch._setStreamMin([n]) -> previous: the streaming-store threshold of the float32
+ * vector loops (tensor/pointwise_kernels.c), for tests; false where there are none */
+static int set_stream_min(lua_State *L) {
+  lua_Integer n = luaL_optinteger(L, 1, 0);
+  int64_t old = lt_set_stream_min(n > 0 ? (int64_t)n : 0);
+  if (old == INT64_MAX) lua_pushboolean(L, 0);
+  else lua_pushinteger(L, (lua_Integer)old);
+  return 1;
+}
+
 static const luaL_Reg util_functions[] = {
   {"Timer", timer_new}, {"setnumthreads", setnumthreads}, {"getnumthreads", getnumthreads},
-  {"pointer", pointer}, {NULL, NULL}};
+  {"pointer", pointer}, {"_setStreamMin", set_stream_min}, {NULL, NULL}};
 
 void ltb_open_util(lua_State *L) {
   luaL_newmetatable(L, TIMER_MT);

@@ -355,7 +355,8 @@ end
 -- a module whose class (or a parent below nn.Module) writes updateGradInput or
 -- accGradParameters itself is backwarded the Torch7 way, through those methods
 writes_own = function(self, name)
-  -- the usual case first: the method found is Module's own (one lookup by the VM)
+  -- the usual case first: the method found is Module's own (one lookup by the VM). A class
+  -- that sets Module's own function as its method counts as not writing its own.
   if rawequal(self[name], Module[name]) then return false end
   local mt = getmetatable(self)
   while mt and not rawequal(mt, Module) do   -- (== would dispatch to the classes' __eq)

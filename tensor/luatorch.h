@@ -483,6 +483,10 @@ int lt_unbind_steps(const lt_tensor *x, lt_tensor **steps);
 /* ---- threads ---- */
 void lt_set_num_threads(int n);
 int lt_get_num_threads(void);
+/* The element count from which float32 exp/tanh/sigmoid write their results with streaming
+ * stores (by default: results bigger than the L3). n > 0 sets it; returns the previous
+ * value (INT64_MAX where there are no vector loops). For tests. */
+int64_t lt_set_stream_min(int64_t n);
 
 /* ---- devices ---- */
 /* Loads the CUDA backend on first use; returns -1 with a message when unavailable. */

@@ -73,9 +73,10 @@ typedef struct { int op, k; double p0, p1; bool has_g; } act_ctx;
 ACT_LOOP(float, act_loop_f32)
 ACT_LOOP(double, act_loop_f64)
 
-/* float32 ReLU and its first derivative in float arithmetic (vectorized; the general loop
- * goes through double): the same values, since x or g is only ever kept, zeroed or
- * multiplied by exactly 1 or 0. */
+/* float32 ReLU (k = 0, no g) and g times its first derivative (k = 1 with g) in float
+ * arithmetic (vectorized; the general loop goes through double): the same values, since x
+ * or g is only ever kept, zeroed or multiplied by exactly 1 or 0. The derivative alone
+ * (no g) stays on the general loop. */
 static void relu_loop_f32(char **d, const int64_t *st, int64_t n, void *vc) {
   const act_ctx *c = vc;
   float *o = (float *)d[0];
@@ -134,7 +135,8 @@ static int act_compute(lt_act_op op, int k, lt_tensor *o, const lt_tensor *g, co
   }
   act_ctx c = {op, k, p0, p1, g != NULL};
   lt_loop_fn fn = x->dtype == LT_FLOAT64 ? act_loop_f64
-                  : op == LT_ACT_RELU && k <= 1 ? relu_loop_f32 : act_loop_f32;
+                  : op == LT_ACT_RELU && ((k == 0 && !g) || (k == 1 && g)) ? relu_loop_f32
+                  : act_loop_f32;
   if (g) run_loop(fn, 3, (const lt_tensor *[]){o, g, x}, &c);
   else run_loop(fn, 2, (const lt_tensor *[]){o, x}, &c);
   lt_bump_version(o);

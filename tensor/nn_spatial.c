@@ -304,8 +304,9 @@ static pool_geom geom_load(const lt_node *n) {
 }
 
 /* gi (P planes of HW, zeroed) += g (P planes of oHW) at the flat positions ix: planes over
- * threads, each plane's outputs in order. The positions come from the forward pass, but
- * an indices tensor handed out can be changed, so each is checked. */
+ * threads, each plane's outputs in order. The positions are the forward pass's own (the
+ * binding hands callers a 1-based copy); each is still checked, as the C API's callers
+ * could pass anything. */
 #define MAXPOOL_SCATTER(T)                                                                \
   do {                                                                                    \
     T *o = lt_data(gi);                                                                   \

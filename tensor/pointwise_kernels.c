@@ -182,12 +182,18 @@ VEC_TARGET static inline __m256 sigmoid8(__m256 x) {
 }
 /* Every element of a contiguous run of 8 or more goes through the vector function (the
  * first and last partial vectors as lanes of a full one), so values do not depend on
- * addresses or on how the run is split between threads.
+ * addresses or on how a long run is split between threads. (Runs shorter than 8 and
+ * strided runs take the scalar functions, within an ulp or two of the vector ones.)
  * Results larger than the last-level cache are written with streaming stores: they go to
  * memory without first being read into the cache (a plain store reads each line before
  * writing it), so the op moves 8 bytes per element instead of 12. Smaller results stay in
  * the cache for the next op. ctx: the whole result's element count (lt_cpu_unary). */
 static int64_t stream_min = INT64_MAX;   /* elements; set at load time from the L3 size */
+int64_t lt_set_stream_min(int64_t n) {  /* for tests: the threshold, returning the old one */
+  int64_t old = stream_min;
+  if (n > 0) stream_min = n;
+  return old;
+}
 #define DEF_VEC_UNARY(NAME, SCALAR, VEXPR)                                             \
   VEC_TARGET static void NAME(char **d, const int64_t *s, int64_t n, void *ctx) {      \
     if (s[0] != 4 || s[1] != 4) { SCALAR(d, s, n, NULL); return; }                     \
@@ -230,6 +236,7 @@ DEF_VEC_UNARY(v_SIGMOID_FLOAT32, u_SIGMOID_FLOAT32, sigmoid8(x))
 static void register_vector_loops(void);
 #else
 static void register_vector_loops(void) {}
+int64_t lt_set_stream_min(int64_t n) { (void)n; return INT64_MAX; }   /* no vector loops */
 #endif
 
 /* ---- tables ---- */

@@ -105,6 +105,19 @@ function T.mm_small_direct_path()
       tester:eq(A:mm(B):double(), refmm(A, B), tol_for(tp), 'method form')
     end
   end
+  -- operands starting past their storage's start, inputs that require grad under noGrad,
+  -- NaN and Inf carried through
+  local big = randt('torch.FloatTensor', 9, 4)
+  local An, Bn = big:narrow(1, 3, 3), big:narrow(1, 6, 4)
+  tester:eq(torch.mm(An, Bn):double(), refmm(An, Bn), 1e-5, 'offset operands')
+  local Ag = randt('torch.DoubleTensor', 3, 4):setRequiresGrad()
+  local Bg = randt('torch.DoubleTensor', 4, 2)
+  tester:eq(torch.noGrad(function() return torch.mm(Ag, Bg) end), refmm(Ag:detach(), Bg), 1e-12, 'noGrad')
+  local Ai = torch.DoubleTensor{{1 / 0, 1}, {0 / 0, 2}}
+  local Ci = torch.mm(Ai, torch.DoubleTensor{{1, 2}, {3, 4}})
+  tester:asserteq(Ci[1][1], math.huge, 'inf')
+  tester:asserteq(Ci[1][2], math.huge, 'inf')
+  tester:assert(Ci[2][1] ~= Ci[2][1] and Ci[2][2] ~= Ci[2][2], 'NaN')
   -- hand-computed, and a mismatch still gets the general path's error
   local A = torch.FloatTensor{{1, 2}, {3, 4}}
   tester:eq(torch.mm(A, torch.FloatTensor{{5, 6}, {7, 8}}), torch.FloatTensor{{19, 22}, {43, 50}}, 0)
