@@ -172,13 +172,15 @@ INT_TYPES(B_INT_ALL)
 __m256 _ZGVdN8v_expf(__m256);
 __m256 _ZGVdN8v_tanhf(__m256);
 #define VEC_TARGET __attribute__((target("avx2,fma")))
+/* lt_sigmoidf's two-sided form with one division: e = exp(-|x|) (never overflows, so the
+ * tiny results of very negative x keep their value), r = 1 / (1 + e); x >= 0: r, else
+ * e r (one rounding more than e / (1 + e)) */
 VEC_TARGET static inline __m256 sigmoid8(__m256 x) {
   const __m256 one = _mm256_set1_ps(1.0f);
   __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
   __m256 e = _ZGVdN8v_expf(_mm256_sub_ps(_mm256_setzero_ps(), ax));   /* exp(-|x|) */
-  __m256 den = _mm256_add_ps(one, e);
-  __m256 pos = _mm256_div_ps(one, den), neg = _mm256_div_ps(e, den);   /* as lt_sigmoidf */
-  return _mm256_blendv_ps(neg, pos, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
+  __m256 r = _mm256_div_ps(one, _mm256_add_ps(one, e));
+  return _mm256_blendv_ps(_mm256_mul_ps(e, r), r, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
 }
 /* Every element of a contiguous run of 8 or more goes through the vector function (the
  * first and last partial vectors as lanes of a full one), so values do not depend on
