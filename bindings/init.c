@@ -339,8 +339,9 @@ static int s_size(lua_State *L) { return s_len(L); }
 
 static int s_fill(lua_State *L) {
   lt_storage *s = checkstorage(L, 1);
+  double v = check_value(L, 2);   /* before the view: a bad value raises, which would leak it */
   lt_tensor *t = lt_from_storage(s, 0, 1, &s->size, NULL);
-  if (!t || lt_fill(t, check_value(L, 2)) < 0) { lt_release(t); return ltb_fail(L); }
+  if (!t || lt_fill(t, v) < 0) { lt_release(t); return ltb_fail(L); }
   lt_release(t);
   lua_settop(L, 1);
   return 1;
@@ -522,6 +523,18 @@ int luaopen_torch_core(lua_State *L) {
   ltb_methods_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_setfield(L, -2, "_methods");
   int torch = lua_gettop(L);
+  /* torch._sanitized: built with AddressSanitizer (make check-asan), whose allocator holds
+   * freed memory in quarantine, so the process's memory figures (RSS) say nothing there */
+  bool asan = false;
+#if defined(__SANITIZE_ADDRESS__)
+  asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  asan = true;   /* clang */
+#endif
+#endif
+  lua_pushboolean(L, asan);
+  lua_setfield(L, torch, "_sanitized");
 
   for (int dev = 0; dev < LT_NDEVTYPES; dev++)
     for (int dt = 0; dt < LT_NDTYPES; dt++) {
@@ -630,6 +643,8 @@ int luaopen_torch_core(lua_State *L) {
   ltb_open_data(L);
   ltb_open_serialize(L);
   { void ltb_open_cuda(lua_State *L); ltb_open_cuda(L); }   /* cuda.c: torch.cuda */
+  { void ltb_open_numerics(lua_State *L); ltb_open_numerics(L); }   /* numerics.c: isnan, anomaly mode */
+  { void ltb_open_memory(lua_State *L); ltb_open_memory(L); }   /* memory.c: CPU memory stats, cache */
   lua_settop(L, torch);
   return 1;
 }

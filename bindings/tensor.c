@@ -402,17 +402,21 @@ static int t_sub(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int nargs = lua_gettop(L) - 1;
   if (nargs % 2 || nargs / 2 > t->ndim) return luaL_error(L, "bad arguments to 'sub' (expected pairs of start, end for up to %d dimensions)", t->ndim);
-  lt_tensor *v = view_alias(t);
-  if (!v) return ltb_fail(L);
+  /* every argument is checked before the view is made: a failed luaL_check* does not
+   * return, and would leak it */
+  lua_Integer lo[LT_MAXDIM], hi[LT_MAXDIM];
   for (int d = 0; d < nargs / 2; d++) {
     lua_Integer a = luaL_checkinteger(L, 2 + 2 * d), b = luaL_checkinteger(L, 3 + 2 * d);
     if (a < 0) a += t->size[d] + 1;
     if (b < 0) b += t->size[d] + 1;
-    if (a < 1 || b > t->size[d] || a > b + 1) {
-      lt_release(v);
+    if (a < 1 || b > t->size[d] || a > b + 1)
       return luaL_error(L, "bad argument to 'sub' (range %d to %d out of bounds for dimension %d of size %d)", (int)a, (int)b, d + 1, (int)t->size[d]);
-    }
-    lt_tensor *n = lt_narrow(v, d, a - 1, b - a + 1);
+    lo[d] = a; hi[d] = b;
+  }
+  lt_tensor *v = view_alias(t);
+  if (!v) return ltb_fail(L);
+  for (int d = 0; d < nargs / 2; d++) {
+    lt_tensor *n = lt_narrow(v, d, lo[d] - 1, hi[d] - lo[d] + 1);
     lt_release(v);
     if (!(v = n)) return ltb_fail(L);
   }
@@ -868,18 +872,21 @@ int ltb_tensor_newindex(lua_State *L) {
     lt_tensor *v = resolve(L, t, 2, idx, &elem, NULL, NULL);
     if (elem) {
       if (t->device.type != LT_CPU) {
+        /* the value is checked before the alias is made: a bad one raises, which would leak it */
+        bool exact = t->dtype == LT_INT64 && lua_isinteger(L, 3);
+        double val = exact ? 0 : checkvalue(L, 3);
         lt_tensor *e = lt_alias(t);
         if (!e) return ltb_fail(L);
         for (int d = 0; d < t->ndim; d++) e->offset += idx[d] * t->stride[d];
         e->ndim = 0;
         int rc;
-        if (t->dtype == LT_INT64 && lua_isinteger(L, 3)) {   /* exact past 2^53: copy the int64 up */
+        if (exact) {   /* exact past 2^53: copy the int64 up */
           lt_tensor *c = lt_empty(0, NULL, LT_INT64, lt_cpu());
           if (c) *(int64_t *)lt_data(c) = (int64_t)lua_tointeger(L, 3);
           rc = c ? lt_copy(e, c) : -1;
           lt_release(c);
         } else
-          rc = lt_fill(e, checkvalue(L, 3));
+          rc = lt_fill(e, val);
         lt_release(e);
         if (rc < 0) return ltb_fail(L);
         return 0;
@@ -917,8 +924,9 @@ int ltb_tensor_newindex(lua_State *L) {
       if (rc < 0) return ltb_fail(L);
       return 0;
     }
+    double v = src ? 0 : checkvalue(L, 3);   /* before the indices: a bad value would leak them */
     lt_tensor *ix = ltb_checkindices(L, 2);
-    int rc = src ? lt_index_copy(t, 0, ix, src) : lt_index_fill(t, 0, ix, checkvalue(L, 3));
+    int rc = src ? lt_index_copy(t, 0, ix, src) : lt_index_fill(t, 0, ix, v);
     lt_release(ix);
     if (rc < 0) return ltb_fail(L);
     return 0;

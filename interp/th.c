@@ -117,6 +117,11 @@ static void prompt_action(int sig) {
   prompt_sigint = 1;
 }
 
+/* SIGPIPE in the REPL: nothing; the write fails with EPIPE */
+static void pipe_action(int sig) {
+  (void)sig;
+}
+
 /* SIGHUP/SIGTERM at the prompt: leave the REPL, save the history, then die of it */
 static void term_action(int sig) {
   term_signal = sig;
@@ -1044,6 +1049,13 @@ static void doREPL(lua_State *L) {
   const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
   use_color = isatty(STDOUT_FILENO) && !(nc && nc[0]) && !(term && strcmp(term, "dumb") == 0);
   if (use_readline) setsignal(SIGINT, prompt_action);  /* Ctrl-C between chunks: harmless */
+  /* At a terminal, a pipe whose reader died (a popen'ed gnuplot) is a Lua error from
+   * write or flush ("Broken pipe"), not the end of the session. Caught, not ignored: a
+   * caught signal is reset by exec, so the commands popen and os.execute start keep the
+   * default action (an ignored one would be inherited). */
+  struct sigaction oldpipe;
+  sigaction(SIGPIPE, NULL, &oldpipe);
+  if (use_readline) setsignal(SIGPIPE, pipe_action);
   for (;;) {
     status = loadline(L);
     if (status == -1) break;
@@ -1058,6 +1070,7 @@ static void doREPL(lua_State *L) {
     }
   }
   lua_settop(L, 0);
+  sigaction(SIGPIPE, &oldpipe, NULL);
   if (use_readline) {
     setsignal(SIGINT, SIG_DFL);
 #if RL_VERSION_MAJOR < 8 || (RL_VERSION_MAJOR == 8 && RL_VERSION_MINOR < 2)
@@ -1137,6 +1150,11 @@ static int pmain(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
+  /* A closed pipe ends th quietly, as it ends cat or lua (`th script | head`): SIGPIPE's
+   * default action, even where the parent left it ignored, since print() cannot report a
+   * failed write and the script would run on writing nowhere. The REPL at a terminal
+   * catches it instead (doREPL). */
+  signal(SIGPIPE, SIG_DFL);
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     l_message(TH_PROGNAME, "cannot create state: not enough memory");

@@ -35,6 +35,7 @@ for n in ([[save load serialize deserialize setdefaulttensortype getdefaulttenso
   getmetatable setmetatable factory pointer data cdata storage retain free _recordFunction
   _autogradLiveNodes _version gradcheck gradgradcheck Function Generator setDetectAnomaly
   new newindex apply map map2 sleep setTF32 emptyCache memoryStats memoryUsage setDevice
+  setCacheLimit resetPeakMemoryStats
   getDevice deviceCount isAvailable synchronize totable tostring info hist plot
   setRequiresGrad requiresGrad backward grad gradFn register_hook registerHook hook
   readIDX writeIDX idx csv DataLoader Dataset]]):gmatch('%S+') do skip[n] = true end

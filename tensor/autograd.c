@@ -170,6 +170,10 @@ lt_node *lt_node_new(const char *name, lt_backward_fn bw, int n, const lt_tensor
     memcpy(in->size, t->size, sizeof(int64_t) * t->ndim);
     if (t->requires_grad && !(in->fn = edge_of(t))) { lt_node_release(x); return NULL; }
   }
+  if (lt_anomaly_on) {
+    int bad = lt_anomaly_inputs(n, ins);
+    x->anomaly_input = (int8_t)(bad > 127 ? 127 : bad);
+  }
   return x;
 }
 
@@ -238,6 +242,8 @@ lt_tensor *lt_node_attach(lt_node *node, lt_tensor *r) {
   lt_node_release(r->grad_fn);
   r->grad_fn = node;
   r->requires_grad = true;
+  /* anomaly mode: a recorded op whose output holds NaN/Inf fails here (r released) */
+  if (lt_anomaly_on && lt_anomaly_forward(node, r) < 0) { lt_release(r); return NULL; }
   return r;
 }
 
@@ -300,6 +306,7 @@ lt_tensor *lt_ag_plain(lt_ag_ctx *c, lt_tensor *r) {
 lt_tensor *lt_ag_finish(lt_ag_ctx *c, lt_tensor *r, lt_node *node) {
   if (!r) { lt_node_release(node); ctx_end(c); return NULL; }
   r = lt_node_attach(node, r);
+  if (!r) { ctx_end(c); return NULL; }   /* anomaly mode found NaN/Inf */
   if (c->out && r != c->out) {
     /* computed apart (out aliased an input): move the values and the history into out */
     int rc = lt_resize_as(c->out, r) < 0 ? -1 : lt_copy(c->out, r);
@@ -468,7 +475,9 @@ int lt_custom_record(lt_tensor *out, const char *name, int n, const lt_tensor *c
     lt_node_release(node);
     LT_FAIL(-1, "%s: the output of a function with gradients must be a floating-point tensor", name);
   }
-  lt_node_attach(node, out);
+  lt_retain(out);   /* the reference lt_node_attach takes (and drops when anomaly mode fails it) */
+  if (!lt_node_attach(node, out)) return -1;
+  lt_release(out);
   return 0;
 }
 
@@ -720,7 +729,8 @@ static int run_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad
       lt_seterr("backward: %s's saved tensors were freed by an earlier backward; pass "
                 "{retainGraph=true} to the first backward to go through the graph again", x->name);
       brc = -1;
-    } else brc = x->backward ? x->backward(x, g, gi) : 0;
+    } else if (lt_anomaly_on) brc = lt_anomaly_run_backward(x, g, gi);   /* checks gi */
+    else brc = x->backward ? x->backward(x, g, gi) : 0;
     lt_release(g);
     for (int k = 0; k < LT_NODE_MAXSAVED; k++) { lt_release(x->unpacked[k]); x->unpacked[k] = NULL; }
     if (!retain && brc == 0) { node_free_saved(x); x->released = true; }

@@ -17,6 +17,7 @@
 #include "internal.h"
 
 extern bool lt_grad_on;   /* grad mode (torch.setGradEnabled) */
+extern bool lt_anomaly_on;   /* anomaly mode (torch.setDetectAnomaly): numerics.c checks */
 
 #define LT_AG1(a) (lt_grad_on && (a)->requires_grad)
 #define LT_AG2(a, b) (lt_grad_on && ((a)->requires_grad || (b)->requires_grad))
@@ -59,6 +60,8 @@ struct lt_node {
   uint32_t base_version;       /* input 0's storage version when recorded (stale views) */
   bool released;               /* saved tensors freed after a backward without retainGraph */
   bool is_acc;                 /* an accumulator node (the gradient sink of a leaf) */
+  int8_t anomaly_input;        /* anomaly mode: 1 + the first input without history that
+                                * held NaN/Inf when recorded, or 0 */
   lt_tensor *leaf;             /* accumulator nodes: the leaf (not retained: the leaf owns its
                                 * accumulator and clears this when it is freed); else NULL */
   lt_hook *hooks;              /* hooks on the output's gradient (non-leaf tensors) */
@@ -128,6 +131,14 @@ lt_tensor *lt_ag_finish(lt_ag_ctx *c, lt_tensor *r, lt_node *node);
 lt_tensor *lt_ag_plain(lt_ag_ctx *c, lt_tensor *r);
 /* The simple case: attach node to the fresh result r (takes node's reference). */
 lt_tensor *lt_node_attach(lt_node *node, lt_tensor *r);
+
+/* anomaly mode (numerics.c; called only when lt_anomaly_on): the inputs of a new node
+ * (1 + the first one without history holding NaN/Inf, or 0), the output of a recorded op,
+ * and a node's backward run and its gradients checked; -1 with "anomaly: ..." set on the
+ * first bad one */
+int lt_anomaly_inputs(int n, const lt_tensor *const *ins);
+int lt_anomaly_forward(const lt_node *n, const lt_tensor *r);
+int lt_anomaly_run_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads);
 
 /* pause/resume grad mode around an op's own computation */
 static inline bool lt_grad_pause(void) { bool p = lt_grad_on; lt_grad_on = false; return p; }

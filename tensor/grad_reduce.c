@@ -246,6 +246,17 @@ static lt_tensor *norm_bw(lt_node *n, tmps *s, const lt_tensor *gu, const lt_ten
   return bin(s, LT_MUL, sx, safe_div(s, gu, bins(s, LT_POW, ou, p - 1)));
 }
 
+/* softmax of x over the reduced dim, or over all elements (x's shape); recorded */
+static lt_tensor *lse_softmax(lt_node *n, tmps *s, const lt_tensor *x) {
+  if (!x) return NULL;
+  if (n->p[1] >= 0) return keep(s, lt_softmax(NULL, x, (int)n->p[1], false));
+  if (x->ndim <= 1) return keep(s, lt_softmax(NULL, x, 0, false));
+  int64_t numel = lt_numel(x);
+  lt_tensor *flat = keep(s, lt_reshape(x, 1, &numel));
+  lt_tensor *sm = flat ? keep(s, lt_softmax(NULL, flat, 0, false)) : NULL;
+  return sm ? keep(s, lt_reshape(sm, x->ndim, x->size)) : NULL;
+}
+
 static int reduce_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   if (!n->in[0].fn) return 0;
   lt_reduce_op op = (lt_reduce_op)n->p[0];
@@ -271,8 +282,9 @@ static int reduce_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
     break;
   case LT_RSTD: case LT_RVAR: r = std_var_bw(n, &s, op, gu, s0, s1); break;
   case LT_RNORM: r = norm_bw(n, &s, gu, s0, s1); break;
-  case LT_RLOGSUMEXP:  /* g softmax(x) = g exp(x - logsumexp) */
-    r = bin(&s, LT_MUL, una(&s, LT_EXP, bin(&s, LT_SUB, s0, up(n, &s, s1))), gu);
+  case LT_RLOGSUMEXP:  /* g softmax(x): not exp(x - logsumexp), whose rounded logsumexp
+                        * (float32 near 1e4: an error of 5e-4) would scale every gradient */
+    r = bin(&s, LT_MUL, lse_softmax(n, &s, s0), gu);
     break;
   default:
     tmps_free(&s);
@@ -472,6 +484,7 @@ int lt_ag_sort_topk(bool topk, const lt_tensor *a, int64_t k, int dim, bool desc
     if (own != ix) lt_release(own);
     if (rc < 0) { lt_node_release(n); lt_release(v); lt_release(ix); return -1; }
     v = lt_node_attach(n, v);
+    if (!v) { lt_release(ix); return -1; }   /* anomaly mode found NaN/Inf */
   }
   if (values) *values = v;
   if (indices) *indices = ix; else lt_release(ix);

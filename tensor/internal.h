@@ -11,6 +11,21 @@
 #define LT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LT_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* The engine's recycling (tensor and storage headers on free lists, small buffers inline
+ * with their header, a cache of large freed buffers) hides use-after-free and overflows
+ * from AddressSanitizer and valgrind. Under ASan, or with -DLT_NO_POOLS (make
+ * check-valgrind), it is off: every block is malloc'ed at its exact size and freed. */
+#if defined(__SANITIZE_ADDRESS__) || defined(LT_NO_POOLS)
+#define LT_POOLS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LT_POOLS 0
+#endif
+#endif
+#ifndef LT_POOLS
+#define LT_POOLS 1
+#endif
+
 /* Work above this many elements is split across OpenMP threads. */
 #define LT_PARALLEL_GRAIN 32768
 
@@ -197,8 +212,8 @@ typedef struct lt_backend {
   /* out = x > 0 ? x : w[c] x; x, w, out contiguous, one dtype (float32/float64), x as (bs, ch, ks) */
   int (*prelu)(lt_tensor *out, const lt_tensor *x, const lt_tensor *w, int64_t bs, int64_t ch, int64_t ks);
   /* softmax (lg: log-softmax) of contiguous x (float32/float64) as (outer, n, inner) along n
-   * into y (contiguous, x's dtype; may be NULL); lse (NULL or outer*inner doubles, device):
-   * log(sum(exp(x))) of each line */
+   * into y (contiguous, x's dtype; may be NULL); lse (NULL or 2*outer*inner doubles, device):
+   * each line's max (at 2l) and log(sum(exp(x - max))) (at 2l+1), logsumexp their sum */
   int (*softmax)(lt_tensor *y, const lt_tensor *x, int64_t outer, int64_t n, int64_t inner, bool lg,
                  double *lse);
   /* its backward from the output y and gradient g (both contiguous, y's dtype) into r */

@@ -88,7 +88,8 @@ static int need_dims(const char *op, const char *name, const lt_tensor *t, int n
 
 /* M (the added term) must broadcast to the result's shape */
 static int check_addend(const char *op, const lt_tensor *M, int nd, const int64_t *size) {
-  bool ok = M->ndim <= nd;
+  /* an empty tensor (no storage) has no dimensions but is no scalar: it never broadcasts */
+  bool ok = M->ndim <= nd && (M->ndim > 0 || M->storage);
   for (int i = 0; ok && i < M->ndim; i++) {
     int64_t s = M->size[i], want = size[nd - M->ndim + i];
     ok = s == want || s == 1;
@@ -99,6 +100,7 @@ static int check_addend(const char *op, const lt_tensor *M, int nd, const int64_
     memset(&shape, 0, sizeof shape);
     shape.ndim = nd;
     memcpy(shape.size, size, sizeof(int64_t) * nd);
+    if (!M->storage) LT_FAIL(-1, "%s: M is an empty tensor, expected size %s", op, SHAPE(&shape, b2));
     LT_FAIL(-1, "%s: M of size %s does not match the product's size %s", op, SHAPE(M, b1), SHAPE(&shape, b2));
   }
   return 0;

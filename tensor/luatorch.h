@@ -84,7 +84,19 @@ void lt_storage_release(lt_storage *s);
 int lt_storage_resize(lt_storage *s, int64_t size);   /* keeps the prefix */
 /* Bytes of tensor data currently held by CPU storages (for the Lua GC's accounting). */
 int64_t lt_mem_live_bytes(void);
-void lt_mem_trim(void);                                /* empty the free-buffer cache */
+void lt_mem_trim(void);   /* empty the free-buffer cache, return free heap pages to the system */
+/* The CPU allocator's counters (torch.memoryStats): bytes in live buffers and their
+ * high-water mark, bytes cached for reuse and the cache's cap, system allocations and
+ * frees, requests served from the cache. Buffers of 256 bytes or less (kept with their
+ * storage header) are not counted. With reset_peak, the peak restarts from the bytes
+ * allocated once st is filled. */
+typedef struct {
+  int64_t allocated, peak, cached, cache_limit, mallocs, frees, cache_hits;
+} lt_cpu_mem_stats;
+void lt_mem_stats(lt_cpu_mem_stats *st, bool reset_peak);
+/* Cap on the bytes the cache keeps (1 GiB at start; 0 turns caching off); evicts down to
+ * it. A negative value only reads it. Returns the previous cap. */
+int64_t lt_mem_set_cache_limit(int64_t bytes);
 
 /* ---- tensor: a strided view of a storage ---- */
 struct lt_node;
@@ -347,6 +359,23 @@ lt_tensor *lt_reduce_all_tensor(lt_reduce_op op, const lt_tensor *a, double para
 lt_tensor *lt_dot_tensor(const lt_tensor *a, const lt_tensor *b);
 lt_tensor *lt_trace_tensor(const lt_tensor *a);
 int64_t lt_autograd_live_nodes(void);   /* graph nodes alive (for tests of memory) */
+
+/* ---- non-finite values and anomaly mode (numerics.c) ---- */
+/* Masks (uint8, or out's dtype such as bool) of the NaN, +-Inf and finite elements; any
+ * dtype and device (integer tensors hold no NaN or Inf). Never recorded. */
+lt_tensor *lt_isnan(lt_tensor *out, const lt_tensor *a);
+lt_tensor *lt_isinf(lt_tensor *out, const lt_tensor *a);
+lt_tensor *lt_isfinite(lt_tensor *out, const lt_tensor *a);
+/* What t holds: LT_HAS_NAN | LT_HAS_INF bits (0: all finite), or -1 with an error set. */
+enum { LT_HAS_NAN = 1, LT_HAS_INF = 2 };
+int lt_nonfinite(const lt_tensor *t);
+/* Anomaly mode (off by default): every recorded op's output and every gradient a node's
+ * backward computes is checked; the first NaN (or Inf, with check_inf) fails the op with
+ * "anomaly: OP produced NaN in forward" or "anomaly: the backward of OP ...". Returns the
+ * previous mode. */
+bool lt_set_detect_anomaly(bool on, bool check_inf);
+bool lt_anomaly_enabled(void);
+bool lt_anomaly_checks_inf(void);
 
 /* ---- nn ops (tensor/nn_*.c; recorded for autograd; one section per file) ---- */
 /* nn_conv.c */

@@ -385,8 +385,9 @@ static lt_tensor *ce_compute(const lt_tensor *x, const lt_tensor *target, const 
       T *pp = pr ? (T *)lt_data(pr) : NULL;                                             \
       _Pragma("omp parallel for if(N * C >= LT_PARALLEL_GRAIN)")                         \
       for (int64_t i = 0; i < N; i++) {                                                 \
-        double lse = softmax_line_##T(xp + i * C, pp ? pp + i * C : NULL, C, 1, false);  \
-        li[i] = w[i] == 0 ? 0 : -w[i] * ((double)xp[i * C + tp[i]] - lse);               \
+        double mx, ls = softmax_parts_##T(xp + i * C, pp ? pp + i * C : NULL, C, 1, false, &mx); \
+        /* (x_t - max) - log(sum): x_t - logsumexp would lose x_t's size in digits */    \
+        li[i] = w[i] == 0 ? 0 : -w[i] * (((double)xp[i * C + tp[i]] - mx) - ls);          \
       }                                                                                 \
     } while (0)
     if (x->dtype == LT_FLOAT64) CE_FW(double);

@@ -625,7 +625,11 @@ int lt_unbind_steps(const lt_tensor *x, lt_tensor **steps) {
     sn->ctx = s;
     sn->ctx_free = step_free;
     sn->p[0] = k;
-    lt_node_attach(sn, steps[k]);
+    if (!lt_node_attach(sn, steps[k])) {   /* anomaly mode: the step was released */
+      steps[k] = NULL;
+      lt_release(token);
+      goto fail_resumed;
+    }
   }
   lt_release(token);
   return 0;

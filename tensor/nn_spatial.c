@@ -403,6 +403,7 @@ lt_tensor *lt_max_pool2d(const lt_tensor *input, int kW, int kH, int dW, int dH,
   }
   geom_save(n, &g);
   y = lt_node_attach(n, y);
+  if (!y) { lt_release(ix); return NULL; }   /* anomaly mode found NaN/Inf */
   if (indices) *indices = ix;
   else lt_release(ix);
   return y;

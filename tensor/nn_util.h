@@ -81,9 +81,13 @@ static inline void run_loop(lt_loop_fn fn, int nop, const lt_tensor *const *ops,
 static inline lt_tensor *retained(const lt_tensor *t) { lt_retain((lt_tensor *)t); return (lt_tensor *)t; }
 
 /* one line of n elements at stride st: y = softmax(x) or log_softmax(x) (y NULL: nothing
- * written); returns log(sum(exp(x))). Sums are accumulated in double. */
+ * written); softmax_parts returns log(sum(exp(x - max))) and sets *mxp to the max used
+ * (logsumexp is their sum: callers that subtract it from an element should subtract the
+ * two parts in turn, as log-softmax does), softmax_line returns log(sum(exp(x))). Sums are
+ * accumulated in double. */
 #define SOFTMAX_LINE(T, EXP)                                                          \
-  static inline double softmax_line_##T(const T *x, T *y, int64_t n, int64_t st, bool lg) {  \
+  static inline double softmax_parts_##T(const T *x, T *y, int64_t n, int64_t st, bool lg, \
+                                         double *mxp) {                               \
     T mx = -INFINITY;                                                                 \
     if (st == 1) {                                                                    \
       _Pragma("omp simd reduction(max:mx)")                                           \
@@ -91,20 +95,25 @@ static inline lt_tensor *retained(const lt_tensor *t) { lt_retain((lt_tensor *)t
     } else                                                                            \
       for (int64_t i = 0; i < n; i++) mx = x[i * st] > mx ? x[i * st] : mx;           \
     if (isinf(mx) && mx < 0) mx = 0;   /* every element -inf (NaN: exp gives NaN) */ \
+    *mxp = mx;                                                                        \
     double sum = 0;                                                                   \
     if (lg || !y) {                                                                   \
       for (int64_t i = 0; i < n; i++) sum += EXP(x[i * st] - mx);                     \
-      double lse = log(sum) + mx;                                                     \
-      if (y) {                                                                        \
-        T tl = (T)lse;                                                                \
-        for (int64_t i = 0; i < n; i++) y[i * st] = x[i * st] - tl;                   \
+      double ls = log(sum);                                                           \
+      if (y) {   /* (x - max) - log(sum): x - logsumexp would round it to T first */   \
+        T tl = (T)ls;                                                                 \
+        for (int64_t i = 0; i < n; i++) y[i * st] = (x[i * st] - mx) - tl;            \
       }                                                                               \
-      return lse;                                                                     \
+      return ls;                                                                      \
     }                                                                                 \
     for (int64_t i = 0; i < n; i++) { T e = EXP(x[i * st] - mx); y[i * st] = e; sum += e; } \
     T inv = (T)(1.0 / sum);                                                           \
     for (int64_t i = 0; i < n; i++) y[i * st] *= inv;                                 \
-    return log(sum) + mx;                                                             \
+    return log(sum);                                                                  \
+  }                                                                                   \
+  static inline double softmax_line_##T(const T *x, T *y, int64_t n, int64_t st, bool lg) {  \
+    double mx, ls = softmax_parts_##T(x, y, n, st, lg, &mx);                          \
+    return ls + mx;                                                                   \
   }
 SOFTMAX_LINE(float, expf)
 SOFTMAX_LINE(double, exp)

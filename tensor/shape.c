@@ -70,10 +70,12 @@ lt_tensor *lt_cat(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) {
       }
     }
   }
-  /* writing into an input's storage would clobber it: build apart, then copy */
+  /* writing into an input's storage would clobber it: build apart, then copy. out itself
+   * as an input counts even without a storage: resizing it would turn an input skipped as
+   * empty above into one with elements (and the writes would run past the result) */
   if (out) {
     for (int i = 0; i < n; i++)
-      if (shares_storage(out, ts[i])) {
+      if (ts[i] == out || shares_storage(out, ts[i])) {
         lt_tensor *r = lt_cat(NULL, ts, n, dim);
         if (!r) return NULL;
         lt_tensor *o = lt_prepare_out("cat", out, nd, size, dt, out->device);

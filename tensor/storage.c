@@ -3,9 +3,19 @@
 #include <stdatomic.h>
 #include <pthread.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
-static _Atomic int64_t live_bytes;
+static _Atomic int64_t live_bytes, peak_bytes, sys_allocs, sys_frees, cache_hits;
 int64_t lt_mem_live_bytes(void) { return atomic_load(&live_bytes); }
+
+/* a buffer handed out: live bytes and their high-water mark */
+static void note_alloc(size_t n) {
+  int64_t live = atomic_fetch_add(&live_bytes, (int64_t)n) + (int64_t)n;
+  int64_t peak = atomic_load(&peak_bytes);
+  while (live > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, live)) {}
+}
 
 /* Large buffers freed are kept (up to CACHE_MAX bytes) and handed out again for a
  * request of the same rounded size, so loops of big ops do not fault pages afresh. */
@@ -14,7 +24,23 @@ int64_t lt_mem_live_bytes(void) { return atomic_load(&live_bytes); }
 #define CACHE_MAX ((size_t)1 << 30)
 static struct { void *p; size_t n; } cache[CACHE_SLOTS];
 static size_t cache_bytes;
+static _Atomic size_t cache_limit = CACHE_MAX;  /* torch.setCacheLimit; a buffer over limit/4 is never kept */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void sys_free(void *p) {
+  free(p);
+  atomic_fetch_add(&sys_frees, 1);
+}
+
+/* free cached buffers until the cache holds at most `keep` bytes; cache_lock held */
+static void cache_shrink(size_t keep) {
+  for (int i = 0; cache_bytes > keep && i < CACHE_SLOTS; i++)
+    if (cache[i].p) {
+      sys_free(cache[i].p);
+      cache_bytes -= cache[i].n;
+      cache[i].p = NULL;
+    }
+}
 
 /* round to a size class: 1/8 steps of a power of two, at least 64 bytes */
 static size_t size_class(size_t n) {
@@ -35,10 +61,14 @@ static size_t phys_bytes(void) {
   return phys;
 }
 
+/* without pools (internal.h), a buffer is exactly what was asked for, so a sanitizer
+ * sees an access one element past the end */
+static size_t alloc_size(size_t nbytes) { return LT_POOLS ? size_class(nbytes) : nbytes; }
+
 void *lt_cpu_alloc(size_t nbytes) {
   if (nbytes > phys_bytes()) return NULL;
-  size_t n = size_class(nbytes);
-  if (n >= CACHE_MIN) {
+  size_t n = alloc_size(nbytes);
+  if (LT_POOLS && n >= CACHE_MIN) {
     pthread_mutex_lock(&cache_lock);
     for (int i = 0; i < CACHE_SLOTS; i++)
       if (cache[i].p && cache[i].n == n) {
@@ -46,30 +76,37 @@ void *lt_cpu_alloc(size_t nbytes) {
         cache[i].p = NULL;
         cache_bytes -= n;
         pthread_mutex_unlock(&cache_lock);
-        atomic_fetch_add(&live_bytes, (int64_t)n);
+        atomic_fetch_add(&cache_hits, 1);
+        note_alloc(n);
         return p;
       }
     pthread_mutex_unlock(&cache_lock);
   }
   void *p = NULL;
   if (posix_memalign(&p, 64, n) != 0) return NULL;
-  atomic_fetch_add(&live_bytes, (int64_t)n);
+  atomic_fetch_add(&sys_allocs, 1);
+  note_alloc(n);
   return p;
 }
 
 void lt_cpu_free(void *p, size_t nbytes) {
   if (!p) return;
-  size_t n = size_class(nbytes);
+  size_t n = alloc_size(nbytes);
   atomic_fetch_sub(&live_bytes, (int64_t)n);
-  if (n >= CACHE_MIN && n <= CACHE_MAX / 4) {
+  if (LT_POOLS && n >= CACHE_MIN && n <= cache_limit / 4) {
     pthread_mutex_lock(&cache_lock);
+    if (n > cache_limit / 4) {   /* the cap was lowered meanwhile */
+      pthread_mutex_unlock(&cache_lock);
+      sys_free(p);
+      return;
+    }
     int slot = -1;
     for (int i = 0; i < CACHE_SLOTS; i++)
       if (!cache[i].p) { slot = i; break; }
     /* evict older entries until it fits */
-    for (int i = 0; (slot < 0 || cache_bytes + n > CACHE_MAX) && i < CACHE_SLOTS; i++)
+    for (int i = 0; (slot < 0 || cache_bytes + n > cache_limit) && i < CACHE_SLOTS; i++)
       if (cache[i].p) {
-        free(cache[i].p);
+        sys_free(cache[i].p);
         cache_bytes -= cache[i].n;
         cache[i].p = NULL;
         if (slot < 0) slot = i;
@@ -80,15 +117,44 @@ void lt_cpu_free(void *p, size_t nbytes) {
     pthread_mutex_unlock(&cache_lock);
     return;
   }
-  free(p);
+  sys_free(p);
 }
 
+/* The cache's buffers go back to malloc, and malloc gives its free pages back to the
+ * system: glibc serves buffers under its (adaptive, up to 32 MiB) mmap threshold from
+ * the heap, where freed memory stays resident until trimmed. */
 void lt_mem_trim(void) {
   pthread_mutex_lock(&cache_lock);
-  for (int i = 0; i < CACHE_SLOTS; i++)
-    if (cache[i].p) { free(cache[i].p); cache[i].p = NULL; }
-  cache_bytes = 0;
+  cache_shrink(0);
   pthread_mutex_unlock(&cache_lock);
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
+int64_t lt_mem_set_cache_limit(int64_t bytes) {
+  pthread_mutex_lock(&cache_lock);
+  int64_t old = (int64_t)cache_limit;
+  if (bytes >= 0) {
+    cache_limit = (size_t)bytes;
+    cache_shrink(cache_limit);
+  }
+  pthread_mutex_unlock(&cache_lock);
+  return old;
+}
+
+void lt_mem_stats(lt_cpu_mem_stats *st, bool reset_peak) {
+  pthread_mutex_lock(&cache_lock);
+  st->cached = (int64_t)cache_bytes;
+  st->cache_limit = (int64_t)cache_limit;
+  pthread_mutex_unlock(&cache_lock);
+  st->allocated = atomic_load(&live_bytes);
+  st->peak = atomic_load(&peak_bytes);
+  if (st->peak < st->allocated) st->peak = st->allocated;
+  st->mallocs = atomic_load(&sys_allocs);
+  st->frees = atomic_load(&sys_frees);
+  st->cache_hits = atomic_load(&cache_hits);
+  if (reset_peak) atomic_store(&peak_bytes, st->allocated);
 }
 
 /* Storage headers come from a free list. A CPU storage of at most SMALL_BYTES bytes
@@ -103,7 +169,7 @@ static _Thread_local small_block *bfree[FREELIST_MAX];
 static _Thread_local int nbfree;
 
 static lt_storage *storage_header(void) {
-  if (nsfree) return sfree[--nsfree];
+  if (LT_POOLS && nsfree) return sfree[--nsfree];
   return malloc(sizeof(lt_storage));
 }
 
@@ -125,7 +191,7 @@ lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev) {
   size_t es = lt_dtype_size(dtype);
   if ((uint64_t)size > ((uint64_t)1 << 50) / es)
     LT_FAIL(NULL, "storage: size %lld too large", (long long)size);
-  if (dev.type == LT_CPU && (size_t)size * es <= SMALL_BYTES) {
+  if (LT_POOLS && dev.type == LT_CPU && (size_t)size * es <= SMALL_BYTES) {
     small_block *b = small_alloc();
     if (!b) LT_FAIL(NULL, "storage: out of memory");
     lt_storage *s = &b->s;
@@ -190,7 +256,7 @@ void lt_storage_release(lt_storage *s) {
   if (s->inline_block) {
     if (nbfree < FREELIST_MAX) bfree[nbfree++] = (small_block *)s;
     else free(s);
-  } else if (nsfree < FREELIST_MAX) sfree[nsfree++] = s;
+  } else if (LT_POOLS && nsfree < FREELIST_MAX) sfree[nsfree++] = s;
   else free(s);
 }
 

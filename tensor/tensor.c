@@ -8,7 +8,7 @@ static _Thread_local lt_tensor *tfree[FREELIST_MAX];
 static _Thread_local int ntfree;
 
 lt_tensor *lt_tensor_alloc(void) {
-  lt_tensor *t = ntfree ? tfree[--ntfree] : malloc(sizeof(lt_tensor));
+  lt_tensor *t = LT_POOLS && ntfree ? tfree[--ntfree] : malloc(sizeof(lt_tensor));
   if (!t) LT_FAIL(NULL, "out of memory (tensor header)");
   t->refcount = 1;
   t->ndim = 0;
@@ -43,7 +43,7 @@ void lt_release(lt_tensor *t) {
   if (t->grad) lt_release(t->grad);
   if (t->grad_fn || t->hooks || t->grad_acc) lt_autograd_free(t);
   lt_storage_release(t->storage);
-  if (ntfree < FREELIST_MAX) tfree[ntfree++] = t;
+  if (LT_POOLS && ntfree < FREELIST_MAX) tfree[ntfree++] = t;
   else free(t);
 }
 

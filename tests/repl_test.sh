@@ -134,6 +134,39 @@ expect "-i on a pipe: values, multi-line, no prompts" "3
 2
 6" "$out"
 
+# ---- closed pipes and Ctrl-C in scripts (these use torch) -----------------
+
+# a closed pipe ends th quietly with SIGPIPE's default action (status 141 in sh), even
+# when the parent left SIGPIPE ignored; print and io.write alike
+for w in print io.write; do
+  out=$( (trap '' PIPE; HOME=$home "$TH" -e "for i = 1, 1e6 do $w(i, '\\n') end" 2>"$tmp/err"
+          echo $? >"$tmp/rc") | head -1)
+  expect "closed pipe ($w): output" "1" "$(printf '%s' "$out" | tr -d '\t')"
+  expect "closed pipe ($w): killed by SIGPIPE" "141" "$(cat "$tmp/rc")"
+  expect "closed pipe ($w): nothing on stderr" "" "$(cat "$tmp/err")"
+done
+
+# SIGINT while a C kernel runs (a loop of big matrix products): th stops when the kernel
+# returns, with "interrupted!" and status 1
+HOME=$home "$TH" -e 'local a = torch.randn(1000, 1000) io.stderr:write("ready\n")
+  for i = 1, 1e6 do local c = torch.mm(a, a) end' >/dev/null 2>"$tmp/err" &
+pid=$!
+i=0
+while [ $i -lt 200 ] && ! grep -q ready "$tmp/err"; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+kill -INT $pid
+i=0  # it must end promptly (a generous bound: the machine may be busy)
+while [ $i -lt 300 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+if kill -0 $pid 2>/dev/null; then
+  kill -KILL $pid; notok "SIGINT during torch.mm stops th" "still running 30 s later"
+else
+  ok "SIGINT during torch.mm stops th"
+fi
+wait $pid
+expect "SIGINT during torch.mm: status 1" "1" "$?"
+grep -q "interrupted!" "$tmp/err" && ok "SIGINT during torch.mm: interrupted! on stderr" \
+  || notok "SIGINT during torch.mm: interrupted! on stderr" "$(cat "$tmp/err")"
+
 # ---- the REPL, through tmux ----------------------------------------------
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -220,6 +253,20 @@ check "Ctrl-C interrupts a running loop" 'interrupted!'
 wait_for '^th>( |$)' $((n + 1)) || true
 type_line '111+222'
 check "prompt works after Ctrl-C" '^333$'
+
+# Ctrl-C in a loop of C kernels: honoured when a kernel returns, the session goes on
+tm send-keys -t th -l 'ma = torch.randn(800, 800); for i = 1, 1e6 do local c = torch.mm(ma, ma) end'
+tm send-keys -t th Enter
+sleep 0.5
+n=$(prompts)
+i=0
+while [ $i -lt 5 ] && [ "$(screen | grep -c 'interrupted!')" -lt 2 ]; do
+  tm send-keys -t th C-c; sleep 1; i=$((i + 1))
+done
+if wait_for 'interrupted!' 2; then ok "Ctrl-C interrupts a loop of torch.mm"; else notok "Ctrl-C interrupts a loop of torch.mm" "$(screen)"; fi
+wait_for '^th>( |$)' $((n + 1)) || true
+type_line '2+3'
+check "prompt works after Ctrl-C in torch.mm" '^5$'
 
 tm send-keys -t th -l '98765'
 tm send-keys -t th C-c
@@ -310,6 +357,18 @@ if [ -s "$tmp/pid" ] && kill -TERM "$(cat "$tmp/pid")"; then
 else
   notok "history saved on SIGTERM" "no pid written: $(screen)"
 fi
+
+# a pipe whose reader died is an error at the REPL, not the end of th; commands the
+# REPL starts still die of SIGPIPE quietly (the REPL catches it, it does not ignore it)
+start
+type_line 'print((io.popen("yes | head -1 >/dev/null; echo child-done", "r"):read("a")))'
+check "SIGPIPE default in commands the REPL starts" '^child-done$'
+type_line 'pp = io.popen("true", "w"); os.execute("sleep 0.3"); print(pp:write(string.rep("x", 300000)))'
+check "a closed pipe is a Lua error at the REPL" '^nil +Broken pipe +32$'
+type_line '4+4'
+check "prompt works after a closed pipe" '^8$'
+n=$(screen | grep -c 'yes: ')
+expect "no child complained of a broken pipe" "0" "$n"
 
 THENV=NO_COLOR=1 start
 type_line '{1, "x"}'

@@ -73,6 +73,11 @@ local function differentiate(f, opts)
   end
 end
 
+-- anomaly mode (torch.setDetectAnomaly, bindings/numerics.c), under this module's names too
+autograd.detectAnomaly = torch.detectAnomaly
+autograd.setDetectAnomaly = torch.setDetectAnomaly
+autograd.isAnomalyEnabled = torch.isAnomalyEnabled
+
 return setmetatable(autograd, {
   __call = function(_, f, opts) return differentiate(f, opts) end,
 })

@@ -31,7 +31,8 @@ end
 local function flatvalues(t)
   local n = t:nElement()
   if n == 0 then return {} end
-  local d = t:type('torch.DoubleTensor')
+  -- (detached: printing records nothing, so anomaly mode never fails a print)
+  local d = t:detach():type('torch.DoubleTensor')
   if d:dim() ~= 1 then d = d:reshape(n) end
   return d:totable()
 end

@@ -235,13 +235,12 @@ __global__ void k_softmax_rows(const T *x, T *y, double *lse, int64_t rows, int6
     double sum = 0;
     for (int64_t j = lane; j < n; j += TPR) sum += (double)exp_t((T)(xr[j * inner] - mx));
     sum = group_sum<TPR>(sum);
-    double l = log(sum) + (double)mx;
-    if (lse && lane == 0) lse[row] = l;
+    if (lse && lane == 0) { lse[2 * row] = (double)mx; lse[2 * row + 1] = log(sum); }
     if (!y) continue;
     T *yr = y + off;
-    if (lg) {
-      T tl = (T)l;
-      for (int64_t j = lane; j < n; j += TPR) yr[j * inner] = xr[j * inner] - tl;
+    if (lg) {  // (x - max) - log(sum), as the CPU: x - l would round l to T first
+      T tl = (T)log(sum);
+      for (int64_t j = lane; j < n; j += TPR) yr[j * inner] = (T)(xr[j * inner] - mx) - tl;
     } else {
       T inv = (T)(1.0 / sum);
       for (int64_t j = lane; j < n; j += TPR) yr[j * inner] = exp_t((T)(xr[j * inner] - mx)) * inv;
@@ -269,13 +268,12 @@ __global__ void k_softmax_rows_smem(const T *x, T *y, double *lse, int64_t rows,
     double sum = 0;
     for (int64_t j = threadIdx.x; j < n; j += THREADS) sum += (double)exp_t((T)(sx[j] - mx));
     sum = block_sum(sum);
-    double l = log(sum) + (double)mx;
-    if (lse && threadIdx.x == 0) lse[row] = l;
+    if (lse && threadIdx.x == 0) { lse[2 * row] = (double)mx; lse[2 * row + 1] = log(sum); }
     if (y) {
       T *yr = y + row * n;
       if (lg) {
-        T tl = (T)l;
-        for (int64_t j = threadIdx.x; j < n; j += THREADS) yr[j] = sx[j] - tl;
+        T tl = (T)log(sum);
+        for (int64_t j = threadIdx.x; j < n; j += THREADS) yr[j] = (T)(sx[j] - mx) - tl;
       } else {
         T inv = (T)(1.0 / sum);
         for (int64_t j = threadIdx.x; j < n; j += THREADS) yr[j] = exp_t((T)(sx[j] - mx)) * inv;
@@ -299,13 +297,12 @@ __global__ void k_softmax_cols(const T *x, T *y, double *lse, int64_t outer, int
     if (isinf(mx) && mx < 0) mx = 0;
     double sum = 0;
     for (int64_t j = 0; j < n; j++) sum += (double)exp_t((T)(xl[j * inner] - mx));
-    double lv = log(sum) + (double)mx;
-    if (lse) lse[l] = lv;
+    if (lse) { lse[2 * l] = (double)mx; lse[2 * l + 1] = log(sum); }
     if (!y) continue;
     T *yl = y + off;
     if (lg) {
-      T tl = (T)lv;
-      for (int64_t j = 0; j < n; j++) yl[j * inner] = xl[j * inner] - tl;
+      T tl = (T)log(sum);
+      for (int64_t j = 0; j < n; j++) yl[j * inner] = (T)(xl[j * inner] - mx) - tl;
     } else {
       T inv = (T)(1.0 / sum);
       for (int64_t j = 0; j < n; j++) yl[j * inner] = exp_t((T)(xl[j * inner] - mx)) * inv;
@@ -521,7 +518,8 @@ static int c_nll_grad(lt_tensor *r, const double *g, const int64_t *t, const dou
   return rc;
 }
 
-// cross-entropy from the rows' logsumexp: (-w_i (x[i, t_i] - lse_i), w_i)
+// cross-entropy from the rows' max and log-sum: (-w_i ((x[i, t_i] - max_i) - logsum_i), w_i),
+// as the CPU (x - logsumexp would lose the size of x in digits)
 template <typename T>
 struct ce_fn {
   const T *x;
@@ -533,7 +531,7 @@ struct ce_fn {
   int odt;
   __device__ pair2 operator()(int64_t i) const {
     double wi = sample_w(t, w, ignore, i);
-    double v = wi == 0 ? 0 : -wi * ((double)x[i * C + t[i]] - lse[i]);
+    double v = wi == 0 ? 0 : -wi * (((double)x[i * C + t[i]] - lse[2 * i]) - lse[2 * i + 1]);
     if (out) store(odt, out + i * esize(odt), v);
     return {v, wi};
   }
@@ -542,7 +540,7 @@ struct ce_fn {
 template <typename T>
 static int ce_run(lt_tensor *out, lt_tensor *prob, const lt_tensor *x, const int64_t *t, const double *w,
                   int64_t ignore, int red, int64_t N, int64_t C, int dev) {
-  double *lse = (double *)lt_cu_alloc(sizeof(double) * (N ? N : 1), dev);
+  double *lse = (double *)lt_cu_alloc(sizeof(double) * 2 * (N ? N : 1), dev);   // max, log-sum
   if (!lse) return -1;
   cudaStream_t st = lt_cu_stream(dev);
   int rc = 0;
@@ -567,7 +565,7 @@ static int ce_run(lt_tensor *out, lt_tensor *prob, const lt_tensor *x, const int
       rc = sum_run(f, N, red == RED_MEAN ? FIN_WMEAN : FIN_SUM, out, NULL, dev);
     }
   }
-  lt_cu_free(lse, sizeof(double) * (N ? N : 1), dev);
+  lt_cu_free(lse, sizeof(double) * 2 * (N ? N : 1), dev);
   return rc;
 }
 

@@ -83,7 +83,7 @@ TEST(index_select_out_and_errors) {
   CHECK(r == out && out->ndim == 2 && out->size[0] == 3);
   CHECK_VALUES(out, 4, 5, 6, 4, 5, 6, 1, 2, 3);
   lt_release(r);
-  r = lt_index_select(out, out, 1, vec(LT_INT64, 1, (double[]){2}));
+  r = lt_index_select(out, out, 1, TMP(vec(LT_INT64, 1, (double[]){2})));
   CHECK(r == out);
   CHECK_VALUES(out, 6, 6, 3);
   lt_release(r);
@@ -115,7 +115,7 @@ TEST(index_copy_add_fill) {
     CHECK_VALUES(m, 2, 0, 0, 1, 4, 0, 0, 3, 6, 0, 0, 5);
     CHECK(lt_index_add(m, 1, ci, cs) == 0);
     CHECK_VALUES(m, 4, 0, 0, 2, 8, 0, 0, 6, 12, 0, 0, 10);
-    CHECK(lt_index_fill(m, 0, vec(LT_INT64, 1, (double[]){1}), -1 * (all_types[k] != LT_UINT8) + 7 * (all_types[k] == LT_UINT8)) == 0);
+    CHECK(lt_index_fill(m, 0, TMP(vec(LT_INT64, 1, (double[]){1})), -1 * (all_types[k] != LT_UINT8) + 7 * (all_types[k] == LT_UINT8)) == 0);
     double f = all_types[k] == LT_UINT8 ? 7 : -1;
     CHECK_VALUES(m, 4, 0, 0, 2, f, f, f, f, 12, 0, 0, 10);
     lt_release(m);
@@ -132,13 +132,13 @@ TEST(index_copy_add_fill) {
   lt_tensor *cp = lt_permute(c, perm);            /* 2x3x2, strides 1,2,6 */
   lt_tensor *src3 = lt_zeros(3, (int64_t[]){2, 1, 2}, LT_INT32, lt_cpu());
   lt_fill(src3, 5);
-  CHECK(lt_index_add(cp, 1, vec(LT_INT64, 1, (double[]){2}), src3) == 0);
+  CHECK(lt_index_add(cp, 1, TMP(vec(LT_INT64, 1, (double[]){2})), src3) == 0);
   /* cp[i][2][k] = 5  <=>  c[k][2][i] = 5 */
   CHECK_VALUES(c, 0, 0, 0, 0, 5, 5, 0, 0, 0, 0, 5, 5);
   /* errors */
-  CHECK_ERR(lt_index_copy(a, 0, vec(LT_INT64, 1, (double[]){5}), vec(LT_FLOAT64, 1, (double[]){1})) == 0,
+  CHECK_ERR(lt_index_copy(a, 0, TMP(vec(LT_INT64, 1, (double[]){5})), TMP(vec(LT_FLOAT64, 1, (double[]){1}))) == 0,
             "indexCopy: index 6 out of range for dimension 1 of size 5");
-  CHECK_ERR(lt_index_add(a, 0, idx, vec(LT_FLOAT64, 3, (double[]){1, 2, 3})) == 0, "indexAdd: source of size 3");
+  CHECK_ERR(lt_index_add(a, 0, idx, TMP(vec(LT_FLOAT64, 3, (double[]){1, 2, 3}))) == 0, "indexAdd: source of size 3");
   CHECK_ERR(lt_index_fill(a, 1, idx, 0) == 0, "indexFill: dimension 2 out of range");
   CHECK_ERR(lt_index_fill(a, 0, src, 0) == 0, "indexFill: indices must be a LongTensor");
   lt_release(a); lt_release(idx); lt_release(src); lt_release(ci); lt_release(cs);
@@ -217,10 +217,10 @@ TEST(gather_scatter_strided_and_errors) {
   lt_tensor *oob = mat(LT_INT64, 1, 1, (double[]){3});
   CHECK_ERR(lt_gather(NULL, a, 1, oob) != NULL, "gather: index 4 out of range for dimension 2 of size 3");
   CHECK_ERR(lt_scatter(a, 0, oob, a) == 0, "scatter: index 4 out of range for dimension 1 of size 2");
-  CHECK_ERR(lt_scatter_add(a, 1, vec(LT_INT64, 1, (double[]){0}), a) == 0, "scatterAdd: index of size 1");
-  CHECK_ERR(lt_gather(NULL, a, 0, mat(LT_INT64, 1, 4, (double[]){0, 0, 0, 0})) != NULL, "gather: index of size 1x4 is larger");
-  CHECK_ERR(lt_scatter_fill(a, 0, mat(LT_INT32, 1, 1, (double[]){0}), 1) == 0, "scatter: indices must be a LongTensor, got IntTensor");
-  CHECK_ERR(lt_scatter(a, 1, small, mat(LT_FLOAT64, 1, 1, (double[]){0})) == 0, "larger than the source");
+  CHECK_ERR(lt_scatter_add(a, 1, TMP(vec(LT_INT64, 1, (double[]){0})), a) == 0, "scatterAdd: index of size 1");
+  CHECK_ERR(lt_gather(NULL, a, 0, TMP(mat(LT_INT64, 1, 4, (double[]){0, 0, 0, 0}))) != NULL, "gather: index of size 1x4 is larger");
+  CHECK_ERR(lt_scatter_fill(a, 0, TMP(mat(LT_INT32, 1, 1, (double[]){0})), 1) == 0, "scatter: indices must be a LongTensor, got IntTensor");
+  CHECK_ERR(lt_scatter(a, 1, small, TMP(mat(LT_FLOAT64, 1, 1, (double[]){0}))) == 0, "larger than the source");
   CHECK_ERR(lt_gather(NULL, a, 2, small) != NULL, "gather: dimension 3 out of range");
   lt_release(a); lt_release(at); lt_release(i); lt_release(it); lt_release(g); lt_release(g0);
   lt_release(small); lt_release(gs); lt_release(d); lt_release(dt); lt_release(src); lt_release(di);
@@ -275,11 +275,11 @@ TEST(masked_ops) {
   lt_tensor *sel2 = lt_masked_select(NULL, a, row);
   CHECK_VALUES(sel2, -1, -1);
   lt_tensor *col = mat(LT_UINT8, 2, 1, (double[]){0, 1});
-  CHECK(lt_masked_copy(a, col, vec(LT_FLOAT32, 3, (double[]){7, 8, 9})) == 0);
+  CHECK(lt_masked_copy(a, col, TMP(vec(LT_FLOAT32, 3, (double[]){7, 8, 9}))) == 0);
   CHECK_VALUES(a, 1, -1, 3, 7, 8, 9);
   /* a transposed destination and a transposed mask */
   lt_tensor *at = lt_transpose(a, 0, 1);     /* 3x2: {{1,7},{-1,8},{3,9}} */
-  lt_tensor *mt = lt_transpose(mat(LT_UINT8, 2, 3, (double[]){1, 1, 0, 0, 0, 1}), 0, 1);
+  lt_tensor *mt = lt_transpose(TMP(mat(LT_UINT8, 2, 3, (double[]){1, 1, 0, 0, 0, 1})), 0, 1);
   lt_tensor *sel3 = lt_masked_select(NULL, at, mt);   /* mt = {{1,0},{1,0},{0,1}} */
   CHECK_VALUES(sel3, 1, -1, 9);
   CHECK(lt_masked_fill(at, mt, 0) == 0);
@@ -291,7 +291,7 @@ TEST(masked_ops) {
   lt_tensor *m4 = vec(LT_UINT8, 4, (double[]){1, 1, 1, 1});
   CHECK_ERR(lt_masked_fill(a, m4, 0) == 0, "maskedFill: mask of size 4 does not match the tensor of size 2x3");
   lt_tensor *all = mat(LT_UINT8, 2, 3, (double[]){1, 1, 1, 1, 1, 1});
-  CHECK_ERR(lt_masked_copy(a, all, vec(LT_FLOAT32, 2, (double[]){1, 2})) == 0,
+  CHECK_ERR(lt_masked_copy(a, all, TMP(vec(LT_FLOAT32, 2, (double[]){1, 2}))) == 0,
             "maskedCopy: the source has 2 elements but the mask selects 6");
   lt_release(a); lt_release(m32); lt_release(sel); lt_release(row); lt_release(sel2); lt_release(col);
   lt_release(at); lt_release(mt); lt_release(sel3); lt_release(fm); lt_release(m4); lt_release(all);

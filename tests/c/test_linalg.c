@@ -366,7 +366,7 @@ TEST(linalg_batched) {
   int64_t s3[3] = {3, 4, 5};
   lt_tensor *c = lt_zeros(3, s3, LT_FLOAT32, lt_cpu());
   CHECK_ERR(lt_bmm(NULL, a, c) != NULL, "batch sizes differ");
-  CHECK_ERR(lt_bmm(NULL, a, lt_select(c, 0, 0)) != NULL, "B must be a 3-D tensor");
+  CHECK_ERR(lt_bmm(NULL, a, TMP(lt_select(c, 0, 0))) != NULL, "B must be a 3-D tensor");
   lt_release(a); lt_release(b); lt_release(c);
 }
 
@@ -483,7 +483,7 @@ TEST(linalg_trace_diag) {
   CHECK(lt_trace(mt, &r) == 0 && r == 18);
   lt_tensor *mi = mat(3, 4, v, LT_INT16);
   CHECK(lt_trace(mi, &r) == 0 && r == 18);
-  CHECK_ERR(lt_trace(lt_select(m, 0, 0), &r) == 0, "trace: the argument must be a 2-D tensor");
+  CHECK_ERR(lt_trace(TMP(lt_select(m, 0, 0)), &r) == 0, "trace: the argument must be a 2-D tensor");
   /* 2-D -> diagonals */
   struct { int64_t k; int n; double w[3]; } cases[] = {
     {0, 3, {1, 6, 11}}, {1, 3, {2, 7, 12}}, {2, 2, {3, 8}}, {3, 1, {4}}, {-1, 2, {5, 10}}, {-2, 1, {9}}, {4, 0, {0}}, {-5, 0, {0}}};
@@ -610,12 +610,12 @@ TEST(linalg_errors) {
   CHECK_ERR(lt_mv(NULL, b, v) != NULL, "mv: size mismatch, A is 4x5, x is 3");
   CHECK_ERR(lt_mv(NULL, v, v) != NULL, "mv: A must be a 2-D tensor");
   CHECK_ERR(lt_ger(NULL, a, v) != NULL, "ger: x must be a 1-D tensor");
-  CHECK_ERR(lt_addmm(NULL, 1, b, 1, a, lt_transpose(a, 0, 1)) != NULL, "addmm: M of size 4x5 does not match the product's size 2x2");
+  CHECK_ERR(lt_addmm(NULL, 1, b, 1, a, TMP(lt_transpose(a, 0, 1))) != NULL, "addmm: M of size 4x5 does not match the product's size 2x2");
   CHECK_ERR(lt_addr(NULL, 1, a, 1, v, v) != NULL, "addr: M of size 2x3 does not match the product's size 3x3");
   CHECK_ERR(lt_addmv(NULL, 1, a, 1, a, v) != NULL, "addmv: M of size 2x3 does not match the product's size 2");
   lt_tensor *od = lt_empty(0, NULL, LT_FLOAT64, lt_cpu());
-  CHECK_ERR(lt_mm(od, b, lt_transpose(b, 0, 1)) != NULL, "mm: result tensor is DoubleTensor, expected FloatTensor");
-  CHECK_ERR(lt_matmul(NULL, lt_scalar_tensor(1, LT_FLOAT32, lt_cpu()), a) != NULL, "matmul: both arguments need at least 1 dimension");
+  CHECK_ERR(lt_mm(od, b, TMP(lt_transpose(b, 0, 1))) != NULL, "mm: result tensor is DoubleTensor, expected FloatTensor");
+  CHECK_ERR(lt_matmul(NULL, TMP(lt_scalar_tensor(1, LT_FLOAT32, lt_cpu())), a) != NULL, "matmul: both arguments need at least 1 dimension");
   lt_release(a); lt_release(b); lt_release(v); lt_release(bd); lt_release(od);
 }
 
@@ -630,7 +630,7 @@ TEST(linalg_empty_dims) {
   lt_fill(M, 4);
   lt_tensor *r = lt_addmm(NULL, 0.5, M, 1, a, b);
   CHECK(r && lt_get(r, ix) == 2);
-  lt_tensor *e = lt_mm(NULL, b, lt_transpose(b, 0, 1));   /* 0x0 */
+  lt_tensor *e = lt_mm(NULL, b, TMP(lt_transpose(b, 0, 1)));   /* 0x0 */
   CHECK(e && e->size[0] == 0 && e->size[1] == 0);
   lt_release(a); lt_release(b); lt_release(c); lt_release(M); lt_release(r); lt_release(e);
 }
@@ -650,11 +650,11 @@ TEST(linalg_no_leaks) {
     double d;
     int q = 0;
     r[q++] = lt_mm(NULL, A, At);
-    r[q++] = lt_mm(NULL, odd, lt_transpose(odd, 0, 1));
+    r[q++] = lt_mm(NULL, odd, TMP(lt_transpose(odd, 0, 1)));
     r[q - 1] ? lt_release(r[q - 1]) : (void)0;
-    r[q - 1] = lt_mm(NULL, Ai, lt_transpose(Ai, 0, 1));
-    r[q++] = lt_mm(NULL, Ah, lt_transpose(Ah, 0, 1));
-    r[q++] = lt_mm(NULL, Abool, lt_transpose(Abool, 0, 1));
+    r[q - 1] = lt_mm(NULL, Ai, TMP(lt_transpose(Ai, 0, 1)));
+    r[q++] = lt_mm(NULL, Ah, TMP(lt_transpose(Ah, 0, 1)));
+    r[q++] = lt_mm(NULL, Abool, TMP(lt_transpose(Abool, 0, 1)));
     r[q++] = lt_bmm(NULL, Ab, Abt);
     r[q++] = lt_addbmm(NULL, 1, NULL, 1, Ab, Abt);
     r[q++] = lt_mv(NULL, A, x);

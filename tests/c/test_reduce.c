@@ -539,9 +539,13 @@ TEST(reduce_equal) {
   double nv[1] = {NAN};
   lt_tensor *n1 = vec(1, nv, LT_FLOAT64), *n2 = vec(1, nv, LT_FLOAT64);
   CHECK(lt_equal(n1, n2, &eq) == 0 && !eq);
-  lt_tensor *e1 = lt_empty(0, NULL, LT_FLOAT32, lt_cpu());
+  /* empty tensors (no storage, or size 0) are equal; lt_empty(0, NULL) would be a scalar
+   * whose one element is uninitialised (valgrind flagged the comparison) */
+  int64_t zero = 0;
+  lt_tensor *e1 = lt_new_empty(LT_FLOAT32, lt_cpu()), *e0 = lt_empty(1, &zero, LT_FLOAT32, lt_cpu());
   CHECK(lt_equal(e1, e1, &eq) == 0 && eq);
-  lt_release(e1); lt_release(n1); lt_release(n2); lt_release(l); lt_release(t); lt_release(tc);
+  CHECK(lt_equal(e0, e0, &eq) == 0 && eq);
+  lt_release(e1); lt_release(e0); lt_release(n1); lt_release(n2); lt_release(l); lt_release(t); lt_release(tc);
   lt_release(a); lt_release(b);
 }
 
