@@ -25,8 +25,8 @@ static int se_bytes(lua_State *L) {
   return 1;
 }
 
-/* fill(storage, str, pos) -> copies storage:size() elements from str at 1-based pos;
- * returns the position after them, or nil when str holds too few bytes */
+/* fill(storage, str, pos) -> copies storage:size() elements from str at 1-based pos
+ * (bools made 0 or 1); returns the position after them, or nil when str holds too few bytes */
 static int se_fill(lua_State *L) {
   lt_storage *s = cpu_storage(L, 1, "fill");
   size_t n;
@@ -35,6 +35,11 @@ static int se_fill(lua_State *L) {
   size_t need = (size_t)s->size * lt_dtype_size(s->dtype);
   if (pos < 1 || (size_t)(pos - 1) > n || n - (size_t)(pos - 1) < need) { lua_pushnil(L); return 1; }
   if (need) memcpy(s->data, str + pos - 1, need);
+  if (s->dtype == LT_BOOL) {
+    /* a file may hold any byte: a bool is 0 or 1 everywhere else (sums, masks, printing) */
+    unsigned char *b = s->data;
+    for (size_t i = 0; i < need; i++) b[i] = b[i] != 0;
+  }
   s->version++;
   lua_pushinteger(L, pos + (lua_Integer)need);
   return 1;

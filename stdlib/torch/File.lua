@@ -349,16 +349,6 @@ function Reader:tensor(idx, name, dt)
     if sz[d] == 0 then empty = true end
   end
   if not empty then
-    -- an expanded view (stride 0) can name far more elements than its storage holds: a
-    -- hostile file would make every later op walk them; refuse absurd counts
-    local numel = 1
-    for d = 1, nd do
-      numel = numel * sz[d]
-      if numel > 2 ^ 53 then break end
-    end
-    if numel > ssize and numel > 2 ^ 24 then
-      fail(sformat('a %s of %.0f elements over a storage of %d elements (an absurd expanded view)', name, numel, ssize))
-    end
     for d = 1, nd do
       -- overflow-safe: each step stays below ssize
       if sz[d] > 1 and st[d] > 0 and (sz[d] - 1) > (ssize - 1 - last) // st[d] then
@@ -370,6 +360,16 @@ function Reader:tensor(idx, name, dt)
     if last >= ssize then
       if nd == 0 then return t end   -- Torch7's empty tensor with a storage
       fail(sformat('storage offset %d beyond the storage of %d elements in a %s', off, ssize, name))
+    end
+    -- inside its storage, an expanded view (stride 0) can still name far more elements
+    -- than the storage holds: a hostile file would make every later op walk them
+    local numel = 1.0   -- a float: a product of int64 sizes must not wrap
+    for d = 1, nd do
+      numel = numel * sz[d]
+      if numel > 2 ^ 53 then break end
+    end
+    if numel > ssize and numel > 2 ^ 24 then
+      fail(sformat('a %s of %.0f elements over a storage of %d elements (an absurd expanded view)', name, numel, ssize))
     end
   elseif off - 1 > ssize then
     fail(sformat('storage offset %d beyond the storage of %d elements in a %s', off, ssize, name))
@@ -441,6 +441,11 @@ function Reader:torchobject(idx)
   end
   local mt = findclass(name)
   if not mt then fail(sformat('unknown class <%s>', name)) end
+  -- a C type's objects are userdata its methods check for: a table given its metatable
+  -- would be an object none of them accepts (and its __gc would run on a table)
+  if debug.getregistry()[name] == mt then
+    fail(sformat('class <%s> is a C type: its objects cannot be read from a file', name))
+  end
   local obj = setmetatable({}, mt)
   self.objects[idx] = obj
   local var = self:object(self.depth + 1)

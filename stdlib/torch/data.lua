@@ -62,19 +62,22 @@ local function split_plain(line, sep, out)
   end
 end
 
--- splits a record with quoted fields ("a ""b""", c). Returns n; or false when a quote is
--- still open at the end (the record goes on on the next line); or nil, message.
-local function split_quoted(text, sep, out)
-  local n, pos, len = 0, 1, #text
+-- splits a record with quoted fields ("a ""b""", c), its fields going to out[n0+1..]
+-- (n0: fields already there, default 0). Returns n; or false, the count of fields
+-- complete and the position where the last one starts, when its quote is still open at
+-- the end (the record goes on on the next line); or nil, message.
+local function split_quoted(text, sep, out, n0)
+  local n, pos, len = n0 or 0, 1, #text
   while true do
     n = n + 1
+    local fstart = pos
     local q = sfind(text, '^%s*"', pos)
     if q then
       local start = sfind(text, '"', pos, true) + 1
       local parts, i = {}, start
       while true do
         local c = sfind(text, '"', i, true)
-        if not c then return false end
+        if not c then return false, n - 1, fstart end
         if sbyte(text, c + 1) == 34 then          -- "" inside quotes: one quote
           parts[#parts + 1] = ssub(text, i, c)
           i = c + 2
@@ -99,6 +102,17 @@ local function split_quoted(text, sep, out)
       out[n] = ssub(text, pos, s - 1)
       pos = e + 1
     end
+  end
+end
+
+-- inside an open quoted field, does line s close it: a quote not doubled ("" is a quote)
+local function closes_quote(s)
+  local i = 1
+  while true do
+    local c = sfind(s, '"', i, true)
+    if not c then return false end
+    if sbyte(s, c + 1) ~= 34 then return true end
+    i = c + 2
   end
 end
 
@@ -149,16 +163,24 @@ function data.csv(path, opts)
       if sbyte(line, -1) == 13 then line = ssub(line, 1, -2) end
       if not sfind(line, '^%s*$') then
         if not sfind(line, '"', 1, true) then return split_plain(line, sep, fields), lineno end
-        local start = lineno
+        local start, done = lineno, 0
         while true do
-          local n, msg = split_quoted(line, sep, fields)
+          local n, k, from = split_quoted(line, sep, fields, done)
           if n then return n, start end
-          if n == nil then fail(sformat('line %d: %s', start, msg), 4) end
-          local more = nextline()
-          if not more then fail(sformat('line %d: a quoted field is not closed before the end of the file', start), 4) end
-          lineno = lineno + 1
-          if sbyte(more, -1) == 13 then more = ssub(more, 1, -2) end
-          line = line .. '\n' .. more
+          if n == nil then fail(sformat('line %d: %s', start, k), 4) end
+          -- a quoted field is still open: the k fields before it are done; gather lines
+          -- until one closes it, then split again from that field only (re-splitting the
+          -- whole record on every line made a long open field quadratic)
+          done = k
+          local pending = { ssub(line, from) }
+          repeat
+            local more = nextline()
+            if not more then fail(sformat('line %d: a quoted field is not closed before the end of the file', start), 4) end
+            lineno = lineno + 1
+            if sbyte(more, -1) == 13 then more = ssub(more, 1, -2) end
+            pending[#pending + 1] = more
+          until closes_quote(more)
+          line = table.concat(pending, '\n')
         end
       end
     end

@@ -303,7 +303,13 @@ function torch.loadSafetensors(path)
         for i = 1, #shape do
           local s = shape[i]
           if math.type(s) ~= 'integer' or s < 0 then bad(where .. ': shape must hold non-negative integers') end
-          if count > 0 and s > 0 and count > datasize // s then count = math.huge
+        end
+        for i = 1, #shape do
+          local s = shape[i]
+          -- a zero anywhere makes no elements, whatever comes before it ([5, 0] in an
+          -- empty data area is a valid empty tensor)
+          if s == 0 then count = 0; break end
+          if count ~= math.huge and count > datasize // s then count = math.huge
           elseif count ~= math.huge then count = count * s end
         end
         local off = e.data_offsets
