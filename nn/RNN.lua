@@ -37,6 +37,10 @@ function RNN:_setup(name, gates, inputSize, hiddenSize, numLayers, dropout)
   self.inputSize = positive(inputSize, 'inputSize')
   self.hiddenSize = positive(hiddenSize, 'hiddenSize')
   self.numLayers = positive(numLayers or 1, 'numLayers')
+  -- each layer is eight Lua tensors: a count like 2^63 would allocate until memory ran out
+  if self.numLayers > 65536 then
+    error(string.format('%s: numLayers should be at most 65536, got %d', name, self.numLayers), 4)
+  end
   dropout = dropout or 0
   if type(dropout) ~= 'number' or dropout < 0 or dropout >= 1 then
     error(string.format('%s: dropout should be a number in [0, 1), got %s', name, tostring(dropout)), 4)

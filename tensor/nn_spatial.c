@@ -689,7 +689,7 @@ static int bn_read(const lt_tensor *t, double *v, int64_t C, double def) {
   lt_tensor *c = d ? lt_contiguous(d) : NULL;
   lt_release(d);
   if (!c) return -1;
-  memcpy(v, lt_data(c), sizeof(double) * C);
+  if (C > 0) memcpy(v, lt_data(c), sizeof(double) * C);   /* zero channels: no data pointer */
   lt_release(c);
   return 0;
 }
@@ -697,7 +697,7 @@ static int bn_read(const lt_tensor *t, double *v, int64_t C, double def) {
 static lt_tensor *bn_tensor(const double *v, int64_t C, lt_dtype dt, int ndim, const int64_t *size) {
   lt_tensor *t = lt_empty(ndim, size, dt, lt_cpu());
   if (!t) return NULL;
-  if (dt == F64) memcpy(lt_data(t), v, sizeof(double) * C);
+  if (dt == F64 && C > 0) memcpy(lt_data(t), v, sizeof(double) * C);
   else for (int64_t i = 0; i < C; i++) lt_store(dt, (char *)lt_data(t) + i * lt_dtype_size(dt), v[i]);
   return t;
 }

@@ -51,6 +51,11 @@ else
   fail=$((fail + 1)); crashed="$crashed c"
 fi
 part lua "$@" tests/run.lua
+# the API fuzzer, one bounded round (about a minute) with a fixed seed: crashes, hangs and
+# sanitizer reports from random calls (tests/fuzz/run.lua; `make fuzz` runs longer)
+if [ -x "$BUILD/bin/th" ]; then
+  part fuzz "$BUILD/bin/th" tests/fuzz/run.lua --th "$BUILD/bin/th" --seed "${API_FUZZ_SEED:-1}" --seconds "${API_FUZZ_SECONDS:-50}"
+fi
 if [ -f tests/repl_test.sh ]; then
   part repl sh tests/repl_test.sh "$BUILD"
 fi

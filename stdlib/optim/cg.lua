@@ -81,12 +81,14 @@ function optim.cg(opfunc, x, config, state)
         d2 = df2:dot(s)
         z3 = z3 - z2
       end
-      if f2 > f1 + z1 * rho * d1 or d2 > -sig * d1 then
+      -- a NaN loss or slope satisfies no comparison: count it as a failure, or the
+      -- search would extrapolate until m runs out
+      if f2 ~= f2 or d2 ~= d2 or f2 > f1 + z1 * rho * d1 or d2 > -sig * d1 then
         break                       -- failure
       elseif d2 > sig * d1 then
         success = true; break       -- Wolfe-Powell conditions hold
-      elseif m == 0 then
-        break                       -- out of evaluations
+      elseif m <= 0 then
+        break                       -- out of evaluations (m may be fractional: maxEval = maxIter * 1.25)
       end
       -- extrapolate with a cubic
       local A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3)
