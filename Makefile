@@ -46,7 +46,7 @@ MAN_NN    := $(BUILD)/share/man/man3/nn.3
 MAN_OPTIM := $(BUILD)/share/man/man3/optim.3
 MAN_GNUPLOT := $(BUILD)/share/man/man3/gnuplot.3
 
-.PHONY: all deps test test-cuda demo bench bench-quick install clean
+.PHONY: all deps test test-cuda demo bench bench-quick install clean check-asan check-valgrind fuzz-files fuzz-files-build fuzz-files-deps fuzz
 all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT)
 
 # torch(3) is written in sections, one file per family, joined in name order
@@ -162,3 +162,94 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- sanitizers and memcheck ----
+# make check-asan: everything but the CUDA library built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (-O1 -g, the engine's memory pools off: see internal.h) into
+# $(ASAN_BUILD), then the whole suite run under them, LeakSanitizer included.
+# ASan's and LSan's reports are written to files in $(ASAN_BUILD)/sanitizer-logs rather
+# than to stderr, so that one from a child process whose exit status a test ignores still
+# counts: any file there fails the target, and is printed. UBSan (a separate runtime in
+# gcc, which ignores log_path there) aborts the process and writes to stderr; the suite's
+# output is kept in $(ASAN_BUILD)/suite.log and searched for its reports. tests/lsan.supp
+# says what leak reports are ignored.
+# CC, CFLAGS and NVCC stay in the suite's environment so that `make install` in
+# tests/install_test.sh keeps to the same build.
+ASAN_BUILD ?= build-asan
+ASAN_LOGS  := $(abspath $(ASAN_BUILD))/sanitizer-logs
+ASAN_ENV   := CC='$(CC) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+  CFLAGS='-O1 -g -march=x86-64-v2' NVCC= \
+  ASAN_OPTIONS='log_path=$(ASAN_LOGS)/asan:detect_leaks=1:strict_string_checks=1:detect_invalid_pointer_pairs=0' \
+  UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1' \
+  LSAN_OPTIONS='suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0' \
+  LT_ASAN_PRELOAD="$$($(CC) -print-file-name=libasan.so)"
+
+check-asan:
+	@sh scripts/deps.sh check
+	$(ASAN_ENV) $(MAKE) BUILD=$(ASAN_BUILD) all $(ASAN_BUILD)/tests/test_engine
+	@rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS)
+	@{ $(ASAN_ENV) sh tests/run.sh $(ASAN_BUILD); echo $$? > $(ASAN_LOGS)/../suite.rc; } 2>&1 | \
+	  tee $(ASAN_LOGS)/../suite.log; rc=$$(cat $(ASAN_LOGS)/../suite.rc); \
+	  if [ -n "$$(ls -A $(ASAN_LOGS))" ]; then \
+	    cat $(ASAN_LOGS)/*; echo "check-asan: FAIL: sanitizer reports in $(ASAN_LOGS)"; exit 1; fi; \
+	  if grep -q 'runtime error:' $(ASAN_LOGS)/../suite.log; then \
+	    echo "check-asan: FAIL: UndefinedBehaviorSanitizer reports in $(ASAN_LOGS)/../suite.log"; exit 1; fi; \
+	  [ $$rc -eq 0 ] && echo "check-asan: the suite passed with no sanitizer reports"; exit $$rc
+
+# make check-valgrind: the C tests (-O1 -g, pools off) under valgrind memcheck; any error
+# or any definitely or indirectly lost block fails it.
+VG_BUILD ?= build-vg
+check-valgrind:
+	@sh scripts/deps.sh check
+	CFLAGS='-O1 -g -march=x86-64-v2 -DLT_NO_POOLS' NVCC= $(MAKE) BUILD=$(VG_BUILD) $(VG_BUILD)/tests/test_engine
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  --show-leak-kinds=definite,indirect $(VG_BUILD)/tests/test_engine
+
+# make fuzz-files [FUZZ_SECONDS=n]: libFuzzer harnesses for the readers of untrusted files
+# (tests/fuzz/fuzz_{t7,safetensors,idx,csv}.c), the engine and bindings compiled with
+# clang's AddressSanitizer, UndefinedBehaviorSanitizer and coverage into
+# $(FUZZ_BUILD); each harness runs FUZZ_SECONDS (default 30) from its seed corpus
+# (tests/fuzz/corpus/<reader>, plus tests/fuzz/regressions/<reader>). Any crash,
+# sanitizer report, input slower than FUZZ_TIMEOUT seconds, memory beyond the limits, or
+# Lua error without the reader's own message fails it, with a command that reproduces it.
+FUZZ_BUILD   ?= build-fuzzfiles
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_TIMEOUT ?= 1
+FUZZ_READERS := t7 safetensors idx csv
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+  -Wno-pass-failed -Wno-tautological-constant-out-of-range-compare -fwrapv -fopenmp -fPIC -Itensor $(BLAS_INC) $(LUA_INC)
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(ENGINE_SRC) $(BIND_SRC))
+FUZZ_BIN     := $(FUZZ_READERS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
+	$(FUZZ_CC) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -std=c11 -D_GNU_SOURCE -Wall -Wextra $(LUA_INC) \
+	  -DFUZZ_ROOT='"$(CURDIR)"' -o $@ $< $(FUZZ_OBJ) $(LUA_LIB) -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) \
+	  -lopenblas -lz -lm -ldl -lpthread -fopenmp
+
+# the objects named here too, or make would delete them as intermediates of fuzz_%
+fuzz-files-build: $(FUZZ_OBJ) $(FUZZ_BIN)
+
+fuzz-files-deps:
+	@sh scripts/deps.sh fuzz
+
+fuzz-files: fuzz-files-deps
+	@$(MAKE) --no-print-directory fuzz-files-build
+	@sh tests/fuzz/run_files.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TIMEOUT) $(FUZZ_READERS)
+
+# ---- API fuzzing ----
+# make fuzz [SEED=n] [SECONDS=n]: random calls of torch, nn and optim functions and
+# methods with random arguments (tests/fuzz/api.lua), in child th processes limited in
+# time and memory, for SECONDS (default 600); any crash, hang or sanitizer report fails
+# it and prints the seed, the call and the call as Lua code. SEED defaults to the clock
+# (printed). `make test` runs a one-minute round with a fixed seed; API_FUZZ_TH=build-asan/bin/th
+# fuzzes the sanitizer build.
+SEED    ?= $(shell date +%s)
+SECONDS ?= 600
+fuzz: all
+	$(TH) tests/fuzz/run.lua --th $(or $(API_FUZZ_TH),$(TH)) --seed $(SEED) --seconds $(SECONDS)

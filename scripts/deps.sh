@@ -3,10 +3,15 @@
 # everything is present it only runs dpkg-query and exits.
 #   sh scripts/deps.sh          what make, make test and make demo need
 #   sh scripts/deps.sh bench    that and what make bench needs (PyTorch, bc, time)
+#   sh scripts/deps.sh check    that and what make check-asan/check-valgrind need (valgrind;
+#                               the sanitizer runtimes come with gcc)
+#   sh scripts/deps.sh fuzz     that and what make fuzz-files needs (clang, libFuzzer, libomp)
 set -e
 PKGS="build-essential pkg-config lua5.4 liblua5.4-dev libreadline-dev libopenblas-openmp-dev
 libopenblas0-openmp zlib1g-dev gnuplot-nox dataset-fashion-mnist tmux"
 [ "$1" = bench ] && PKGS="$PKGS python3-torch bc time"
+[ "$1" = check ] && PKGS="$PKGS valgrind"
+[ "$1" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev libomp-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
