@@ -7,7 +7,8 @@
  *
  * Gradients:
  *  - max_pool2d: the output's gradient is scattered to the argmax (lt_scatter_add, a
- *    recorded engine op, so second derivatives work).
+ *    recorded engine op, so second derivatives work; with no graph to record, one direct
+ *    loop on the CPU or a kernel on CUDA).
  *  - avg_pool2d: its gradient is lt_avg_pool2d_backward, a recorded linear op whose own
  *    backward is avg_pool2d again (the two are each other's adjoints).
  *  - pad2d: the gradient is pad2d of the gradient with the pads negated (crop <-> pad).
