@@ -71,6 +71,10 @@ function Module:zeroGradParameters()
 end
 
 function Module:updateParameters(learningRate)
+  if type(learningRate) ~= 'number' then
+    error(string.format('%s:updateParameters: learningRate must be a number, got %s',
+                        torch.typename(self) or 'nn.Module', torch.type(learningRate)), 2)
+  end
   local params, grads = self:parameters()
   if params then
     torch.noGrad(function()

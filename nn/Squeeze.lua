@@ -7,11 +7,17 @@ local Squeeze, parent = torch.class('nn.Squeeze', 'nn.Module')
 
 function Squeeze:__init(dim, numInputDims)
   parent.__init(self)
+  if dim ~= nil and not (type(dim) == 'number' and math.tointeger(dim)) then
+    error(string.format('nn.Squeeze: dim must be an integer, got %s', torch.type(dim)), 2)
+  end
   self.dim = dim
   self:setNumInputDims(numInputDims)
 end
 
 function Squeeze:setNumInputDims(numInputDims)
+  if numInputDims ~= nil and not (type(numInputDims) == 'number' and math.tointeger(numInputDims)) then
+    error(string.format('nn.Squeeze: numInputDims must be an integer, got %s', torch.type(numInputDims)), 2)
+  end
   self.numInputDims = numInputDims
   return self
 end

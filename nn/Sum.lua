@@ -8,6 +8,12 @@ local Sum, parent = torch.class('nn.Sum', 'nn.Module')
 
 function Sum:__init(dimension, nInputDims, sizeAverage, squeeze)
   parent.__init(self)
+  if dimension ~= nil and not (type(dimension) == 'number' and math.tointeger(dimension)) then
+    error(string.format('nn.Sum: dimension must be an integer, got %s', torch.type(dimension)), 2)
+  end
+  if nInputDims ~= nil and not (type(nInputDims) == 'number' and math.tointeger(nInputDims)) then
+    error(string.format('nn.Sum: nInputDims must be an integer, got %s', torch.type(nInputDims)), 2)
+  end
   self.dimension = dimension or 1
   self.nInputDims = nInputDims
   self.sizeAverage = sizeAverage or false

@@ -16,6 +16,11 @@ function optim.sgd(opfunc, x, config, state)
   local damp = U.num(config, 'dampening', mom, 'sgd')
   local nesterov = config.nesterov or false
   local lrs, wds = config.learningRates, config.weightDecays
+  for name, v in pairs { learningRates = lrs, weightDecays = wds } do
+    if v ~= nil and not torch.isTensor(v) then
+      error(string.format('optim.sgd: config.%s must be a tensor of per-element values, got %s', name, torch.type(v)), 2)
+    end
+  end
   if nesterov and (mom <= 0 or damp ~= 0) then
     error("optim.sgd: Nesterov momentum requires a momentum and zero dampening", 2)
   end

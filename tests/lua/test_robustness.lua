@@ -82,5 +82,25 @@ function T.gc_metamethods_on_foreign_values()
   tester:eq(v, torch.FloatTensor{2, 3}, 0)
 end
 
+-- bad arguments to nn constructors, updateParameters and optim.sgd are errors that name
+-- the module or function and the argument (they were "attempt to compare string with
+-- number" and the like, found by the API fuzzer)
+function T.nn_optim_argument_errors_name_the_function()
+  require 'nn'
+  require 'optim'
+  rejects(function() nn.Sum('x') end, 'nn.Sum: dimension must be an integer')
+  rejects(function() nn.Sum(1, 'y') end, 'nn.Sum: nInputDims must be an integer')
+  rejects(function() nn.Squeeze('a') end, 'nn.Squeeze: dim must be an integer')
+  rejects(function() nn.Squeeze(1, {}) end, 'nn.Squeeze: numInputDims must be an integer')
+  rejects(function() nn.Linear(2, 2):updateParameters('x') end, 'nn.Linear:updateParameters: learningRate must be a number')
+  rejects(function() optim.sgd(function(x) return 0, x:clone() end, torch.randn(2), {learningRates = 5}) end,
+          'optim.sgd: config.learningRates must be a tensor')
+  rejects(function() optim.sgd(function(x) return 0, x:clone() end, torch.randn(2), {weightDecays = 'w'}) end,
+          'optim.sgd: config.weightDecays must be a tensor')
+  -- integral floats are still dimensions
+  tester:eq(nn.Sum(2.0):forward(torch.ones(2, 3)), torch.Tensor{3, 3}, 0)
+  tester:eq(nn.Squeeze(2.0):forward(torch.ones(2, 1)):dim(), 1)
+end
+
 tester:add(T)
 return tester
