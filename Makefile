@@ -45,9 +45,10 @@ MAN1      := $(BUILD)/share/man/man1/th.1
 MAN_NN    := $(BUILD)/share/man/man3/nn.3
 MAN_OPTIM := $(BUILD)/share/man/man3/optim.3
 MAN_GNUPLOT := $(BUILD)/share/man/man3/gnuplot.3
+MAN_DIST  := $(BUILD)/share/man/man3/distributed.3
 
 .PHONY: all deps test test-cuda demo bench bench-quick install clean check-asan check-valgrind fuzz-files fuzz-files-build fuzz-files-deps fuzz
-all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT)
+all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT) $(MAN_DIST)
 
 # torch(3) is written in sections, one file per family, joined in name order
 $(MAN3): $(sort $(wildcard man/parts/*.3))
@@ -61,6 +62,9 @@ $(MAN_OPTIM): $(sort $(wildcard man/optim/*.3))
 	@mkdir -p $(dir $@)
 	cat $^ > $@
 $(MAN_GNUPLOT): man/gnuplot.3
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(MAN_DIST): man/distributed.3
 	@mkdir -p $(dir $@)
 	cp $< $@
 $(MAN1): man/th.1
@@ -158,7 +162,8 @@ install: all
 	install -m644 tensor/luatorch.h $(DESTDIR)$(PREFIX)/include/
 	cp -r $(BUILD)/share/lua/$(LUAV)/. $(DESTDIR)$(PREFIX)/share/lua/$(LUAV)/
 	install -m644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m644 $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT) $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m644 $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT) $(MAN_DIST) $(DESTDIR)$(PREFIX)/share/man/man3/
+	$(if $(DIST_CORE),install -D -m644 $(DIST_CORE) $(DESTDIR)$(PREFIX)/lib/lua/$(LUAV)/distributed/core.so)
 
 clean:
 	rm -rf $(BUILD)
@@ -253,3 +258,22 @@ SEED    ?= $(shell date +%s)
 SECONDS ?= 600
 fuzz: all
 	$(TH) tests/fuzz/run.lua --th $(or $(API_FUZZ_TH),$(TH)) --seed $(SEED) --seconds $(SECONDS)
+
+# ---- distributed: the MPI backend ----
+# distributed/core.so (distributed/mpi.c), the C side of `require 'distributed'` for CPU
+# tensors, built only where MPI's compiler wrapper is found (Debian: openmpi-bin and
+# libopenmpi-dev, installed by scripts/deps.sh); without it `all` does not build it and
+# distributed.init says the backend is missing. It links libmpi and reaches tensors through
+# torch/core.so's C interface (bindings/lt_capi.h), not through the engine's symbols.
+# The `all:` line below adds it to all (a prerequisite line of its own: DIST_CORE is set
+# here, after the main all: line has been read). -z nodelete as for core.so: Lua dlcloses
+# C modules at exit while the module's watchdog thread still waits in its code.
+MPICC     ?= $(shell command -v mpicc 2>/dev/null)
+MPI_CFLAGS = $(shell $(MPICC) --showme:compile 2>/dev/null || pkg-config --cflags ompi-c)
+MPI_LIBS   = $(shell $(MPICC) --showme:link 2>/dev/null || pkg-config --libs ompi-c)
+DIST_CORE := $(if $(MPICC),$(BUILD)/lib/lua/$(LUAV)/distributed/core.so)
+all: $(DIST_CORE)
+
+$(BUILD)/lib/lua/$(LUAV)/distributed/core.so: distributed/mpi.c tensor/luatorch.h bindings/lt_capi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibindings $(LUA_INC) $(MPI_CFLAGS) -shared -Wl,-z,nodelete -o $@ $< $(MPI_LIBS) -ldl

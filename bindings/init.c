@@ -1,6 +1,7 @@
 /* init.c: the torch.core module: tensor and storage types, their metatables, the
  * shared helpers of lt_lua.h, and luaopen_torch_core. */
 #include "lt_lua.h"
+#include "lt_capi.h"
 #include <string.h>
 #include <stdio.h>
 
@@ -508,6 +509,10 @@ static int class_call_tensor(lua_State *L) {
   return lua_error(L);
 }
 
+static lt_tensor *capi_totensor(lua_State *L, int idx) { return ltb_totensor(L, idx); }
+static const ltb_capi capi = {LTB_CAPI_VERSION, sizeof(ltb_capi), capi_totensor, lt_numel,
+                              lt_is_contiguous, lt_dtype_size, lt_dtype_name};
+
 int luaopen_torch_core(lua_State *L) {
   /* opened once per state: init.lua drops package.loaded['torch.core'] (so error
    * messages name functions 'torch.x', not 'torch.core.x') and a later require lands here */
@@ -535,6 +540,9 @@ int luaopen_torch_core(lua_State *L) {
 #endif
   lua_pushboolean(L, asan);
   lua_setfield(L, torch, "_sanitized");
+  /* torch._capi: the C interface of lt_capi.h, for other C modules (distributed) */
+  lua_pushlightuserdata(L, (void *)&capi);
+  lua_setfield(L, torch, "_capi");
 
   for (int dev = 0; dev < LT_NDEVTYPES; dev++)
     for (int dt = 0; dt < LT_NDTYPES; dt++) {

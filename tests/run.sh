@@ -51,6 +51,8 @@ else
   fail=$((fail + 1)); crashed="$crashed c"
 fi
 part lua "$@" tests/run.lua
+# distributed collectives under mpirun, 2 and 3 ranks (skips where MPI is missing)
+part dist sh tests/dist/run.sh "$BUILD"
 # the API fuzzer, one bounded round (about a minute) with a fixed seed: crashes, hangs and
 # sanitizer reports from random calls (tests/fuzz/run.lua; `make fuzz` runs longer)
 if [ -x "$BUILD/bin/th" ]; then

@@ -12,6 +12,10 @@ for _, name in ipairs { 'class', 'print', 'Tester', 'CmdLine', 'autograd', 'data
 end
 
 torch.version = '0.1.0'
+-- torch.distributed: the distributed module (stdlib/distributed), loaded on first use
+setmetatable(torch, { __index = function(t, k)
+  if k == 'distributed' then return require 'distributed' end
+end })
 -- one name per function in error messages ('torch.zeros', not 'torch.core.zeros');
 -- requiring torch.core again returns this same table
 package.loaded['torch.core'] = nil
