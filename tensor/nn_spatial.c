@@ -988,6 +988,23 @@ done:
   return rc;
 }
 
+/* records y's BatchNormBackward node (saved: x, weight, mean ms, invstd is); takes ms and is
+ * (either may be NULL after a failed allocation) and y; NULL with the error set */
+static lt_tensor *bn_record(const lt_tensor *input, const lt_tensor *weight, const lt_tensor *bias,
+                            bool training, double eps, lt_tensor *ms, lt_tensor *is, lt_tensor *y) {
+  lt_node *n = (ms && is) ? lt_node_new("BatchNormBackward", bn_backward, 3,
+                                        (const lt_tensor *[]){input, weight, bias}) : NULL;
+  bool ok = n && lt_node_save(n, 0, input, false) == 0 &&
+            (!weight || lt_node_save(n, 1, weight, false) == 0) &&
+            lt_node_save(n, 2, ms, false) == 0 && lt_node_save(n, 3, is, false) == 0;
+  lt_release(ms);
+  lt_release(is);
+  if (!ok) { lt_node_release(n); lt_release(y); return NULL; }
+  n->p[0] = training;
+  n->d[0] = eps;
+  return lt_node_attach(n, y);
+}
+
 lt_tensor *lt_batch_norm(const lt_tensor *input, lt_tensor *running_mean, lt_tensor *running_var,
                          const lt_tensor *weight, const lt_tensor *bias, bool training,
                          double momentum, double eps) {
@@ -1012,17 +1029,7 @@ lt_tensor *lt_batch_norm(const lt_tensor *input, lt_tensor *running_mean, lt_ten
                                eps, ms, is);
     lt_grad_resume(pz);
     if (!y || !rec) { lt_release(ms); lt_release(is); return y; }
-    lt_node *n = lt_node_new("BatchNormBackward", bn_backward, 3,
-                             (const lt_tensor *[]){input, weight, bias});
-    bool ok = n && lt_node_save(n, 0, input, false) == 0 &&
-              (!weight || lt_node_save(n, 1, weight, false) == 0) &&
-              lt_node_save(n, 2, ms, false) == 0 && lt_node_save(n, 3, is, false) == 0;
-    lt_release(ms);
-    lt_release(is);
-    if (!ok) { lt_node_release(n); lt_release(y); return NULL; }
-    n->p[0] = training;
-    n->d[0] = eps;
-    return lt_node_attach(n, y);
+    return bn_record(input, weight, bias, training, eps, ms, is, y);
   }
   int64_t C = input->ndim >= 2 ? input->size[1] : 0;
   double *st = malloc(sizeof(double) * 2 * (size_t)(C ? C : 1));
@@ -1036,17 +1043,7 @@ lt_tensor *lt_batch_norm(const lt_tensor *input, lt_tensor *running_mean, lt_ten
   lt_tensor *ms = bn_tensor(st, C, input->dtype, 1, &C);
   lt_tensor *is = bn_tensor(st + C, C, input->dtype, 1, &C);
   free(st);
-  lt_node *n = (ms && is) ? lt_node_new("BatchNormBackward", bn_backward, 3,
-                                        (const lt_tensor *[]){input, weight, bias}) : NULL;
-  bool ok = n && lt_node_save(n, 0, input, false) == 0 &&
-            (!weight || lt_node_save(n, 1, weight, false) == 0) &&
-            lt_node_save(n, 2, ms, false) == 0 && lt_node_save(n, 3, is, false) == 0;
-  lt_release(ms);
-  lt_release(is);
-  if (!ok) { lt_node_release(n); lt_release(y); return NULL; }
-  n->p[0] = training;
-  n->d[0] = eps;
-  return lt_node_attach(n, y);
+  return bn_record(input, weight, bias, training, eps, ms, is, y);
 }
 
 /* ====================================================================================
