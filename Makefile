@@ -47,7 +47,7 @@ MAN_OPTIM := $(BUILD)/share/man/man3/optim.3
 MAN_GNUPLOT := $(BUILD)/share/man/man3/gnuplot.3
 MAN_DIST  := $(BUILD)/share/man/man3/distributed.3
 
-.PHONY: all deps test test-cuda demo bench bench-quick install clean check-asan check-valgrind fuzz-files fuzz-files-build fuzz-files-deps fuzz
+.PHONY: all deps test test-cuda demo bench bench-quick bench-dist bench-dist-quick install clean check-asan check-valgrind fuzz-files fuzz-files-build fuzz-files-deps fuzz
 all: deps $(LIBENGINE) $(BUILD)/lib/libluatorch.a $(CORE) $(TH) $(LUA_OUT) $(CUDALIB) $(MAN1) $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT) $(MAN_DIST)
 
 # torch(3) is written in sections, one file per family, joined in name order
@@ -164,6 +164,7 @@ install: all
 	install -m644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m644 $(MAN3) $(MAN_NN) $(MAN_OPTIM) $(MAN_GNUPLOT) $(MAN_DIST) $(DESTDIR)$(PREFIX)/share/man/man3/
 	$(if $(DIST_CORE),install -D -m644 $(DIST_CORE) $(DESTDIR)$(PREFIX)/lib/lua/$(LUAV)/distributed/core.so)
+	$(if $(DIST_NCCL),install -D -m644 $(DIST_NCCL) $(DESTDIR)$(PREFIX)/lib/lua/$(LUAV)/distributed/nccl.so)
 
 clean:
 	rm -rf $(BUILD)
@@ -274,6 +275,45 @@ MPI_LIBS   = $(shell $(MPICC) --showme:link 2>/dev/null || pkg-config --libs omp
 DIST_CORE := $(if $(MPICC),$(BUILD)/lib/lua/$(LUAV)/distributed/core.so)
 all: $(DIST_CORE)
 
-$(BUILD)/lib/lua/$(LUAV)/distributed/core.so: distributed/mpi.c tensor/luatorch.h bindings/lt_capi.h
+$(BUILD)/lib/lua/$(LUAV)/distributed/core.so: distributed/mpi.c distributed/dist_common.h tensor/luatorch.h bindings/lt_capi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ibindings $(LUA_INC) $(MPI_CFLAGS) -shared -Wl,-z,nodelete -o $@ $< $(MPI_LIBS) -ldl
+
+# distributed/nccl.so (distributed/nccl.c): the NCCL backend for CUDA tensors, plain C
+# linking libnccl, libcudart (found through rpath, like the CUDA backend's libraries) and
+# libmpi (the bootstrap), built only where mpicc, nvcc (the toolkit) and NCCL's header
+# and library are found; elsewhere distributed.init{backend='nccl'} says it is missing.
+CUDA_HOME := $(if $(NVCC),$(abspath $(dir $(NVCC))..))
+NCCL_INC  ?= $(firstword $(foreach d,$(CUDA_HOME)/include /usr/include,$(if $(wildcard $(d)/nccl.h),$(d))))
+NCCL_LIB  ?= $(firstword $(foreach d,$(CUDA_HOME)/lib64 /usr/lib/x86_64-linux-gnu,$(if $(wildcard $(d)/libnccl.so),$(d))))
+DIST_NCCL := $(if $(and $(MPICC),$(NVCC),$(NCCL_INC),$(NCCL_LIB)),$(BUILD)/lib/lua/$(LUAV)/distributed/nccl.so)
+all: $(DIST_NCCL)
+
+$(BUILD)/lib/lua/$(LUAV)/distributed/nccl.so: distributed/nccl.c distributed/dist_common.h tensor/luatorch.h bindings/lt_capi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibindings -I$(NCCL_INC) -I$(CUDA_HOME)/include $(LUA_INC) $(MPI_CFLAGS) -shared -Wl,-z,nodelete \
+	  -o $@ $< -L$(NCCL_LIB) -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(NCCL_LIB) -Wl,-rpath,$(CUDA_HOME)/lib64 \
+	  -lnccl -lcudart $(MPI_LIBS) -ldl
+
+# ---- bench-dist: distributed.allReduce against MPI_Allreduce, the data-parallel step ----
+# bench/dist.sh: 1-256 MB allReduce between 2 ranks against MPI_Allreduce called directly
+# (bench/mpi_allreduce.c, a program of its own, and bench/dist_ref.c, a Lua C module that
+# calls it in the same job on the same tensor), and a training step with 1 process and
+# with 2 ranks; the tables are written into bench/RESULTS.md (their own block, which
+# `make bench` keeps). bench-dist-quick: one round, printed only. Needs MPI (mpicc,
+# mpirun). About 2.5 minutes on 2 cores.
+bench-dist: all $(BUILD)/bench/mpi_allreduce $(BUILD)/bench/dist_ref.so
+	@sh bench/dist.sh $(BUILD)
+
+bench-dist-quick: all $(BUILD)/bench/mpi_allreduce $(BUILD)/bench/dist_ref.so
+	@BENCH_QUICK=1 sh bench/dist.sh $(BUILD)
+
+$(BUILD)/bench/mpi_allreduce: bench/mpi_allreduce.c
+	@test -n "$(MPICC)" || { echo "bench-dist: mpicc not found (sh scripts/deps.sh installs openmpi-bin and libopenmpi-dev)"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/dist_ref.so: bench/dist_ref.c tensor/luatorch.h bindings/lt_capi.h
+	@test -n "$(MPICC)" || { echo "bench-dist: mpicc not found (sh scripts/deps.sh installs openmpi-bin and libopenmpi-dev)"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibindings $(LUA_INC) $(MPI_CFLAGS) -shared -o $@ $< $(MPI_LIBS)
