@@ -8,7 +8,8 @@
 #   sh scripts/deps.sh fuzz     that and what make fuzz-files needs (clang, libFuzzer, libomp)
 set -e
 PKGS="build-essential pkg-config lua5.4 liblua5.4-dev libreadline-dev libopenblas-openmp-dev
-libopenblas0-openmp zlib1g-dev gnuplot-nox dataset-fashion-mnist tmux openmpi-bin libopenmpi-dev"
+libopenblas0-openmp zlib1g-dev gnuplot-nox dataset-fashion-mnist tmux openmpi-bin libopenmpi-dev
+iproute2 util-linux"
 [ "$1" = bench ] && PKGS="$PKGS python3-torch bc time"
 [ "$1" = check ] && PKGS="$PKGS valgrind"
 [ "$1" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev libomp-dev"

@@ -385,10 +385,13 @@ local function targets(topic)
   local head, sep, last = topic:match('^(.-)([.:])([%w_]+)$')
   if not head then      -- a bare name: torch.X, X(...), t:X(...); not a global's
     if rawget(_G, topic) ~= nil then return {}, {} end
-    return {'torch', 'nn', 'optim', 'gnuplot'}, {'torch.' .. topic, topic .. '(',
+    return {'torch', 'nn', 'optim', 'gnuplot', 'distributed'}, {'torch.' .. topic, topic .. '(',
       ':' .. topic .. '('}
   end
   local root = head:match('^[%w_]+')
+  if head == 'distributed' or head == 'torch.distributed' then   -- distributed(3) names them bare
+    return {'distributed'}, {last .. '(', last .. '{', last}
+  end
   if head == 'torch' or head == 'nn' or head == 'optim' or head == 'gnuplot' then
     local names = {topic}
     if head == 'torch' then names[2] = ':' .. last .. '(' end

@@ -265,7 +265,8 @@ local function istensor(x) return torch.isTensor(x) == true end
 
 function DataLoader:__init(dataset, opts)
   local fname = 'torch.data.DataLoader'
-  opts = checkopts(fname, opts, 2, {batchSize = true, shuffle = true, dropLast = true, transform = true}, 4)
+  opts = checkopts(fname, opts, 2, {batchSize = true, shuffle = true, dropLast = true, transform = true,
+    shard = true, seed = true}, 4)
   if istensor(dataset) then dataset = {x = dataset} end
   if type(dataset) ~= 'table' then
     error(sformat("bad argument #1 to '%s' (dataset expected: {x=tensor, y=tensor} or an object with size() and get(i), got %s)",
@@ -302,13 +303,93 @@ function DataLoader:__init(dataset, opts)
     error(sformat("bad argument #2 to '%s' (transform must be a function, got %s)", fname, type(opts.transform)), 3)
   end
   self.transform = opts.transform
+  local seed = opts.seed
+  if seed ~= nil and not math.tointeger(seed) then
+    error(sformat("bad argument #2 to '%s' (seed must be an integer, got %s)", fname, tostring(seed)), 3)
+  end
+  self.seed = seed and math.tointeger(seed)
+  self.epoch = 1
+  local shard = opts.shard
+  if shard == true then
+    local dist = require 'distributed'
+    if not dist.isInitialized() then
+      error(sformat("bad argument #2 to '%s' (shard = true takes the rank and size from distributed, " ..
+        "which is not initialized: call distributed.init first, or pass shard = {rank = r, size = n})", fname), 3)
+    end
+    shard = {rank = dist.rank(), size = dist.size()}
+  end
+  if shard ~= nil and shard ~= false then
+    local r, n = type(shard) == 'table' and shard.rank, type(shard) == 'table' and shard.size
+    if math.type(n) ~= 'integer' or n < 1 or math.type(r) ~= 'integer' or r < 0 or r >= n then
+      error(sformat("bad argument #2 to '%s' (shard must be true or {rank = r, size = n} with integers " ..
+        "0 <= r < n, got %s)", fname, type(shard) == 'table' and sformat('{rank = %s, size = %s}',
+        tostring(r), tostring(n)) or tostring(shard)), 3)
+    end
+    self.shardRank, self.numShards = r, n
+    -- every rank takes as many samples (so every rank runs as many batches and the
+    -- collectives stay matched): the order is padded by wrapping to a multiple of n, or
+    -- its tail dropped with dropLast
+    self.nLocal = self.dropLast and self.nSamples // n or (self.nSamples + n - 1) // n
+  else
+    self.nLocal = self.nSamples
+  end
 end
 
--- the number of batches
+-- the number of batches (of this rank's shard when sharded)
 function DataLoader:__len__()
-  local n, bs = self.nSamples, self.batchSize
+  local n, bs = self.nLocal, self.batchSize
   if self.dropLast then return n // bs end
   return (n + bs - 1) // bs
+end
+
+-- the epoch the next iter() (or for loop) runs, from 1; each one advances it. With a
+-- seed, the order of epoch e depends only on (seed, e): setEpoch(e) when resuming.
+function DataLoader:setEpoch(e)
+  if not math.tointeger(e) then
+    error(sformat("bad argument #1 to 'DataLoader:setEpoch' (integer expected, got %s)", tostring(e)), 2)
+  end
+  self.epoch = math.tointeger(e)
+end
+
+-- splitmix64's output function (integers wrap in Lua 5.4; >> is a logical shift)
+local GOLDEN = -7046029254386353131                      -- 0x9E3779B97F4A7C15
+local function mix64(z)
+  z = (z ~ (z >> 30)) * -4658895280553007687             -- 0xBF58476D1CE4E5B9
+  z = (z ~ (z >> 27)) * -7723592293110705685             -- 0x94D049BB133111EB
+  return z ~ (z >> 31)
+end
+
+-- a permutation of 1..n as a table, from (seed, epoch) alone (splitmix64 and
+-- Fisher-Yates): the same on every rank and every machine, and independent of torch's
+-- random generator. Each (seed, epoch) starts its own stream (both mixed first).
+local function seeded_perm(n, seed, epoch)
+  local p = {}
+  for i = 1, n do p[i] = i end
+  local state = mix64(mix64(seed + GOLDEN) ~ (epoch * GOLDEN))
+  for i = n, 2, -1 do
+    state = state + GOLDEN
+    local j = (mix64(state) >> 11) % i + 1
+    p[i], p[j] = p[j], p[i]
+  end
+  return p
+end
+
+-- the sample indices of one epoch, in order (nil: 1..nSamples)
+function DataLoader:_order(epoch)
+  local n = self.nSamples
+  if not self.numShards then
+    if not self.shuffle then return nil end
+    if not self.seed then return torch.randperm(torch.LongTensor(), n) end
+    return torch.LongTensor(seeded_perm(n, self.seed, epoch))
+  end
+  local perm = self.shuffle and seeded_perm(n, self.seed or 0, epoch)
+  local r, k, idx = self.shardRank, self.numShards, {}
+  if n == 0 then return torch.LongTensor() end
+  for i = 1, self.nLocal do   -- positions r+1, r+1+k, ... of the order padded by wrapping
+    local pos = (r + (i - 1) * k) % n + 1
+    idx[i] = perm and perm[pos] or pos
+  end
+  return torch.LongTensor(idx)
 end
 
 -- a list of samples from get(i) made into one batch tensor
@@ -331,7 +412,7 @@ local function collate(list, what)
 end
 
 function DataLoader:_batch(order, b)
-  local n, bs = self.nSamples, self.batchSize
+  local n, bs = self.nLocal, self.batchSize
   local first = (b - 1) * bs + 1
   local count = math.min(bs, n - first + 1)
   local idx = order and order:narrow(1, first, count) or torch.range(torch.LongTensor(), first, first + count - 1)
@@ -358,7 +439,8 @@ end
 
 -- an iterator over one epoch: for x, y in loader:iter() do ... end (reshuffled per call)
 function DataLoader:iter()
-  local order = self.shuffle and torch.randperm(torch.LongTensor(), self.nSamples) or nil
+  local order = self:_order(self.epoch)
+  self.epoch = self.epoch + 1
   local nb, b = #self, 0
   return function()
     b = b + 1
@@ -376,8 +458,9 @@ function DataLoader:__call__(_, control)
 end
 
 function DataLoader:__tostring__()
-  return sformat('torch.data.DataLoader: %d samples, %d batches of %d%s%s', self.nSamples, #self,
-    self.batchSize, self.shuffle and ', shuffled' or '', self.dropLast and ', last partial batch dropped' or '')
+  return sformat('torch.data.DataLoader: %d samples, %d batches of %d%s%s%s', self.nSamples, #self,
+    self.batchSize, self.shuffle and ', shuffled' or '', self.dropLast and ', last partial batch dropped' or '',
+    self.numShards and sformat(', shard %d of %d (%d samples)', self.shardRank, self.numShards, self.nLocal) or '')
 end
 
 ---------------------------------------------------------------------------------------

