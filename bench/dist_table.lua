@@ -40,13 +40,9 @@ local function median(t)
   return c[(#c + 1) // 2], #c
 end
 local function ms(s) return s and string.format('%.3f ms', s * 1e3) or '-' end
-local function machine()
-  local f = io.open(dir .. '/machine')
-  if not f then return '' end
-  local s = f:read('a')
-  f:close()
-  return (s:gsub('%s+$', ''))
-end
+-- machine(), and the block in RESULTS.md: bench/results_block.lua
+local results_block = dofile((debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'bench') .. '/results_block.lua')
+local function machine() return results_block.machine(dir) end
 
 local out = {}
 local function say(s) out[#out + 1] = s end
@@ -95,15 +91,6 @@ local text = table.concat(out, '\n')
 print(text)
 
 if results then
-  local f = io.open(results)
-  local old = f and f:read('a') or ''
-  if f then f:close() end
-  local block = '<!-- make bench-dist -->\n' .. text .. '\n<!-- /make bench-dist -->'
-  local s, e = old:find('<!%-%- make bench%-dist %-%->.-<!%-%- /make bench%-dist %-%->')
-  local new
-  if s then new = old:sub(1, s - 1) .. block .. old:sub(e + 1)
-  else new = old .. '\n## The latest `make bench-dist` (distributed: allReduce and the data-parallel step, CPU, MPI)\n\n' .. block .. '\n' end
-  local w = assert(io.open(results, 'w'))
-  w:write(new)
-  w:close()
+  results_block.write(results, 'make bench-dist',
+    'The latest `make bench-dist` (distributed: allReduce and the data-parallel step, CPU, MPI)', text)
 end

@@ -35,13 +35,9 @@ end
 rows_of(dir .. '/ceil', ceil)
 rows_of(dir .. '/extra', extra)
 local function m(t, k) return median(t[k]) end
-local function machine()
-  local f = io.open(dir .. '/machine')
-  if not f then return '' end
-  local s = f:read('a')
-  f:close()
-  return (s:gsub('%s+$', ''))
-end
+-- machine(), and the block in RESULTS.md: bench/results_block.lua
+local results_block = dofile((debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'bench') .. '/results_block.lua')
+local function machine() return results_block.machine(dir) end
 
 local function fmt_time(s)
   if not s then return '-' end
@@ -97,15 +93,5 @@ local text = table.concat(out, '\n')
 print(text)
 
 if results then
-  local f = io.open(results)
-  local old = f and f:read('a') or ''
-  if f then f:close() end
-  local block = '<!-- make bench -->\n' .. text .. '\n<!-- /make bench -->'
-  local s, e = old:find('<!%-%- make bench %-%->.-<!%-%- /make bench %-%->')
-  local new
-  if s then new = old:sub(1, s - 1) .. block .. old:sub(e + 1)
-  else new = old .. '\n## The latest `make bench` (luatorch and PyTorch side by side, CPU)\n\n' .. block .. '\n' end
-  local w = assert(io.open(results, 'w'))
-  w:write(new)
-  w:close()
+  results_block.write(results, 'make bench', 'The latest `make bench` (luatorch and PyTorch side by side, CPU)', text)
 end

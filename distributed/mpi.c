@@ -22,9 +22,7 @@
  *
  * Arguments come from stdlib/distributed/init.lua, which has already checked the Lua
  * types; the first argument of each function is the Lua name used in error messages. */
-#include "dist_common.h"    /* the header check, the clock, the watchdog, the timeout */
-#include <mpi.h>
-#include <dlfcn.h>
+#include "dist_common.h"    /* the header check, the clock, the watchdog, the timeout, MPI */
 
 static const ltb_capi *api;
 static int failed;           /* an MPI call failed: MPI is unusable */
@@ -34,20 +32,14 @@ static void *data(const lt_tensor *t) {
 }
 
 static int mpi_fail(lua_State *L, const char *fn, const char *what, int rc) {
-  char msg[MPI_MAX_ERROR_STRING];
-  int len = 0;
+  char msg[MPI_MAX_ERROR_STRING + 256];
   failed = 1;
-  if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof msg, "error %d", rc);
-  return dist_error(L, "%s: %s failed on rank %d: %s", fn, what, dist_rank, msg);
+  dist_mpi_message(msg, sizeof msg, fn, what, rc);
+  return dist_error(L, "%s", msg);
 }
 
 /* runs one MPI call under the watchdog; a failure is a Lua error */
-#define COLLECTIVE(L, fn, what, call) do { \
-    dist_wd_arm(fn); \
-    int rc_ = (call); \
-    dist_wd_disarm(); \
-    if (rc_ != MPI_SUCCESS) mpi_fail(L, fn, what, rc_); \
-  } while (0)
+#define COLLECTIVE DIST_MPI_CALL
 
 static void check_ready(lua_State *L, const char *fn) {
   if (dist_size == 0) dist_error(L, "%s: distributed.init has not been called", fn);
@@ -94,39 +86,12 @@ static lt_tensor *check_tensor(lua_State *L, const char *fn, int idx, int argn) 
   return t;
 }
 
-/* every rank must hold the same dtype and shape: one small allgather of the headers
- * (dist_common.h) compares them, so a mismatch is an error on every rank instead of a hang
- * or corrupt memory. It costs one latency per collective (about 0.5 us of the 3 us a
- * 4 KiB allReduce takes on 2 cores, bench/RESULTS.md). */
-static void check_shapes(lua_State *L, const char *fn, const lt_tensor *t) {
-  int64_t mine[DIST_HDR];
-  dist_header(t, mine);
-  /* up to 8 ranks on the stack: no allocation per collective; more in a userdata (freed
-   * by the collector even when the comparison raises an error) */
-  int64_t small[8 * DIST_HDR];
-  bool on_stack = dist_size <= 8;
-  int64_t *all = on_stack ? small : lua_newuserdatauv(L, sizeof(int64_t) * DIST_HDR * (size_t)dist_size, 0);
-  COLLECTIVE(L, fn, "the shape check (MPI_Allgather)",
-             MPI_Allgather(mine, DIST_HDR, MPI_INT64_T, all, DIST_HDR, MPI_INT64_T, MPI_COMM_WORLD));
-  dist_compare_headers(L, api, fn, all, dist_size);
-  if (!on_stack) lua_pop(L, 1);
-}
+/* every rank must hold the same dtype and shape (dist_common.h) */
+static void check_shapes(lua_State *L, const char *fn, const lt_tensor *t) { dist_check_shapes(L, api, fn, t); }
 
 static int d_init(lua_State *L) {
-  const char *fn = "distributed.init";
-  int inited = 0, fin = 0, provided;
-  MPI_Finalized(&fin);
-  if (fin) return dist_error(L, "%s: MPI was finalized; it cannot be started again in this process", fn);
-  MPI_Initialized(&inited);
-  if (!inited) {
-    int rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-    if (rc != MPI_SUCCESS) return dist_error(L, "%s: MPI_Init failed (error %d)", fn, rc);
-  }
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  MPI_Comm_rank(MPI_COMM_WORLD, &dist_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &dist_size);
+  dist_mpi_start(L, "distributed.init");
   failed = 0;
-  dist_wd_start();
   lua_pushinteger(L, dist_rank);
   lua_pushinteger(L, dist_size);
   return 2;
@@ -134,15 +99,10 @@ static int d_init(lua_State *L) {
 
 /* MPI_Finalize waits for the other ranks: under the watchdog, as a collective */
 static int d_finalize(lua_State *L) {
-  int fin = 0, inited = 0;
   (void)L;
-  MPI_Initialized(&inited);
-  MPI_Finalized(&fin);
-  if (inited && !fin) {
-    dist_wd_arm("distributed.finalize");
-    MPI_Finalize();
-    dist_wd_disarm();
-  }
+  dist_wd_arm("distributed.finalize");
+  dist_mpi_finalize();
+  dist_wd_disarm();
   dist_size = 0; dist_rank = -1;
   return 0;
 }
@@ -161,19 +121,12 @@ static int d_allreduce(lua_State *L) {
   return 0;
 }
 
-static int check_root(lua_State *L, const char *fn, int idx, int argn) {
-  lua_Integer r = luaL_checkinteger(L, idx);
-  if (r < 0 || r >= dist_size)
-    dist_error(L, "bad argument #%d to '%s' (root rank in [0, %d] expected, got %d)", argn, fn, dist_size - 1, (int)r);
-  return (int)r;
-}
-
 /* broadcast(fn, t, root) */
 static int d_broadcast(lua_State *L) {
   const char *fn = luaL_checkstring(L, 1);
   check_ready(L, fn);
   lt_tensor *t = check_tensor(L, fn, 2, 1);
-  int root = check_root(L, fn, 3, 2);
+  int root = dist_check_root(L, fn, 3, 2);
   check_shapes(L, fn, t);
   int n = (int)api->numel(t);
   if (n == 0) return 0;
@@ -186,7 +139,7 @@ static int d_reduce(lua_State *L) {
   const char *fn = luaL_checkstring(L, 1);
   check_ready(L, fn);
   lt_tensor *t = check_tensor(L, fn, 2, 1);
-  int root = check_root(L, fn, 3, 2);
+  int root = dist_check_root(L, fn, 3, 2);
   MPI_Op op = check_op(L, fn, 4, t->dtype);
   check_shapes(L, fn, t);
   int n = (int)api->numel(t);
@@ -205,11 +158,9 @@ static int d_allgather(lua_State *L) {
   check_ready(L, fn);
   lt_tensor *s = check_tensor(L, fn, 2, 1);
   lt_tensor *d = check_tensor(L, fn, 3, 2);
-  int64_t n = api->numel(s);
-  if (d->dtype != s->dtype || api->numel(d) != n * dist_size)
-    return dist_error(L, "bad argument #2 to '%s' (result of %lld %s elements expected)", fn,
-                      (long long)(n * dist_size), api->dtype_name(s->dtype));
+  dist_check_gathered(L, api, fn, s, d);
   check_shapes(L, fn, s);
+  int64_t n = api->numel(s);
   if (n == 0) return 0;
   COLLECTIVE(L, fn, "MPI_Allgather", MPI_Allgather(data(s), (int)n, mpi_type(s->dtype), data(d),
                                                    (int)n, mpi_type(s->dtype), MPI_COMM_WORLD));
@@ -229,11 +180,7 @@ static int d_abort(lua_State *L) {
 }
 
 int luaopen_distributed_core(lua_State *L) {
-  /* OpenMPI opens its components (plugins) with dlopen, and they need libmpi's symbols
-   * global; Lua opened us, and so libmpi, RTLD_LOCAL: make libmpi global */
-  Dl_info info;
-  if (dladdr((void *)MPI_Init, &info) && info.dli_fname)
-    dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+  dist_promote_libmpi();   /* OpenMPI's plugins need libmpi's symbols global */
   api = dist_load_capi(L);
   static const luaL_Reg fns[] = {
     {"init", d_init}, {"finalize", d_finalize}, {"settimeout", dist_settimeout},

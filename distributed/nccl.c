@@ -31,11 +31,9 @@
  * Types: Float, Double, Half, BFloat16, Long, Int, Char, Byte (reductions too); Short and
  * Bool are moved as bytes (broadcast, allGather), and reducing them is an error.
  * Before each collective the ranks compare dtype and shape (one small MPI_Allgather). */
-#include "dist_common.h"
-#include <mpi.h>
+#include "dist_common.h"    /* the header check, the clock, the watchdog, the timeout, MPI */
 #include <nccl.h>
 #include <cuda_runtime_api.h>
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <sched.h>
@@ -68,21 +66,12 @@ static int nccl_fail(lua_State *L, const char *fn, const char *what, ncclResult_
   return abort_and_fail(L, msg);
 }
 
+/* an MPI call failed (dist_common.h's DIST_MPI_CALL) */
 static int mpi_fail(lua_State *L, const char *fn, const char *what, int rc) {
-  char err[MPI_MAX_ERROR_STRING], msg[512];
-  int len = 0;
-  if (MPI_Error_string(rc, err, &len) != MPI_SUCCESS) snprintf(err, sizeof err, "error %d", rc);
-  snprintf(msg, sizeof msg, "%s: %s failed on rank %d: %s", fn, what, dist_rank, err);
+  char msg[512];
+  dist_mpi_message(msg, sizeof msg, fn, what, rc);
   return abort_and_fail(L, msg);
 }
-
-/* one blocking MPI call under the watchdog */
-#define MPI_CALL(L, fn, what, call) do { \
-    dist_wd_arm(fn); \
-    int rc_ = (call); \
-    dist_wd_disarm(); \
-    if (rc_ != MPI_SUCCESS) mpi_fail(L, fn, what, rc_); \
-  } while (0)
 
 static void check_ready(lua_State *L, const char *fn) {
   if (dist_size == 0) dist_error(L, "%s: distributed.init has not been called", fn);
@@ -117,6 +106,13 @@ static bool nccl_type(lt_dtype dt, ncclDataType_t *ty, size_t *mult) {
   }
 }
 
+/* the NCCL type t travels as, and the count of such elements in t */
+static size_t nccl_count(const lt_tensor *t, ncclDataType_t *ty) {
+  size_t mult;
+  nccl_type(t->dtype, ty, &mult);
+  return (size_t)api->numel(t) * mult;
+}
+
 static ncclRedOp_t check_op(lua_State *L, const char *fn, int idx, lt_dtype dt) {
   const char *s = luaL_checkstring(L, idx);
   ncclDataType_t ty;
@@ -145,23 +141,8 @@ static lt_tensor *check_tensor(lua_State *L, const char *fn, int idx, int argn) 
   return t;
 }
 
-static int check_root(lua_State *L, const char *fn, int idx, int argn) {
-  lua_Integer r = luaL_checkinteger(L, idx);
-  if (r < 0 || r >= dist_size)
-    dist_error(L, "bad argument #%d to '%s' (root rank in [0, %d] expected, got %d)", argn, fn, dist_size - 1, (int)r);
-  return (int)r;
-}
-
 /* every rank must hold the same dtype and shape (dist_common.h) */
-static void check_shapes(lua_State *L, const char *fn, const lt_tensor *t) {
-  int64_t mine[DIST_HDR];
-  dist_header(t, mine);
-  int64_t *all = lua_newuserdatauv(L, sizeof(int64_t) * DIST_HDR * (size_t)dist_size, 0);
-  MPI_CALL(L, fn, "the shape check (MPI_Allgather)",
-           MPI_Allgather(mine, DIST_HDR, MPI_INT64_T, all, DIST_HDR, MPI_INT64_T, MPI_COMM_WORLD));
-  dist_compare_headers(L, api, fn, all, dist_size);
-  lua_pop(L, 1);
-}
+static void check_shapes(lua_State *L, const char *fn, const lt_tensor *t) { dist_check_shapes(L, api, fn, t); }
 
 /* waits for the collective just enqueued on cudaStreamPerThread (and the work before
  * it): polls the stream and NCCL's asynchronous error, sleeping a little longer each time
@@ -241,19 +222,8 @@ static int d_init(lua_State *L) {
     return dist_error(L, "%s: backend 'nccl' needs a CUDA device, and this process has none (%s)", fn,
                       ce != cudaSuccess ? cudaGetErrorString(ce) : "no CUDA device found");
   }
-  int inited = 0, fin = 0, provided;
-  MPI_Finalized(&fin);
-  if (fin) return dist_error(L, "%s: MPI was finalized; it cannot be started again in this process", fn);
-  MPI_Initialized(&inited);
-  if (!inited) {
-    int rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-    if (rc != MPI_SUCCESS) return dist_error(L, "%s: MPI_Init failed (error %d)", fn, rc);
-  }
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  MPI_Comm_rank(MPI_COMM_WORLD, &dist_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &dist_size);
+  dist_mpi_start(L, fn);
   failed = false;
-  dist_wd_start();
 
   /* this rank's device; every rank learns whether all found theirs (one MPI_Allreduce),
    * so that a node with too few GPUs is an error on every rank, not a wait for it */
@@ -312,7 +282,6 @@ static int d_init(lua_State *L) {
 }
 
 static int d_finalize(lua_State *L) {
-  int fin = 0, inited = 0;
   (void)L;
   /* both wait for the other ranks: under the watchdog, as a collective */
   dist_wd_arm("distributed.finalize");
@@ -323,9 +292,7 @@ static int d_finalize(lua_State *L) {
     else ncclCommAbort(comm);
     comm = NULL;
   }
-  MPI_Initialized(&inited);
-  MPI_Finalized(&fin);
-  if (inited && !fin) MPI_Finalize();
+  dist_mpi_finalize();
   dist_wd_disarm();
   dist_size = 0; dist_rank = -1;
   return 0;
@@ -338,12 +305,11 @@ static int d_allreduce(lua_State *L) {
   lt_tensor *t = check_tensor(L, fn, 2, 1);
   ncclRedOp_t op = check_op(L, fn, 3, t->dtype);
   check_shapes(L, fn, t);
-  size_t n = (size_t)api->numel(t), mult;
   ncclDataType_t ty;
-  nccl_type(t->dtype, &ty, &mult);
+  size_t n = nccl_count(t, &ty);
   if (n == 0) return 0;
   void *d = data(t);
-  COLLECTIVE(L, fn, "ncclAllReduce", ncclAllReduce(d, d, n * mult, ty, op, comm, cudaStreamPerThread));
+  COLLECTIVE(L, fn, "ncclAllReduce", ncclAllReduce(d, d, n, ty, op, comm, cudaStreamPerThread));
   return 0;
 }
 
@@ -352,14 +318,13 @@ static int d_broadcast(lua_State *L) {
   const char *fn = luaL_checkstring(L, 1);
   check_ready(L, fn);
   lt_tensor *t = check_tensor(L, fn, 2, 1);
-  int root = check_root(L, fn, 3, 2);
+  int root = dist_check_root(L, fn, 3, 2);
   check_shapes(L, fn, t);
-  size_t n = (size_t)api->numel(t), mult;
   ncclDataType_t ty;
-  nccl_type(t->dtype, &ty, &mult);
+  size_t n = nccl_count(t, &ty);
   if (n == 0) return 0;
   void *d = data(t);
-  COLLECTIVE(L, fn, "ncclBroadcast", ncclBroadcast(d, d, n * mult, ty, root, comm, cudaStreamPerThread));
+  COLLECTIVE(L, fn, "ncclBroadcast", ncclBroadcast(d, d, n, ty, root, comm, cudaStreamPerThread));
   return 0;
 }
 
@@ -369,15 +334,14 @@ static int d_reduce(lua_State *L) {
   const char *fn = luaL_checkstring(L, 1);
   check_ready(L, fn);
   lt_tensor *t = check_tensor(L, fn, 2, 1);
-  int root = check_root(L, fn, 3, 2);
+  int root = dist_check_root(L, fn, 3, 2);
   ncclRedOp_t op = check_op(L, fn, 4, t->dtype);
   check_shapes(L, fn, t);
-  size_t n = (size_t)api->numel(t), mult;
   ncclDataType_t ty;
-  nccl_type(t->dtype, &ty, &mult);
+  size_t n = nccl_count(t, &ty);
   if (n == 0) return 0;
   void *d = data(t);
-  COLLECTIVE(L, fn, "ncclReduce", ncclReduce(d, d, n * mult, ty, op, root, comm, cudaStreamPerThread));
+  COLLECTIVE(L, fn, "ncclReduce", ncclReduce(d, d, n, ty, op, root, comm, cudaStreamPerThread));
   return 0;
 }
 
@@ -388,17 +352,12 @@ static int d_allgather(lua_State *L) {
   check_ready(L, fn);
   lt_tensor *s = check_tensor(L, fn, 2, 1);
   lt_tensor *d = check_tensor(L, fn, 3, 2);
-  int64_t n = api->numel(s);
-  if (d->dtype != s->dtype || api->numel(d) != n * dist_size)
-    return dist_error(L, "bad argument #2 to '%s' (result of %lld %s elements expected)", fn,
-                      (long long)(n * dist_size), api->dtype_name(s->dtype));
+  dist_check_gathered(L, api, fn, s, d);
   check_shapes(L, fn, s);
-  size_t mult;
   ncclDataType_t ty;
-  nccl_type(s->dtype, &ty, &mult);
-  if (n == 0) return 0;
-  COLLECTIVE(L, fn, "ncclAllGather",
-             ncclAllGather(data(s), data(d), (size_t)n * mult, ty, comm, cudaStreamPerThread));
+  size_t count = nccl_count(s, &ty);
+  if (count == 0) return 0;
+  COLLECTIVE(L, fn, "ncclAllGather", ncclAllGather(data(s), data(d), count, ty, comm, cudaStreamPerThread));
   return 0;
 }
 
@@ -406,7 +365,7 @@ static int d_allgather(lua_State *L) {
 static int d_barrier(lua_State *L) {
   const char *fn = "distributed.barrier";
   check_ready(L, fn);
-  MPI_CALL(L, fn, "MPI_Barrier", MPI_Barrier(MPI_COMM_WORLD));
+  DIST_MPI_CALL(L, fn, "MPI_Barrier", MPI_Barrier(MPI_COMM_WORLD));
   return 0;
 }
 
@@ -418,11 +377,7 @@ static int d_abort(lua_State *L) {
 }
 
 int luaopen_distributed_nccl(lua_State *L) {
-  /* OpenMPI's components (plugins) need libmpi's symbols global; Lua opened us, and so
-   * libmpi, RTLD_LOCAL (mpi.c does the same) */
-  Dl_info info;
-  if (dladdr((void *)MPI_Init, &info) && info.dli_fname)
-    dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+  dist_promote_libmpi();   /* OpenMPI's plugins need libmpi's symbols global */
   api = dist_load_capi(L);
   static const luaL_Reg fns[] = {
     {"init", d_init}, {"finalize", d_finalize}, {"settimeout", dist_settimeout},

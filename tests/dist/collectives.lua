@@ -7,24 +7,8 @@ local d = require 'distributed'
 
 local r, n = d.init{ backend = 'mpi', timeout = 20 }
 
-local function check(name, f)
-  local ok, err = pcall(f)
-  if ok then print('ok ' .. name)
-  else print(('not ok %s: rank %d: %s'):format(name, r, tostring(err):gsub('\n', ' '))) end
-  io.stdout:flush()
-end
-local function eq(a, b, what)
-  if not torch.isTensor(a) or a:type() ~= b:type() or not a:isSameSizeAs(b) then
-    error((what or '') .. ' type/size differ: ' .. torch.typename(a) .. ' vs ' .. torch.typename(b))
-  end
-  local diff = a:double():clone():add(-1, b:double()):abs():max()
-  if diff > 1e-5 then error((what or '') .. ' values differ by ' .. diff .. '\n' .. tostring(a) .. tostring(b)) end
-end
-local function errors(pat, f)
-  local ok, err = pcall(f)
-  if ok then error('no error, expected ' .. pat) end
-  if not tostring(err):find(pat, 1, true) then error('error "' .. tostring(err) .. '" lacks "' .. pat .. '"') end
-end
+local here = debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'tests/dist'
+local check, eq, errors = dofile(here .. '/util.lua')(r)
 
 check('rank and size', function()
   assert(d.rank() == r and d.size() == n and n == tonumber(os.getenv('OMPI_COMM_WORLD_SIZE')))

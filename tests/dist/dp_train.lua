@@ -12,19 +12,10 @@ local d = require 'distributed'
 
 local r, n = d.init{ backend = 'mpi', timeout = 30 }
 
-local function check(name, f)
-  local ok, err = pcall(f)
-  if ok then print('ok ' .. name)
-  else print(('not ok %s: rank %d: %s'):format(name, r, tostring(err):gsub('\n', ' '))) end
-  io.stdout:flush()
-end
+local here = debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'tests/dist'
+local check, _, errors = dofile(here .. '/util.lua')(r)
 -- (a number: nn's parameters require grad, and max() of such a tensor is a tensor)
 local function maxdiff(a, b) return torch.noGrad(function() return a:double():add(-1, b:double()):abs():max() end) end
-local function errors(pat, f)
-  local ok, err = pcall(f)
-  if ok then error('no error, expected ' .. pat) end
-  if not tostring(err):find(pat, 1, true) then error('error "' .. tostring(err) .. '" lacks "' .. pat .. '"') end
-end
 -- every rank's copy of t equal to rank 0's (bitwise)
 local function same_everywhere(t, what)
   local all = d.allGather(t:contiguous())

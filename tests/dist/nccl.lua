@@ -16,25 +16,9 @@ local mode = arg[1] or 'nccl'
 local r = tonumber(os.getenv('OMPI_COMM_WORLD_RANK') or os.getenv('PMI_RANK') or '0')
 local on_cpu = os.getenv('LT_NCCL_TEST_ON_CPU') == '1'
 
-local function check(name, f)
-  local ok, err = pcall(f)
-  if ok then print('ok ' .. name)
-  else print(('not ok %s: rank %d: %s'):format(name, r, tostring(err):gsub('\n', ' '))) end
-  io.stdout:flush()
-end
--- a and b: tensors of the same type and size with the same values (b may be on the CPU)
-local function eq(a, b, what)
-  if not torch.isTensor(a) or not a:isSameSizeAs(b) then
-    error((what or '') .. ' sizes differ: ' .. tostring(torch.typename(a)) .. ' vs ' .. torch.typename(b))
-  end
-  local diff = a:double():clone():add(-1, b:double()):abs():max()   -- :double() of a Double tensor is itself
-  if diff > 1e-5 then error((what or '') .. ' values differ by ' .. diff .. '\n' .. tostring(a:double()) .. tostring(b:double())) end
-end
-local function errors(pat, f)
-  local ok, err = pcall(f)
-  if ok then error('no error, expected ' .. pat) end
-  if not tostring(err):find(pat, 1, true) then error('error "' .. tostring(err) .. '" lacks "' .. pat .. '"') end
-end
+local here = debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'tests/dist'
+-- eq(a, b): a and b of the same size with the same values (b may be on the CPU)
+local check, eq, errors = dofile(here .. '/util.lua')(r, { any_type = true })
 local function done() print('done rank ' .. r); io.stdout:flush() end
 
 local has_gpu = torch.cuda.isAvailable()

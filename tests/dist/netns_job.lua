@@ -11,17 +11,8 @@ local d = require 'distributed'
 local prefix = assert(arg[1], 'usage: th netns_job.lua SUBNET_PREFIX')
 local r, n = d.init{ backend = 'mpi', timeout = 10 }
 
-local function check(name, f)
-  local ok, err = pcall(f)
-  if ok then print('ok ' .. name)
-  else print(('not ok %s: rank %d: %s'):format(name, r, tostring(err):gsub('\n', ' '))) end
-  io.stdout:flush()
-end
-local function eq(a, b, what)
-  if a:type() ~= b:type() or not a:isSameSizeAs(b) then error(what .. ': type or size differ') end
-  local diff = a:double():add(-1, b:double()):abs():max()
-  if diff ~= 0 then error(what .. ': values differ by up to ' .. diff) end
-end
+local here = debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'tests/dist'
+local check, eq = dofile(here .. '/util.lua')(r, { tol = 0 })   -- eq: bitwise
 
 -- where this rank runs: the namespace's hostname and its address in the test subnet
 local function readall(cmd)

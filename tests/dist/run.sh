@@ -63,6 +63,24 @@ ranks() {
   pass=$((pass + p)); fail=$((fail + f))
 }
 
+# fmnist LABEL NP CHECK [ARGS]: examples/fashion_mnist.lua -distributed on NP ranks for one
+# short epoch (ARGS: more of its options); passes when the job ends with status 0, a test
+# accuracy above 0.3, and the shell command CHECK ('' for none) succeeds on its output $out
+fmnist() {
+  label=$1; np=$2; extra=$3; shift 3
+  out=$tmp/fmnist.$np.out
+  timeout "$TIMEOUT" mpirun $ROOTFLAG --oversubscribe -np "$np" "$TH" examples/fashion_mnist.lua -distributed \
+    -epochs 1 -n 1024 -noterm -plot '' "$@" >"$out" 2>&1
+  rc=$?
+  acc=$(sed -n 's/^epoch 1: loss [0-9.]*, test accuracy \([0-9.]*\),.*/\1/p' "$out")
+  if [ "$rc" -eq 0 ] && [ -n "$acc" ] && awk -v a="$acc" 'BEGIN { exit !(a > 0.3) }' && eval "${extra:-true}"; then
+    echo "ok $label (test accuracy $acc)"; pass=$((pass + 1))
+  else
+    echo "not ok $label: status $rc, accuracy '$acc'"
+    grep -av '^ *\[' "$out" | tail -n 20 | sed 's/^/#   /'; fail=$((fail + 1))
+  fi
+}
+
 # the collectives, then the data-parallel helpers and training (dp_train.lua)
 for np in 2 3; do ranks $np collectives; done
 for np in 2 3; do ranks $np dp_train; done
@@ -70,19 +88,9 @@ for np in 2 3; do ranks $np dp_train; done
 # the Fashion-MNIST example, data-parallel on 2 ranks (one short epoch): only rank 0
 # prints and saves, the test accuracy is the sum of both ranks' counts
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-  out=$tmp/fmnist.out
-  timeout "$TIMEOUT" mpirun $ROOTFLAG --oversubscribe -np 2 "$TH" examples/fashion_mnist.lua -distributed \
-    -epochs 1 -n 1024 -noterm -plot '' -save "$tmp/fmnist.t7" >"$out" 2>&1
-  rc=$?
-  acc=$(sed -n 's/^epoch 1: loss [0-9.]*, test accuracy \([0-9.]*\),.*/\1/p' "$out")
-  if [ "$rc" -eq 0 ] && grep -q '^data-parallel over 2 processes: 64 images per step each, 128 in all' "$out" &&
-     [ "$(grep -c '^epoch 1: loss' "$out")" -eq 1 ] && [ -s "$tmp/fmnist.t7" ] &&
-     [ -n "$acc" ] && awk -v a="$acc" 'BEGIN { exit !(a > 0.3) }'; then
-    echo "ok fashion_mnist.lua -distributed on 2 ranks (test accuracy $acc)"; pass=$((pass + 1))
-  else
-    echo "not ok fashion_mnist.lua -distributed on 2 ranks: status $rc, accuracy '$acc'"
-    grep -av '^ *\[' "$out" | tail -n 20 | sed 's/^/#   /'; fail=$((fail + 1))
-  fi
+  fmnist 'fashion_mnist.lua -distributed on 2 ranks' 2 \
+    'grep -q "^data-parallel over 2 processes: 64 images per step each, 128 in all" "$out" &&
+     [ "$(grep -c "^epoch 1: loss" "$out")" -eq 1 ] && [ -s "$tmp/fmnist.t7" ]' -save "$tmp/fmnist.t7"
 else
   echo "skip fashion_mnist.lua -distributed: the dataset-fashion-mnist package is not installed"
   skipped=$((skipped + 1))
@@ -128,17 +136,7 @@ if [ -f "$BUILD/lib/lua/5.4/distributed/nccl.so" ]; then
   for job in $jobs; do ranks "${job#*:}" nccl "${job%:*}"; done
   # the example on one GPU, data-parallel through NCCL (one short epoch)
   if [ "$ngpu" -ge 1 ] && [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-    out=$tmp/fmnist_cuda.out
-    timeout "$TIMEOUT" mpirun $ROOTFLAG --oversubscribe -np 1 "$TH" examples/fashion_mnist.lua -distributed -cuda \
-      -epochs 1 -n 1024 -noterm -plot '' -save '' >"$out" 2>&1
-    rc=$?
-    acc=$(sed -n 's/^epoch 1: loss [0-9.]*, test accuracy \([0-9.]*\),.*/\1/p' "$out")
-    if [ "$rc" -eq 0 ] && [ -n "$acc" ] && awk -v a="$acc" 'BEGIN { exit !(a > 0.3) }'; then
-      echo "ok fashion_mnist.lua -distributed -cuda on 1 rank (test accuracy $acc)"; pass=$((pass + 1))
-    else
-      echo "not ok fashion_mnist.lua -distributed -cuda: status $rc, accuracy '$acc'"
-      grep -av '^ *\[' "$out" | tail -n 20 | sed 's/^/#   /'; fail=$((fail + 1))
-    fi
+    fmnist 'fashion_mnist.lua -distributed -cuda on 1 rank' 1 '' -cuda -save ''
   fi
 else
   echo "skip dist nccl: $BUILD/lib/lua/5.4/distributed/nccl.so not built (it needs mpicc, nvcc and NCCL's nccl.h and libnccl)"

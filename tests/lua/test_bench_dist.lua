@@ -5,25 +5,10 @@
 local tester = torch.Tester()
 local T = torch.TestSuite()
 
--- the th running these tests: arg[-1] (th tests/run.lua), else the parent of a shell
-local function findth()
-  local th = arg and arg[-1]
-  if th and th:match('th$') then return th end
-  local p = io.popen('readlink /proc/$PPID/exe 2>/dev/null')
-  th = p and p:read('l')
-  if p then p:close() end
-  if th and th:match('/th$') then return th end
-  return nil
-end
-local th = findth()
-local root = ((arg and arg[0] or ''):match('^(.*)/tests/[^/]*$')) or '.'
-if not th then
-  tester.skipReason = 'not run by th (the table script runs in a child th process)'
-  tester:add(T)
-  return tester
-end
-
-local function shquote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+-- child.run: a script run by a child th process (tests/lua/child_th.lua)
+local child = dofile((debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'tests/lua') .. '/child_th.lua')
+local shquote = child.shquote
+if not child.th then return child.skip(tester, T, 'not run by th (the table script runs in a child th process)') end
 local function write(path, text)
   local f = assert(io.open(path, 'w'))
   f:write(text)
@@ -35,13 +20,12 @@ local function read(path)
   f:close()
   return s
 end
+-- run(script, args...) -> true when it exited with status 0, its stdout and stderr together
 local function run(script, ...)
-  local cmd = shquote(th) .. ' ' .. shquote(root .. '/bench/' .. script)
-  for _, a in ipairs { ... } do cmd = cmd .. ' ' .. shquote(a) end
-  local p = io.popen(cmd .. ' 2>&1')
-  local out = p:read('a')
-  local ok = p:close()
-  return ok, out
+  local args = {}
+  for i, a in ipairs { ... } do args[i] = shquote(a) end
+  local code, out = child.run('bench/' .. script, table.concat(args, ' '))
+  return code == 0, out
 end
 
 local function tmpdir()

@@ -4,39 +4,13 @@
 local tester = torch.Tester()
 local T = torch.TestSuite()
 
--- the th running these tests: arg[-1] (th tests/run.lua), else the parent of a shell
-local function findth()
-  local th = arg and arg[-1]
-  if th and th:match('th$') then return th end
-  local p = io.popen('readlink /proc/$PPID/exe 2>/dev/null')
-  th = p and p:read('l')
-  if p then p:close() end
-  if th and th:match('/th$') then return th end
-  return nil
-end
-
-local th = findth()
-local root = ((arg and arg[0] or ''):match('^(.*)/tests/[^/]*$')) or '.'
-if not th then
-  tester.skipReason = 'not run by th (the example runs in a child th process)'
-  tester:add(T)
-  return tester
-end
-
-local function shquote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+-- child.run: a script run by a child th process (tests/lua/child_th.lua)
+local child = dofile((debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'tests/lua') .. '/child_th.lua')
+local shquote = child.shquote
+if not child.th then return child.skip(tester, T, 'not run by th (the example runs in a child th process)') end
 
 -- run(args) -> exit code, stdout and stderr together
-local function run(args)
-  local out = os.tmpname()
-  local line = string.format('%s %s %s >%s 2>&1', shquote(th), shquote(root .. '/examples/char_lstm.lua'),
-    args, shquote(out))
-  local _, _, code = os.execute(line)
-  local f = io.open(out)
-  local text = f and f:read('a') or ''
-  if f then f:close() end
-  os.remove(out)
-  return code, text
-end
+local function run(args) return child.run('examples/char_lstm.lua', args) end
 
 function T.trains_and_samples()
   local textfile = os.tmpname()

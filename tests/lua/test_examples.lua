@@ -4,26 +4,10 @@
 local tester = torch.Tester()
 local T = torch.TestSuite()
 
--- the th running these tests: arg[-1] (th tests/run.lua), else the parent of a shell
-local function findth()
-  local th = arg and arg[-1]
-  if th and th:match('th$') then return th end
-  local p = io.popen('readlink /proc/$PPID/exe 2>/dev/null')
-  th = p and p:read('l')
-  if p then p:close() end
-  if th and th:match('/th$') then return th end
-  return nil
-end
-
-local th = findth()
-local root = ((arg and arg[0] or ''):match('^(.*)/tests/[^/]*$')) or '.'
-if not th then
-  tester.skipReason = 'not run by th (the examples run in a child th process)'
-  tester:add(T)
-  return tester
-end
-
-local function shquote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+-- child.run: a script run by a child th process (tests/lua/child_th.lua)
+local child = dofile((debug.getinfo(1, 'S').source:match('^@(.*)/[^/]*$') or 'tests/lua') .. '/child_th.lua')
+local shquote = child.shquote
+if not child.th then return child.skip(tester, T, 'not run by th (the examples run in a child th process)') end
 
 local function have_gnuplot()
   local p = io.popen('command -v gnuplot 2>/dev/null')
@@ -33,17 +17,7 @@ local function have_gnuplot()
 end
 
 -- run(name, args[, env]) -> exit code, stdout and stderr together
-local function run(name, args, env)
-  local out = os.tmpname()
-  local line = string.format('%s%s %s %s >%s 2>&1', env and (env .. ' ') or '', shquote(th),
-    shquote(root .. '/examples/' .. name), args or '', shquote(out))
-  local _, _, code = os.execute(line)
-  local f = io.open(out)
-  local text = f and f:read('a') or ''
-  if f then f:close() end
-  os.remove(out)
-  return code, text
-end
+local function run(name, args, env) return child.run('examples/' .. name, args, env) end
 
 local function count(text, s)
   local n, i = 0, 1
