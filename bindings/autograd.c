@@ -221,10 +221,12 @@ static int f_grad(lua_State *L) {
   return 1;
 }
 
-/* torch._version(t): the write count of t's storage (the version autograd checks) */
+/* torch._version(t): the write count of t's storage (the version autograd checks: a
+ * storage view's is its root's) */
 static int f_version(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
-  lua_pushinteger(L, t->storage ? (lua_Integer)t->storage->version : 0);
+  const lt_storage *s = t->storage ? (t->storage->base ? t->storage->base : t->storage) : NULL;
+  lua_pushinteger(L, s ? (lua_Integer)s->version : 0);
   return 1;
 }
 

@@ -38,8 +38,11 @@ lt_tensor *ltb_checktensor(lua_State *L, int idx) {
 static int64_t gc_base;            /* live tensor bytes after the last forced collection */
 static int64_t step_base;          /* live tensor bytes after the last step */
 static int pushes, push_interval = 1024;
+bool ltb_heaptracking = true;   /* torch.setheaptracking (generator.c) */
+
 void ltb_account(lua_State *L, int64_t nbytes) {
   (void)nbytes;
+  if (!ltb_heaptracking) return;
   /* Lua sees a tensor as a few dozen bytes, so with a large Lua heap it lets tens of
    * thousands of dead tensors (and their graphs) pile up between collections, and small
    * ops slow down 4x on cache misses. A GC step every so many tensors handed to Lua (a
@@ -331,7 +334,7 @@ static int s_newindex(lua_State *L) {
   if (s->dtype == LT_INT64 && lua_isinteger(L, 3))   /* exact past 2^53 */
     ((int64_t *)s->data)[i - 1] = (int64_t)lua_tointeger(L, 3);
   else lt_store(s->dtype, (char *)s->data + (i - 1) * lt_dtype_size(s->dtype), check_value(L, 3));
-  s->version++;
+  (s->base ? s->base : s)->version++;   /* the root's counter: autograd reads that one */
   return 0;
 }
 
@@ -395,11 +398,24 @@ static int s_string(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING) {
     size_t n;
     const char *str = lua_tolstring(L, 2, &n);
+    /* the two ways growing can fail here, named for this function (not resize) */
+    if ((int64_t)n > s->capacity && s->base)
+      return luaL_error(L, "string: a string of %d bytes does not fit this storage view of size %d "
+                        "(a view cannot grow)", (int)n, (int)s->size);
+    if ((int64_t)n > s->capacity && s->views > 0)
+      return luaL_error(L, "string: a string of %d bytes needs the storage to grow past its "
+                        "capacity (%d) while storage views share it", (int)n, (int)s->capacity);
+    if ((int64_t)n > s->capacity && !s->owned)
+      return luaL_error(L, "string: a string of %d bytes does not fit this storage of size %d "
+                        "(it does not own its memory, so it cannot grow)", (int)n, (int)s->size);
     if (lt_storage_resize(s, (int64_t)n) < 0) return ltb_fail(L);
     if (n) memcpy(s->data, str, n);
+    (s->base ? s->base : s)->version++;
     lua_settop(L, 1);
     return 1;
   }
+  if (!lua_isnone(L, 2))   /* Torch7: string(str) sets, string() gets; nothing else */
+    return luaL_argerror(L, 2, lua_pushfstring(L, "string expected (or nothing), got %s", luaL_typename(L, 2)));
   lua_pushlstring(L, (const char *)s->data, (size_t)s->size);
   return 1;
 }
@@ -423,10 +439,28 @@ static int s_tostring(lua_State *L) {
 static int s_elementSize(lua_State *L) { lua_pushinteger(L, (lua_Integer)lt_dtype_size(checkstorage(L, 1)->dtype)); return 1; }
 static int s_data(lua_State *L) { lua_pushlightuserdata(L, checkstorage(L, 1)->data); return 1; }
 
-/* torch.FloatStorage([n | table | string]) */
+/* torch.FloatStorage([n | table | string]) or torch.FloatStorage(storage [, offset=1 [, size]]):
+ * a view sharing storage's elements offset .. offset+size-1 (Torch7) */
 static int s_construct(lua_State *L) {
   lt_dtype dt = (lt_dtype)lua_tointeger(L, lua_upvalueindex(1));
   if (lua_isnoneornil(L, 1)) { ltb_pushstorage(L, lt_storage_new(dt, 0, lt_cpu())); return 1; }
+  lt_storage *base = ltb_tostorage(L, 1);
+  if (base) {
+    if (base->dtype != dt)
+      luaL_argerror(L, 1, lua_pushfstring(L, "a torch.%sStorage expected for a view, got a torch.%sStorage",
+                                             lt_dtype_name(dt), lt_dtype_name(base->dtype)));
+    lua_Integer off = luaL_optinteger(L, 2, 1);
+    if (off < 1 || off > base->size + 1)
+      luaL_argerror(L, 2, lua_pushfstring(L, "offset %I out of range (storage of size %I)", off, (lua_Integer)base->size));
+    lua_Integer n = luaL_optinteger(L, 3, base->size - off + 1);
+    if (n < 0 || n > base->size - off + 1)
+      luaL_argerror(L, 3, lua_pushfstring(L, "size %I out of range (%I elements from offset %I)", n,
+                                             (lua_Integer)(base->size - off + 1), off));
+    lt_storage *v = lt_storage_view(base, off - 1, n);
+    if (!v) return ltb_fail(L);
+    ltb_pushstorage(L, v);
+    return 1;
+  }
   if (lua_istable(L, 1)) {
     int64_t n = (int64_t)lua_rawlen(L, 1);
     lt_storage *s = lt_storage_new(dt, n, lt_cpu());
@@ -653,6 +687,7 @@ int luaopen_torch_core(lua_State *L) {
   { void ltb_open_cuda(lua_State *L); ltb_open_cuda(L); }   /* cuda.c: torch.cuda */
   { void ltb_open_numerics(lua_State *L); ltb_open_numerics(L); }   /* numerics.c: isnan, anomaly mode */
   { void ltb_open_memory(lua_State *L); ltb_open_memory(L); }   /* memory.c: CPU memory stats, cache */
+  { void ltb_open_generator(lua_State *L); ltb_open_generator(L); }   /* generator.c: torch.Generator, alias sampling */
   lua_settop(L, torch);
   return 1;
 }

@@ -89,6 +89,16 @@ static inline lt_storage *ltb_tostorage(lua_State *L, int idx) {
 }
 void ltb_pushstorage(lua_State *L, lt_storage *s);   /* takes over the reference */
 
+/* Torch7's optional [gen,] argument (generator.c): removes the first torch.Generator
+ * among the leading tensor arguments and returns its generator, else the default one.
+ * Call it first: the argument indices after it are those of the call without the
+ * generator. The generator lives in its Lua object, which after the removal is kept alive
+ * only by a registry slot holding the last generator argument: the pointer is valid for
+ * the rest of the call unless Lua code run during it (a __gc or other metamethod) itself
+ * passes another generator to a random function. So use it for the draws and do not
+ * keep it past the call. */
+lt_generator *ltb_opt_generator(lua_State *L);
+
 /* Tell Lua's collector about n bytes of tensor data allocated outside Lua. */
 void ltb_account(lua_State *L, int64_t nbytes);
 

@@ -7,8 +7,8 @@
  *   torch.upsampleNearest2d(input, scale)
  *   torch.pad2d(input, left, right, top, bottom[, value])     negative pads crop
  *   torch.batchNorm(input, runningMean, runningVar, weight, bias[, training, momentum, eps])
- *   torch.dropout(input, p[, training, inplace, scale]) -> output, mask
- *   torch.spatialDropout(input, p[, training, inplace, scale]) -> output, mask
+ *   torch.dropout(input, [gen,] p[, training, inplace, scale]) -> output, mask
+ *   torch.spatialDropout(input, [gen,] p[, training, inplace, scale]) -> output, mask
  *   torch.embedding(weight, indices)    indices 1-based (LongTensor of any shape, or a table)
  */
 #include "lt_lua.h"
@@ -98,12 +98,13 @@ static int l_batchNorm(lua_State *L) {
 }
 
 static int dropout_common(lua_State *L, bool spatial) {
+  lt_generator *g = ltb_opt_generator(L);   /* torch.dropout(input, gen, p ...): its own stream */
   lt_tensor *x = ltb_checktensor(L, 1);
   double p = luaL_checknumber(L, 2);
   if (!(p >= 0 && p <= 1)) luaL_argerror(L, 2, "p must be in [0, 1]");
   bool training = optbool(L, 3, true), inplace = optbool(L, 4, false), scale = optbool(L, 5, true);
   lt_tensor *mask = NULL;
-  lt_tensor *y = lt_dropout(x, NULL, p, training, spatial, inplace, scale, &mask);
+  lt_tensor *y = lt_dropout(x, g, p, training, spatial, inplace, scale, &mask);
   push_same(L, y, 1);
   if (mask) ltb_push(L, mask);
   else lua_pushnil(L);

@@ -4,21 +4,24 @@
 #include "philox.h"
 #include <string.h>
 
-static lt_generator *gen(void) { return lt_default_generator(); }
+/* Every random function takes Torch7's optional generator (a torch.Generator) after its
+ * leading tensors: ltb_opt_generator (generator.c) removes it from the stack, so the
+ * argument indices below are those of the call without it. */
 
 
 
 /* ---- seeds and state ---- */
 static int r_manualSeed(lua_State *L) {
-  lt_generator_seed(gen(), (uint64_t)luaL_checkinteger(L, 1));
+  lt_generator *g = ltb_opt_generator(L);
+  lt_generator_seed(g, (uint64_t)luaL_checkinteger(L, 1));
   return 0;
 }
 static int r_seed(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)lt_generator_random_seed(gen()));
+  lua_pushinteger(L, (lua_Integer)lt_generator_random_seed(ltb_opt_generator(L)));
   return 1;
 }
 static int r_initialSeed(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)gen()->seed);
+  lua_pushinteger(L, (lua_Integer)ltb_opt_generator(L)->seed);
   return 1;
 }
 
@@ -26,7 +29,7 @@ static int r_initialSeed(lua_State *L) {
 #define STATE_MAGIC 0x4c
 #define STATE_SIZE 26
 static int r_getRNGState(lua_State *L) {
-  lt_generator *g = gen();
+  lt_generator *g = ltb_opt_generator(L);
   int64_t n = STATE_SIZE;
   lt_tensor *t = lt_empty(1, &n, LT_UINT8, lt_cpu());
   if (!t) return ltb_fail(L);
@@ -40,11 +43,11 @@ static int r_getRNGState(lua_State *L) {
   return 1;
 }
 static int r_setRNGState(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_checktensor(L, 1);
   if (t->dtype != LT_UINT8 || t->device.type != LT_CPU || lt_numel(t) != STATE_SIZE || !lt_is_contiguous(t) ||
       ((uint8_t *)lt_data(t))[0] != STATE_MAGIC)
     return luaL_argerror(L, 1, "expected a ByteTensor returned by torch.getRNGState()");
-  lt_generator *g = gen();
   const uint8_t *p = lt_data(t);
   memcpy(&g->seed, p + 1, 8);
   memcpy(&g->offset, p + 9, 8);
@@ -63,74 +66,81 @@ static int fill_done(lua_State *L, int rc) {
 }
 
 static int r_uniform(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   int i = t ? 2 : 1;
   double a = luaL_optnumber(L, i, 0), b = luaL_optnumber(L, i + 1, 1);
-  if (t) return fill_done(L, lt_uniform(t, NULL, a, b));
+  if (t) return fill_done(L, lt_uniform(t, g, a, b));
   if (!(a <= b)) return luaL_error(L, "uniform: expects a <= b, got a=%f b=%f", a, b);
-  lua_pushnumber(L, lt_rng_uniform(lt_random_uniform01(gen()), a, b));
+  lua_pushnumber(L, lt_rng_uniform(lt_random_uniform01(g), a, b));
   return 1;
 }
 
 static int r_normal(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   int i = t ? 2 : 1;
   double m = luaL_optnumber(L, i, 0), s = luaL_optnumber(L, i + 1, 1);
-  if (t) return fill_done(L, lt_normal(t, NULL, m, s));
+  if (t) return fill_done(L, lt_normal(t, g, m, s));
   if (!(s >= 0)) return luaL_error(L, "normal: standard deviation must be non-negative, got %f", s);
-  lua_pushnumber(L, m + s * lt_random_normal(gen()));
+  lua_pushnumber(L, m + s * lt_random_normal(g));
   return 1;
 }
 
 static int r_logNormal(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   int i = t ? 2 : 1;
   double m = luaL_optnumber(L, i, 1), s = luaL_optnumber(L, i + 1, 2);
-  if (t) return fill_done(L, lt_log_normal(t, NULL, m, s));
+  if (t) return fill_done(L, lt_log_normal(t, g, m, s));
   if (!(s > 0)) return luaL_error(L, "logNormal: standard deviation must be positive, got %f", s);
-  lua_pushnumber(L, exp(m + s * lt_random_normal(gen())));
+  lua_pushnumber(L, exp(m + s * lt_random_normal(g)));
   return 1;
 }
 
 static int r_exponential(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   double lambda = luaL_optnumber(L, t ? 2 : 1, 1);
-  if (t) return fill_done(L, lt_exponential(t, NULL, lambda));
+  if (t) return fill_done(L, lt_exponential(t, g, lambda));
   if (!(lambda > 0)) return luaL_error(L, "exponential: expects lambda > 0, got %f", lambda);
-  lua_pushnumber(L, lt_rng_exponential(lt_random_uniform01(gen()), lambda));
+  lua_pushnumber(L, lt_rng_exponential(lt_random_uniform01(g), lambda));
   return 1;
 }
 
 static int r_cauchy(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   int i = t ? 2 : 1;
   double m = luaL_optnumber(L, i, 0), s = luaL_optnumber(L, i + 1, 1);
-  if (t) return fill_done(L, lt_cauchy(t, NULL, m, s));
+  if (t) return fill_done(L, lt_cauchy(t, g, m, s));
   if (!(s > 0)) return luaL_error(L, "cauchy: expects sigma > 0, got %f", s);
-  lua_pushnumber(L, lt_rng_cauchy(lt_random_uniform01(gen()), m, s));
+  lua_pushnumber(L, lt_rng_cauchy(lt_random_uniform01(g), m, s));
   return 1;
 }
 
 static int r_geometric(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   double p = luaL_checknumber(L, t ? 2 : 1);
-  if (t) return fill_done(L, lt_geometric(t, NULL, p));
+  if (t) return fill_done(L, lt_geometric(t, g, p));
   if (!(p > 0 && p < 1)) return luaL_error(L, "geometric: expects 0 < p < 1, got %f", p);
-  double v = lt_rng_geometric(lt_random_uniform01(gen()), p);
+  double v = lt_rng_geometric(lt_random_uniform01(g), p);
   if (v < 9.2e18) lua_pushinteger(L, (lua_Integer)v); else lua_pushnumber(L, v);
   return 1;
 }
 
 /* bernoulli([p=0.5]); t:bernoulli(p) with p a number or a tensor of probabilities */
 static int r_bernoulli(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   int i = t ? 2 : 1;
   lt_tensor *pt = ltb_totensor(L, i);
-  if (t && pt) return fill_done(L, lt_bernoulli_tensor(t, NULL, pt));
+  if (t && pt) return fill_done(L, lt_bernoulli_tensor(t, g, pt));
   double p = luaL_optnumber(L, i, 0.5);
-  if (t) return fill_done(L, lt_bernoulli(t, NULL, p));
+  if (t) return fill_done(L, lt_bernoulli(t, g, p));
   if (!(p >= 0 && p <= 1)) return luaL_error(L, "bernoulli: expects 0 <= p <= 1, got %f", p);
-  lua_pushinteger(L, lt_rng_bernoulli(lt_random_uniform01(gen()), p) != 0);
+  lua_pushinteger(L, lt_rng_bernoulli(lt_random_uniform01(g), p) != 0);
   return 1;
 }
 
@@ -152,13 +162,14 @@ static int64_t random_max(lt_dtype dt) {
 
 /* random() / random(b): [1, b] / random(a, b): [a, b]; tensors: t:random() in [0, max] */
 static int r_random(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *t = ltb_totensor(L, 1);
   int i = t ? 2 : 1;
   int nargs = lua_gettop(L) - i + 1;
   int64_t lo, hi;
   if (nargs <= 0) {
-    if (t) return fill_done(L, lt_random_int(t, NULL, 0, random_max(t->dtype)));
-    lua_pushinteger(L, (lua_Integer)(lt_random_u64(gen()) >> 32));   /* 32 random bits */
+    if (t) return fill_done(L, lt_random_int(t, g, 0, random_max(t->dtype)));
+    lua_pushinteger(L, (lua_Integer)(lt_random_u64(g) >> 32));   /* 32 random bits */
     return 1;
   } else if (nargs == 1) {
     lo = 1;
@@ -169,15 +180,16 @@ static int r_random(lua_State *L) {
     hi = luaL_checkinteger(L, i + 1);
     if (hi < lo) return luaL_argerror(L, i + 1, "upper bound must be at least the lower bound");
   }
-  if (t) return fill_done(L, lt_random_int(t, NULL, lo, hi));
+  if (t) return fill_done(L, lt_random_int(t, g, lo, hi));
   uint64_t range = (uint64_t)hi - (uint64_t)lo + 1;
-  lua_pushinteger(L, (lua_Integer)lt_rng_int64(lt_random_u64(gen()), lo, range));
+  lua_pushinteger(L, (lua_Integer)lt_rng_int64(lt_random_u64(g), lo, range));
   return 1;
 }
 
 /* ---- creation ---- */
 /* torch.rand([res,] sizes...) / t:rand(sizes...) in the default type */
 static int rand_common(lua_State *L, bool normal) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *res = NULL;
   int i = 1;
   if (LTB_METHOD(L) || ltb_totensor(L, 1)) { res = ltb_checktensor(L, 1); i = 2; }
@@ -196,7 +208,7 @@ static int rand_common(lua_State *L, bool normal) {
   lt_tensor *t = res;
   if (res) { if (given && lt_resize(res, nd, size) < 0) return ltb_fail(L); }
   else if (!(t = lt_empty(nd, size, ltb_default_dtype, lt_cpu()))) return ltb_fail(L);
-  int rc = normal ? lt_normal(t, NULL, 0, 1) : lt_uniform(t, NULL, 0, 1);
+  int rc = normal ? lt_normal(t, g, 0, 1) : lt_uniform(t, g, 0, 1);
   if (rc < 0) { if (!res) lt_release(t); return ltb_fail(L); }
   if (opt >= 0 && lt_set_requires_grad(t, opt) < 0) { if (!res) lt_release(t); return ltb_fail(L); }
   if (res) lua_settop(L, 1); else ltb_push(L, t);
@@ -214,25 +226,27 @@ static int res_arg(lua_State *L, lt_tensor **res) {
 
 /* torch.randperm([res,] n): 1..n shuffled */
 static int r_randperm(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *res;
   int resi = res_arg(L, &res);
   lua_Integer n = luaL_checkinteger(L, resi + 1);
   if (n < 0) return luaL_argerror(L, resi + 1, "n must be non-negative");
   lt_dtype dt = res ? res->dtype : ltb_default_dtype;
-  ltb_push_into(L, ltb_one_based(lt_randperm(gen(), n, dt)), res, resi);
+  ltb_push_into(L, ltb_one_based(lt_randperm(g, n, dt)), res, resi);
   return 1;
 }
 
 /* torch.multinomial([res,] p, n [, replacement=false]) / p:multinomial(n [, replacement]) /
  * res:multinomial(p, n [, replacement]) -> LongTensor of 1-based indices */
 static int r_multinomial(lua_State *L) {
+  lt_generator *g = ltb_opt_generator(L);
   lt_tensor *res = NULL, *p;
   int resi = 0, i;
   if (ltb_totensor(L, 1) && ltb_totensor(L, 2)) { res = ltb_totensor(L, 1); resi = 1; p = ltb_totensor(L, 2); i = 3; }
   else { p = ltb_checktensor(L, 1); i = 2; }
   lua_Integer n = luaL_checkinteger(L, i);
   bool repl = lua_toboolean(L, i + 1);
-  ltb_push_into(L, ltb_one_based(lt_multinomial(gen(), p, n, repl)), res, resi);
+  ltb_push_into(L, ltb_one_based(lt_multinomial(g, p, n, repl)), res, resi);
   return 1;
 }
 

@@ -40,7 +40,7 @@ static int se_fill(lua_State *L) {
     unsigned char *b = s->data;
     for (size_t i = 0; i < need; i++) b[i] = b[i] != 0;
   }
-  s->version++;
+  (s->base ? s->base : s)->version++;   /* the root's counter: autograd reads that one */
   lua_pushinteger(L, pos + (lua_Integer)need);
   return 1;
 }

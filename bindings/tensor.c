@@ -290,6 +290,9 @@ static int t_isSameSizeAs(lua_State *L) {
 }
 static int t_isSize(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
+  int ty = lua_type(L, 2);   /* a string or nothing read as "no sizes" would match a 0-dim tensor */
+  if (ty != LUA_TTABLE && ty != LUA_TUSERDATA && ty != LUA_TNUMBER)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "LongStorage expected (or a table of sizes), got %s", luaL_typename(L, 2)));
   int64_t size[LT_MAXDIM];
   int nd = ltb_checksizes(L, 2, size);
   lua_pushboolean(L, nd == t->ndim && !memcmp(size, t->size, sizeof(int64_t) * nd));
@@ -895,7 +898,7 @@ int ltb_tensor_newindex(lua_State *L) {
         int64_t off = t->offset;
         for (int d = 0; d < t->ndim; d++) off += idx[d] * t->stride[d];
         ((int64_t *)t->storage->data)[off] = (int64_t)lua_tointeger(L, 3);
-        t->storage->version++;
+        (t->storage->base ? t->storage->base : t->storage)->version++;   /* the root's counter */
         return 0;
       }
       if (lt_put(t, idx, checkvalue(L, 3)) < 0) return ltb_fail(L);

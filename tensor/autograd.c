@@ -153,12 +153,12 @@ static bool leafish(const lt_tensor *t) {
 lt_node *lt_node_new(const char *name, lt_backward_fn bw, int n, const lt_tensor *const *ins) {
   lt_node *x = node_alloc(name, bw, n);
   if (!x) return NULL;
-  if (n > 0 && ins[0] && ins[0]->storage) x->base_version = ins[0]->storage->version;
+  if (n > 0 && ins[0] && ins[0]->storage) x->base_version = lt_storage_version(ins[0]->storage);
   for (int i = 0; i < n; i++) {
     const lt_tensor *t = ins[i];
     if (!t) continue;
     lt_node *tf = t->grad_fn;
-    if (tf && tf->view_op && t->storage && t->storage->version != tf->base_version && !leafish(t)) {
+    if (tf && tf->view_op && t->storage && lt_storage_version(t->storage) != tf->base_version && !leafish(t)) {
       lt_node_release(x);
       LT_FAIL(NULL, "%s: input %d is a view (%s) of a tensor that was modified in place after "
               "the view was taken; take the view again", name, i + 1, tf->name);
@@ -188,7 +188,7 @@ int lt_node_save(lt_node *n, int i, const lt_tensor *t, bool output) {
   lt_release(n->saved[i]);
   n->saved[i] = a;
   n->saved_output[i] = output;
-  n->saved_version[i] = t->storage ? t->storage->version : 0;
+  n->saved_version[i] = lt_storage_version(t->storage);
   if (i >= n->nsaved) n->nsaved = i + 1;
   return 0;
 }
@@ -205,7 +205,7 @@ const lt_tensor *lt_node_saved(lt_node *n, int i) {
             "{retainGraph=true} to the first backward to go through the graph again", n->name);
   lt_tensor *s = n->saved[i];
   if (!s) LT_FAIL(NULL, "backward: %s has no saved tensor %d", n->name, i + 1);
-  uint32_t v = s->storage ? s->storage->version : 0;
+  uint32_t v = lt_storage_version(s->storage);
   if (v != n->saved_version[i])
     LT_FAIL(NULL, "backward: a tensor that %s needs was modified by an in-place operation "
             "after it was used (its version is %u, expected %u); use an out-of-place op or "

@@ -56,8 +56,15 @@ lt_tensor *lt_prepare_out(const char *op, lt_tensor *out, int ndim, const int64_
  * written into out (resized) when out is given, else returned converted to dtype.
  * Takes r's reference; r may be NULL (an error already set). */
 lt_tensor *lt_deliver(lt_tensor *out, lt_tensor *r, lt_dtype dtype);
+/* The storage that owns s's elements: a storage view's base (views always point at the
+ * root, so one step is enough), else s itself. Autograd's version counter lives there, so
+ * a write through any view of a buffer is seen by every tensor on that buffer. */
+static inline lt_storage *lt_storage_root(lt_storage *s) { return s->base ? s->base : s; }
+static inline uint32_t lt_storage_version(const lt_storage *s) {
+  return s ? (s->base ? s->base->version : s->version) : 0;
+}
 /* Mark a tensor's storage as written (autograd's version counter). */
-static inline void lt_bump_version(lt_tensor *t) { if (t->storage) t->storage->version++; }
+static inline void lt_bump_version(lt_tensor *t) { if (t->storage) lt_storage_root(t->storage)->version++; }
 
 /* ---- the strided iterator (CPU) ----
  * Operands have the same shape (inputs already expanded). Dims are coalesced and the

@@ -75,6 +75,8 @@ typedef struct lt_storage {
   int64_t size;            /* elements */
   int64_t capacity;        /* elements allocated (>= size: shrinking keeps the memory) */
   uint32_t version;        /* bumped by in-place writes (autograd checks it) */
+  struct lt_storage *base; /* a view (lt_storage_view): the storage whose buffer it shares, held */
+  int32_t views;           /* views into this storage: while any lives, it cannot move its buffer */
 } lt_storage;
 
 lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev);
@@ -82,6 +84,10 @@ lt_storage *lt_storage_wrap(lt_dtype dtype, void *data, int64_t size, lt_device 
 void lt_storage_retain(lt_storage *s);
 void lt_storage_release(lt_storage *s);
 int lt_storage_resize(lt_storage *s, int64_t size);   /* keeps the prefix */
+/* A storage of `size` elements sharing base's elements from `offset` (0-based; Torch7's
+ * torch.FloatStorage(s, offset, size)); it holds base, and base cannot grow past its
+ * capacity while the view lives (storage_view.c). */
+lt_storage *lt_storage_view(lt_storage *base, int64_t offset, int64_t size);
 /* Bytes of tensor data currently held by CPU storages (for the Lua GC's accounting). */
 int64_t lt_mem_live_bytes(void);
 void lt_mem_trim(void);   /* empty the free-buffer cache, return free heap pages to the system */
@@ -234,6 +240,14 @@ lt_tensor *lt_multinomial(lt_generator *g, const lt_tensor *p, int64_t n, bool r
 double lt_random_uniform01(lt_generator *g);              /* one number, for Lua helpers */
 double lt_random_normal(lt_generator *g);                 /* one N(0,1) (Box-Muller, pairs cached) */
 uint64_t lt_random_u64(lt_generator *g);
+/* Walker's alias method (random_alias.c): J (INT64, 0-based aliases) and q (keep
+ * probabilities, probs's dtype) for the 1-D weights probs; then fill out (any shape and
+ * dtype) with 0-based category indices drawn from g (NULL: the default generator). */
+int lt_multinomial_alias_setup(const lt_tensor *probs, lt_tensor **J, lt_tensor **q);
+int lt_multinomial_alias_draw(lt_tensor *out, lt_generator *g, const lt_tensor *J, const lt_tensor *q);
+/* the same with J's aliases and the samples counted from jbase (Torch7's 1-based J: 1) */
+int lt_multinomial_alias_draw_base(lt_tensor *out, lt_generator *g, const lt_tensor *J, const lt_tensor *q,
+                                   int64_t jbase);
 
 /* ---- creation ranges ---- */
 lt_tensor *lt_range(double a, double b, double step, lt_dtype dtype);   /* inclusive (Torch7) */

@@ -169,14 +169,14 @@ static int save_extra(lt_node *n, int k, const lt_tensor *t) {
   }
   if (!t) return 0;
   if (!(n->saved_list[k] = lt_alias(t))) return -1;
-  n->p[k] = t->storage ? t->storage->version : 0;
+  n->p[k] = t->storage ? lt_storage_version(t->storage) : 0;
   return 0;
 }
 
 static const lt_tensor *saved_extra(lt_node *n, int k) {
   const lt_tensor *s = n->saved_list ? n->saved_list[k] : NULL;
   if (!s) LT_FAIL(NULL, "backward: %s has no saved weight %d", n->name, k + 1);
-  if ((int64_t)(s->storage ? s->storage->version : 0) != n->p[k])
+  if ((int64_t)(s->storage ? lt_storage_version(s->storage) : 0) != n->p[k])
     LT_FAIL(NULL, "backward: a weight that %s needs was modified by an in-place operation after "
             "it was used (an optimizer step between forward and backward?); run forward again", n->name);
   return s;

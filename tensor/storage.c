@@ -200,6 +200,8 @@ lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev) {
     s->capacity = (int64_t)(SMALL_BYTES / es);
     s->small = true;
     s->inline_block = false;
+    s->base = NULL;
+    s->views = 0;
     return s;
   }
   lt_storage *s = storage_header();
@@ -214,6 +216,8 @@ lt_storage *lt_storage_new(lt_dtype dtype, int64_t size, lt_device dev) {
   s->capacity = size;
   s->version = 0;
   s->data = NULL;
+  s->base = NULL;
+  s->views = 0;
   if (size > 0) {
     s->data = dev_alloc(dev, (size_t)size * es);
     if (!s->data) {
@@ -233,6 +237,8 @@ lt_storage *lt_storage_wrap(lt_dtype dtype, void *data, int64_t size, lt_device 
   s->refcount = 1; s->dtype = dtype; s->device = dev; s->owned = false;
   s->size = size; s->capacity = size; s->version = 0; s->data = data; s->small = false;
   s->inline_block = false;
+  s->base = NULL;
+  s->views = 0;
   return s;
 }
 
@@ -240,6 +246,11 @@ void lt_storage_retain(lt_storage *s) { if (s) s->refcount++; }
 
 void lt_storage_release(lt_storage *s) {
   if (!s || --s->refcount > 0) return;
+  if (s->base) {   /* a view: its data is base's (a root storage: this recursion is one level) */
+    s->base->views--;
+    lt_storage_release(s->base);
+    s->base = NULL;
+  }
   if (s->small) {
     if (nbfree < FREELIST_MAX) bfree[nbfree++] = (small_block *)s;
     else free(s);
@@ -268,6 +279,9 @@ int lt_storage_resize(lt_storage *s, int64_t size) {
   if (size < 0) LT_FAIL(-1, "resize: negative size %lld", (long long)size);
   if (size <= s->capacity) { s->size = size; return 0; }
   if (!s->owned) LT_FAIL(-1, "resize: cannot grow a storage that does not own its memory");
+  if (s->views > 0)   /* moving the buffer would leave the views pointing at freed memory */
+    LT_FAIL(-1, "resize: cannot grow a storage past its capacity (%lld) while storage views share it",
+            (long long)s->capacity);
   size_t es = lt_dtype_size(s->dtype);
   if ((uint64_t)size > ((uint64_t)1 << 50) / es) LT_FAIL(-1, "resize: size %lld too large", (long long)size);
   void *p = dev_alloc(s->device, (size_t)size * es);

@@ -162,6 +162,14 @@ function Writer:cudatensor(t, name, dt, cdt)
   else self:int(0) end
 end
 
+-- a torch.Generator: its state (torch.getRNGState's bytes) as one string
+function Writer:generator(g)
+  if self:ref(g, 4) then return end
+  self:string('V 1')
+  self:string('torch.Generator')
+  self:string(torch.getRNGState(g):storage():string())
+end
+
 function Writer:object(x, path, depth)
   if depth > MAXDEPTH then
     error('torch.save: nesting deeper than ' .. MAXDEPTH .. ' levels' .. where(path), 0)
@@ -181,6 +189,7 @@ function Writer:object(x, path, depth)
     end
     local sdt = name and smatch(name, '^torch%.(%w+)Storage$')
     if sdt and DTYPES[sdt] and tx == 'userdata' then return self:storage(x, name, sdt) end
+    if name == 'torch.Generator' and tx == 'userdata' then return self:generator(x) end
     if tx == 'table' and name and torch.getmetatable(name) then
       if self:ref(x, 4) then return end
       self:string('V 1')
@@ -424,6 +433,16 @@ function Reader:cudatensor(idx, name, dt)
   return t
 end
 
+-- a torch.Generator: a new generator given the saved state
+function Reader:generator(idx)
+  local state = self:string('generator state')
+  local g = torch.Generator()
+  local ok = pcall(torch.setRNGState, g, torch.ByteTensor(torch.ByteStorage(state)))
+  if not ok then fail(sformat('bad torch.Generator state (%d bytes)', #state)) end
+  self.objects[idx] = g
+  return g
+end
+
 function Reader:torchobject(idx)
   local version = self:string('class version')
   local name = version
@@ -439,6 +458,7 @@ function Reader:torchobject(idx)
   if smatch(name, '^torch%.%w+Tensor$') or smatch(name, '^torch%.%w+Storage$') then
     fail(sformat('unknown class <%s> (only tensor and storage types of known dtypes load)', name))
   end
+  if name == 'torch.Generator' then return self:generator(idx) end
   local mt = findclass(name)
   if not mt then fail(sformat('unknown class <%s>', name)) end
   -- a C type's objects are userdata its methods check for: a table given its metatable
