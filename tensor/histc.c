@@ -8,7 +8,7 @@ static lt_tensor *histc_dev(lt_tensor *out, const lt_tensor *a, int64_t bins, do
   const lt_backend *be = lt_backend_for(a->device);
   if (!be) return NULL;
   if (!be->histc || !be->histc_range) LT_FAIL(NULL, "histc: not available for %s tensors", lt_devname(a->device));
-  if (lo == 0 && hi == 0 && lt_numel(a) > 0) {
+  if (lo == hi && lt_numel(a) > 0) {        /* Torch7's rule: see lt_histc */
     if (be->histc_range(a, &lo, &hi) < 0) return NULL;
     if (lo > hi) lo = hi = 0;           /* only NaNs */
   }
@@ -25,8 +25,9 @@ static lt_tensor *histc_dev(lt_tensor *out, const lt_tensor *a, int64_t bins, do
   return o;
 }
 
-/* counts of a's elements in `bins` equal bins over [lo, hi]; lo == hi == 0 takes the
- * data's range (widened by 1 on each side when all values are equal, as PyTorch).
+/* counts of a's elements in `bins` equal bins over [lo, hi]. As Torch7's C code, any
+ * lo == hi (not only the default 0, 0) takes the data's range (its non-NaN values), and a
+ * range still empty (all values equal, only NaNs, no values) is widened by 1 on each side.
  * Values outside the range and NaNs are not counted; hi falls in the last bin. */
 lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo, double hi) {
   if (bins <= 0) LT_FAIL(NULL, "histc: bins must be positive (got %lld)", (long long)bins);
@@ -38,7 +39,7 @@ lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo,
   if (!cc) return NULL;
   const double *x = (const double *)lt_data(cc);
   int64_t n = lt_numel(cc);
-  if (lo == 0 && hi == 0 && n > 0) {
+  if (lo == hi && n > 0) {
     lo = INFINITY; hi = -INFINITY;
     for (int64_t i = 0; i < n; i++)
       if (x[i] == x[i]) { if (x[i] < lo) lo = x[i]; if (x[i] > hi) hi = x[i]; }

@@ -277,7 +277,7 @@ lt_tensor *lt_reduce_dim(lt_reduce_op op, lt_tensor *out, lt_tensor *indices_out
 lt_tensor *lt_cumsum(lt_tensor *out, const lt_tensor *a, int dim);
 lt_tensor *lt_cumprod(lt_tensor *out, const lt_tensor *a, int dim);
 int lt_equal(const lt_tensor *a, const lt_tensor *b, bool *result);  /* same size and values */
-/* histogram in `bins` equal bins over [lo, hi] (lo == hi == 0: the data's range); 1-D result */
+/* histogram in `bins` equal bins over [lo, hi] (lo == hi: the data's range, as Torch7); 1-D result */
 lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo, double hi);
 
 /* ---- linear algebra (OpenBLAS) ---- */
@@ -334,6 +334,19 @@ int lt_chunk(const lt_tensor *a, int64_t n, int dim, lt_tensor ***parts);
 lt_tensor *lt_repeat(const lt_tensor *a, int n, const int64_t *reps);
 lt_tensor *lt_flip(const lt_tensor *a, int ndims, const int *dims);
 lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim);
+
+/* ---- signal (signal.c): Torch7's conv2/xcorr2/conv3/xcorr3, renorm, bhistc ---- */
+/* nd (2 or 3) spatial dims; full: 'F' mode (size n + K - 1), else 'V' (n - K + 1); flip:
+ * convolution (the kernel flipped), else cross-correlation. Shapes (Torch7): x nd-D with
+ * k nd-D; x (p, ...) with k (p, ...) (plane i with kernel i); x (p, ...) with k (q, p, ...)
+ * (output plane j sums x[i] with k[j][i]). Integer types wrap as Torch7's. CPU only;
+ * recorded for autograd (float types). */
+lt_tensor *lt_convolve(lt_tensor *out, const lt_tensor *x, const lt_tensor *k, int nd, bool full,
+                       bool flip);
+/* each sub-tensor x.select(dim, i) with p-norm above maxnorm scaled by maxnorm/(norm+1e-7) */
+lt_tensor *lt_renorm(lt_tensor *out, const lt_tensor *x, double p, int dim, double maxnorm);
+/* histc of each row of a 2-D x: rows x bins (histc's range and bin rules) */
+lt_tensor *lt_bhistc(lt_tensor *out, const lt_tensor *x, int64_t bins, double lo, double hi);
 
 /* ---- autograd (autograd.c; formulas in grad_*.c) ----
  * Ops record a graph when grad mode is on and an input requires grad. */

@@ -386,6 +386,8 @@ function T.histc_matches_cpu()
   local e = torch.Tensor{0, 1, 2, 2, 3, 5, 0 / 0, -1}:double()
   tester:eq(torch.histc(gpu(e), 3, 0, 2):double(), torch.histc(e, 3, 0, 2):double(), 0, 'max edge')
   tester:eq(torch.histc(gpu(e), 4):double(), torch.histc(e, 4):double(), 0, 'data range')
+  -- any min == max takes the data's range (Torch7's rule): [-1, 5], bins 1.5 wide
+  tester:eq(torch.histc(gpu(e), 4, 3, 3):double(), torch.DoubleTensor{2, 1, 3, 1}, 0, 'min == max == 3')
   local same = torch.Tensor(10):fill(3)
   tester:eq(torch.histc(gpu(same), 5):double(), torch.histc(same, 5):double(), 0, 'all equal')
   local v = x:narrow(1, 1, 1000):view(40, 25)

@@ -283,6 +283,13 @@ function T.histc()
   same(x:histc(3), torch.Tensor{3, 2, 1}, 'the data range [0.5, 4] by default')
   same(torch.histc(x, 2, 1, 2), torch.Tensor{2, 1}, 'values outside the range are not counted')
   same(torch.histc(torch.Tensor{3, 3}, 2), torch.Tensor{0, 2}, 'equal values: range widened by 1')
+  -- Torch7's rule: any min == max (not only 0, 0) takes the data's range, [0.5, 4] here
+  same(torch.histc(x, 3, 3, 3), torch.Tensor{3, 2, 1}, 'min == max == 3: the data range')
+  same(torch.histc(x, 3, -2, -2), torch.Tensor{3, 2, 1}, 'min == max == -2: the data range')
+  -- and a data range still empty is widened by 1: [2, 4] for {3, 3}, not [0, 2] around 1
+  same(torch.histc(torch.Tensor{3, 3}, 2, 1, 1), torch.Tensor{0, 2}, 'min == max, equal values')
+  same(torch.histc(torch.Tensor{0 / 0}, 2, 5, 5), torch.Tensor{0, 0}, 'only NaNs: nothing counted')
+  same(torch.histc(torch.Tensor(0), 2, 5, 5), torch.Tensor{0, 0}, 'no values')
   tester:eq(torch.histc(torch.IntTensor{1, 2, 3}, 3):type(), 'torch.IntTensor')
   local res = torch.Tensor()
   torch.histc(res, x, 2, 0, 4)
