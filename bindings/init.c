@@ -687,6 +687,8 @@ int luaopen_torch_core(lua_State *L) {
   { void ltb_open_cuda(lua_State *L); ltb_open_cuda(L); }   /* cuda.c: torch.cuda */
   { void ltb_open_numerics(lua_State *L); ltb_open_numerics(L); }   /* numerics.c: isnan, anomaly mode */
   { void ltb_open_memory(lua_State *L); ltb_open_memory(L); }   /* memory.c: CPU memory stats, cache */
+  { void ltb_open_lapack(lua_State *L); ltb_open_lapack(L); }   /* lapack.c: gesv, potrf, det ... */
+  { void ltb_open_lapack_decomp(lua_State *L); ltb_open_lapack_decomp(L); }   /* lapack_decomp.c: svd, symeig, eig, qr ... */
   { void ltb_open_signal(lua_State *L); ltb_open_signal(L); }   /* signal.c: conv2/xcorr2/conv3/xcorr3, renorm, bhistc */
   { void ltb_open_generator(lua_State *L); ltb_open_generator(L); }   /* generator.c: torch.Generator, alias sampling */
   lua_settop(L, torch);

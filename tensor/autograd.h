@@ -291,4 +291,10 @@ int lt_ag_put(lt_tensor *t, const int64_t *index, double v);
  * tensor/nn_spatial.c; dropout, embedding and up-sampling are recorded engine ops) */
 /* end nn_spatial.c */
 
+/* lapack_decomp.c */
+/* (svd and symeig record themselves, one node per output, since a node has one output and
+ * their formulas are linear in the output gradients; pinverse is made of recorded ops;
+ * eig, qr, geqrf, orgqr, ormqr record nodes whose backward is an error) */
+/* end lapack_decomp.c */
+
 #endif

@@ -304,6 +304,62 @@ lt_tensor *lt_tril(lt_tensor *out, const lt_tensor *a, int64_t k);
 lt_tensor *lt_triu(lt_tensor *out, const lt_tensor *a, int64_t k);
 lt_tensor *lt_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int dim); /* dim<0: first of size 3 */
 
+/* ---- linear systems and factorizations through LAPACK (tensor/lapack.c) ----
+ * CPU FLOAT32/FLOAT64 2-D matrices (a right-hand side B may be a vector). Results are
+ * column-major (strides {1, rows}), as Torch7's; a result tensor (rb, ra, out ...) of the
+ * result's shape is written in place, another is made column-major of that shape. The
+ * two-result functions return new references in *x and the second pointer. uplo 'U'/'L',
+ * trans 'N'/'T', diag 'N'/'U' as LAPACK's. Recorded by autograd: gesv/solve (X, w.r.t. A
+ * and B), inverse, potrf/cholesky, det, logdet, slogdet (log|det|). Those also take
+ * batches (*, n, n) (solve's B: (*, n, k)), with row-major results of the batch's shape
+ * (the determinants: one value per matrix). */
+int lt_gesv(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+            lt_tensor **x, lt_tensor **lu);                  /* A X = B, LU of A */
+int lt_solve_lu(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+                lt_tensor **x, lt_tensor **lu);              /* gesv named torch.solve */
+lt_tensor *lt_solve(lt_tensor *out, const lt_tensor *b, const lt_tensor *a);   /* X only */
+int lt_trtrs(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a, char uplo,
+             char trans, char diag, lt_tensor **x, lt_tensor **acopy);
+/* least squares (rows >= cols) or least norm: x has max(m, n) rows (the first n the
+ * solution, the rest the residual's components); qr: LAPACK's factorization of A */
+int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+            lt_tensor **x, lt_tensor **qr);
+lt_tensor *lt_inverse(lt_tensor *out, const lt_tensor *a);
+lt_tensor *lt_potrf(lt_tensor *out, const lt_tensor *a, char uplo);
+lt_tensor *lt_potrs(lt_tensor *out, const lt_tensor *b, const lt_tensor *chol, char uplo);
+lt_tensor *lt_potri(lt_tensor *out, const lt_tensor *chol, char uplo);
+/* pivoted Cholesky (tol < 0: LAPACK's default); piv: INT32, 1-based (LAPACK's) */
+int lt_pstrf(lt_tensor *rout, lt_tensor *pivout, const lt_tensor *a, char uplo, double tol,
+             lt_tensor **r, lt_tensor **piv);
+lt_tensor *lt_cholesky(lt_tensor *out, const lt_tensor *a, bool upper);  /* PyTorch: lower */
+/* 0-dim tensors of a's dtype (a batch: its shape); slogdet's sign is -1, 0 or 1 */
+lt_tensor *lt_det(const lt_tensor *a);
+lt_tensor *lt_logdet(const lt_tensor *a);
+int lt_slogdet(const lt_tensor *a, lt_tensor **sign, lt_tensor **logabsdet);
+
+/* ---- decompositions through LAPACK (tensor/lapack_decomp.c) ----
+ * The same conventions as above (result tensors re, rv ... may be NULL). Recorded by
+ * autograd: svd and symeig (PyTorch's formulas), pinverse (made of recorded ops); the
+ * others fail at backward. */
+/* eigenvalues e (ascending) and, when vectors, eigenvectors V (columns) of the symmetric
+ * a, read from its upper (upper) or lower triangle; *v is NULL without vectors */
+int lt_symeig(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, bool upper,
+              lt_tensor **e, lt_tensor **v);
+/* e: n x 2 (real, imaginary parts); V (when vectors): the right eigenvectors, a complex
+ * pair in two columns (real part, imaginary part) as LAPACK's geev gives them */
+int lt_eig(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, lt_tensor **e,
+           lt_tensor **v);
+/* a = U diag(S) V^T, k = min(m, n); some: U m x k, V n x k; else U m x m, V n x n */
+int lt_svd(lt_tensor *ru, lt_tensor *rs, lt_tensor *rv, const lt_tensor *a, bool some,
+           lt_tensor **u, lt_tensor **s, lt_tensor **v);
+int lt_qr(lt_tensor *rq, lt_tensor *rr, const lt_tensor *a, lt_tensor **q, lt_tensor **r); /* Q m x k, R k x n */
+int lt_geqrf(lt_tensor *rm, lt_tensor *rtau, const lt_tensor *a, lt_tensor **m, lt_tensor **tau);
+lt_tensor *lt_orgqr(lt_tensor *out, const lt_tensor *a, const lt_tensor *tau);  /* a's size: Q's min(m, n) columns first (a wide a keeps its columns past m, as Torch7) */
+/* Q c, Q^T c (left) or c Q, c Q^T, Q from geqrf's (a, tau) */
+lt_tensor *lt_ormqr(lt_tensor *out, const lt_tensor *a, const lt_tensor *tau, const lt_tensor *c,
+                    bool left, bool transpose);
+lt_tensor *lt_pinverse(lt_tensor *out, const lt_tensor *a, double rcond);
+
 /* ---- indexing (indices are INT64 tensors holding 0-based positions) ---- */
 lt_tensor *lt_index_select(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index);
 int lt_index_copy(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src);

@@ -1,0 +1,1064 @@
+/* lapack.c: linear systems and factorizations through LAPACK (OpenBLAS exports the
+ * Fortran routines; prototypes in lapack.h): gesv, trtrs, gels, inverse, potrf, potrs,
+ * potri, pstrf, cholesky, solve, det, logdet, slogdet; the column-major helpers that
+ * lapack_decomp.c shares; and the autograd of det, logdet, slogdet, inverse, gesv/solve
+ * and cholesky (the wrappers are static here, as nn_conv.c's are).
+ *
+ * Every routine works on a column-major copy of its inputs (LAPACK overwrites them, and
+ * wants Fortran order), so inputs of any layout, and result tensors that alias inputs
+ * (Torch7's torch.gesv(b, a, b, a)), are fine. Results come back column-major (strides
+ * {1, rows}), as Torch7's do; a result tensor given by the caller keeps its layout when
+ * it already has the result's shape and is made column-major otherwise.
+ *
+ * CPU float and double only: integer tensors are an error, CUDA tensors too (cuSOLVER
+ * is for a GPU session). */
+#include "lapack.h"
+#include "autograd.h"
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- checks and column-major helpers ---- */
+
+int lt_lapack_not_cpu(const lt_tensor *a, const char *fn, const char *arg) {
+  if (a->device.type != LT_CPU)
+    LT_FAIL(-1, "%s: not supported on CUDA tensors yet (argument %s is on %s; copy it to the "
+            "CPU with :double() or :float())", fn, arg, lt_devname(a->device));
+  return 0;
+}
+
+static int check_type(const lt_tensor *a, const char *fn, const char *arg) {
+  if (lt_lapack_not_cpu(a, fn, arg) < 0) return -1;
+  if (a->dtype != LT_FLOAT32 && a->dtype != LT_FLOAT64)
+    LT_FAIL(-1, "%s: %s must be a FloatTensor or DoubleTensor, got %sTensor", fn, arg,
+            lt_dtype_name(a->dtype));
+  for (int i = 0; i < a->ndim; i++)
+    if (a->size[i] > INT_MAX / 2)
+      LT_FAIL(-1, "%s: %s has a dimension of size %lld, above what LAPACK takes", fn, arg,
+              (long long)a->size[i]);
+  return 0;
+}
+
+int lt_lapack_check(const lt_tensor *a, const char *fn, const char *arg, bool square) {
+  char b[64];
+  if (check_type(a, fn, arg) < 0) return -1;
+  if (a->ndim != 2)
+    LT_FAIL(-1, "%s: %s must be a 2-D matrix, got a tensor of size %s", fn, arg, lt_shape_str(a, b, sizeof b));
+  if (square && a->size[0] != a->size[1])
+    LT_FAIL(-1, "%s: %s must be a square matrix, got size %s", fn, arg, lt_shape_str(a, b, sizeof b));
+  return 0;
+}
+
+int lt_lapack_check_rhs(const lt_tensor *b, const char *fn, const char *arg) {
+  char s[64];
+  if (check_type(b, fn, arg) < 0) return -1;
+  if (b->ndim != 1 && b->ndim != 2)
+    LT_FAIL(-1, "%s: %s must be a vector or a 2-D matrix, got a tensor of size %s", fn, arg,
+            lt_shape_str(b, s, sizeof s));
+  return 0;
+}
+
+bool lt_lapack_is_colmajor(const lt_tensor *t) {
+  return t->ndim == 2 && (t->size[1] <= 1 || t->stride[1] == LT_MAX(t->size[0], 1)) &&
+         (t->size[0] <= 1 || t->stride[0] == 1);
+}
+
+lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, int64_t rows, int64_t cols) {
+  int64_t s[2] = {cols, rows};
+  lt_tensor *r = lt_empty(2, s, dt, lt_cpu());
+  if (!r) return NULL;
+  /* the transposed view in place: sizes {rows, cols}, strides {1, rows} */
+  r->size[0] = rows;
+  r->size[1] = cols;
+  r->stride[0] = 1;
+  r->stride[1] = LT_MAX(rows, 1);
+  return r;
+}
+
+/* a 1-D vector as an n x 1 matrix (a new header on the same data) */
+static lt_tensor *as_matrix(const lt_tensor *a) {
+  lt_tensor *v = lt_alias(a);
+  if (!v || a->ndim == 2) return v;
+  v->ndim = 2;
+  v->size[1] = 1;
+  v->stride[1] = 1;
+  return v;
+}
+
+lt_tensor *lt_lapack_colmajor(const lt_tensor *a, lt_dtype dt, int64_t rows, int64_t cols) {
+  lt_tensor *m = as_matrix(a);
+  if (!m) return NULL;
+  lt_tensor *r = lt_lapack_colmajor_empty(dt, rows, cols);
+  int rc = r ? 0 : -1;
+  if (rc == 0 && (rows > m->size[0] || cols > m->size[1])) rc = lt_fill(r, 0);
+  if (rc == 0 && lt_numel(m) > 0) {
+    lt_tensor *part = lt_alias(r);
+    if (!part) rc = -1;
+    else {
+      part->size[0] = m->size[0];
+      part->size[1] = m->size[1];
+      rc = lt_copy(part, m);
+      lt_release(part);
+    }
+  }
+  lt_release(m);
+  if (rc < 0) { lt_release(r); return NULL; }
+  return r;
+}
+
+lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, const char *arg) {
+  if (!res) return NULL;
+  if (!out) { lt_retain(res); return res; }
+  if (out == res) { lt_retain(out); return out; }
+  if (out->dtype != res->dtype)
+    LT_FAIL(NULL, "%s: result tensor %s is %sTensor, expected %sTensor", fn, arg,
+            lt_dtype_name(out->dtype), lt_dtype_name(res->dtype));
+  if (out->device.type != LT_CPU)
+    LT_FAIL(NULL, "%s: result tensor %s is on %s, expected a CPU tensor", fn, arg, lt_devname(out->device));
+  if (!lt_same_size(out, res) || !out->storage) {
+    /* Torch7: the result comes back column-major (strides {1, rows}) */
+    if (res->ndim == 2) {
+      int64_t s[2] = {res->size[1], res->size[0]};
+      if (lt_resize(out, 2, s) < 0) return NULL;
+      int64_t size[2] = {res->size[0], res->size[1]}, stride[2] = {1, LT_MAX(res->size[0], 1)};
+      if (out->storage && lt_set(out, out->storage, out->offset, 2, size, stride) < 0) return NULL;
+    } else if (lt_resize_as(out, res) < 0) return NULL;
+  }
+  if (lt_numel(res) > 0 && lt_copy(out, res) < 0) return NULL;
+  lt_retain(out);
+  return out;
+}
+
+/* ---- small pieces ---- */
+
+static lt_fint fi(int64_t v) { return (lt_fint)v; }
+static lt_fint ld(const lt_tensor *colmajor) { return fi(LT_MAX(colmajor->size[0], 1)); }
+static bool is_f32(const lt_tensor *t) { return t->dtype == LT_FLOAT32; }
+/* the workspace size from a LAPACK query (a float32 query rounds large sizes down:
+ * a little more), at least `least` */
+static lt_fint work_size(double q, int64_t least) {
+  int64_t w = (int64_t)ceil(q * (1 + 1e-6)) + 1;
+  w = LT_MAX(w, least);
+  return fi(LT_MIN(w, (int64_t)INT_MAX));
+}
+
+static int same_type(const lt_tensor *a, const lt_tensor *b, const char *fn, const char *na, const char *nb) {
+  if (a->dtype != b->dtype)
+    LT_FAIL(-1, "%s: %s is %sTensor and %s is %sTensor, expected the same type", fn, na,
+            lt_dtype_name(a->dtype), nb, lt_dtype_name(b->dtype));
+  return 0;
+}
+
+static int check_uplo(char c, const char *fn, const char *what, const char *allowed) {
+  if (!c || !strchr(allowed, c))
+    LT_FAIL(-1, "%s: %s must be one of '%c' or '%c', got '%c'", fn, what, allowed[0], allowed[1], c ? c : '?');
+  return 0;
+}
+
+static int illegal(const char *fn, const char *routine, lt_fint info) {
+  LT_FAIL(-1, "%s: LAPACK %s rejected its argument %d (a bug)", fn, routine, -info);
+}
+
+static bool shares(const lt_tensor *r, const lt_tensor *t) {
+  return r && t && (r == t || (r->storage && r->storage == t->storage));
+}
+
+/* the two result tensors of gesv, trtrs and gels must not share memory */
+static int distinct(const lt_tensor *rb, const lt_tensor *ra, const char *fn) {
+  if (shares(rb, ra)) LT_FAIL(-1, "%s: resb and resa must be different tensors (they share memory)", fn);
+  return 0;
+}
+
+/* a 1-D view of the n x 1 column-major x when the right-hand side was a vector */
+static lt_tensor *as_vector_if(lt_tensor *x, bool vec) {
+  if (!vec || !x) return x;
+  x->ndim = 1;
+  return x;
+}
+
+/* zero the triangle strictly below (upper = true) or above the diagonal of the square
+ * column-major a, as Torch7 leaves the part LAPACK did not write */
+static void zero_other_triangle(lt_tensor *a, bool upper) {
+  int64_t n = a->size[0], lda = LT_MAX(n, 1);
+  for (int64_t j = 0; j < n; j++) {
+    int64_t lo = upper ? j + 1 : 0, hi = upper ? n : j;
+    for (int64_t i = lo; i < hi; i++) {
+      if (is_f32(a)) ((float *)lt_data(a))[i + j * lda] = 0;
+      else ((double *)lt_data(a))[i + j * lda] = 0;
+    }
+  }
+}
+
+/* copy the stored triangle of the square column-major a onto the other one */
+static void symmetrize(lt_tensor *a, bool upper) {
+  int64_t n = a->size[0], lda = LT_MAX(n, 1);
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t i = j + 1; i < n; i++) {
+      int64_t lo = i + j * lda, up = j + i * lda;   /* (i,j) below, (j,i) above */
+      if (is_f32(a)) { float *d = lt_data(a); if (upper) d[lo] = d[up]; else d[up] = d[lo]; }
+      else { double *d = lt_data(a); if (upper) d[lo] = d[up]; else d[up] = d[lo]; }
+    }
+}
+
+static double elem(const lt_tensor *a, int64_t i, int64_t j) {
+  int64_t k = i + j * LT_MAX(a->size[0], 1);
+  return is_f32(a) ? ((float *)lt_data(a))[k] : ((double *)lt_data(a))[k];
+}
+
+/* ---- batches (PyTorch's): a (*, r, c) tensor is its matrices one by one ---- */
+
+/* the transpose of the last two dims (of each matrix of a batch) */
+static lt_tensor *tr2(const lt_tensor *t) { return lt_transpose(t, t->ndim - 2, t->ndim - 1); }
+
+static int64_t batch_count(const lt_tensor *t) {
+  int64_t nb = 1;
+  for (int i = 0; i < t->ndim - 2; i++) nb *= t->size[i];
+  return nb;
+}
+
+/* the i-th matrix (row-major order of the batch) of the (*, r, c) tensor t: a 2-D view */
+static lt_tensor *batch_mat(const lt_tensor *t, int64_t i) {
+  lt_tensor *v = lt_alias(t);
+  if (!v) return NULL;
+  for (int d = t->ndim - 3; d >= 0; d--) {
+    v->offset += (i % t->size[d]) * t->stride[d];
+    i /= t->size[d];
+  }
+  v->ndim = 2;
+  v->size[0] = t->size[t->ndim - 2];
+  v->size[1] = t->size[t->ndim - 1];
+  v->stride[0] = t->stride[t->ndim - 2];
+  v->stride[1] = t->stride[t->ndim - 1];
+  return v;
+}
+
+/* a batch of square float/double CPU matrices (at least 3 dims) */
+static int check_batch(const lt_tensor *a, const char *fn, const char *arg) {
+  char b[64];
+  if (check_type(a, fn, arg) < 0) return -1;
+  if (a->size[a->ndim - 1] != a->size[a->ndim - 2])
+    LT_FAIL(-1, "%s: %s must be a batch of square matrices, got size %s", fn, arg, lt_shape_str(a, b, sizeof b));
+  return 0;
+}
+
+/* the error of matrix i of a batch: the message gets the batch element appended */
+static void batch_error(const lt_tensor *t, int64_t i) {
+  char msg[512], idx[128] = "";
+  size_t k = 0;
+  snprintf(msg, sizeof msg, "%s", lt_errmsg());
+  int64_t rest = i, pos[LT_MAXDIM];
+  for (int d = t->ndim - 3; d >= 0; d--) { pos[d] = rest % t->size[d]; rest /= t->size[d]; }
+  for (int d = 0; d < t->ndim - 2 && k + 24 < sizeof idx; d++)
+    k += (size_t)snprintf(idx + k, sizeof idx - k, d ? ",%lld" : "%lld", (long long)pos[d] + 1);
+  lt_seterr("%s in matrix [%s] of the batch", msg, idx);
+}
+
+/* ---- gesv: X = A^-1 B and the LU factors of A ---- */
+
+static int gesv_2d(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+                   lt_tensor **x, lt_tensor **lu, const char *fn) {
+  char s1[64], s2[64];
+  *x = *lu = NULL;
+  if (lt_lapack_check(a, fn, "A", true) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
+      same_type(b, a, fn, "B", "A") < 0)
+    return -1;
+  int64_t n = a->size[0];
+  if (b->size[0] != n)
+    LT_FAIL(-1, "%s: B of size %s does not match A of size %s (expected %lld rows)", fn,
+            lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2), (long long)n);
+  bool vec = b->ndim == 1;
+  int64_t k = vec ? 1 : b->size[1];
+  lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
+  lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, n, k) : NULL;
+  lt_fint *ipiv = malloc(sizeof(lt_fint) * (size_t)LT_MAX(n, 1));
+  int rc = -1;
+  if (!A || !B || !ipiv) { if (A && B) lt_seterr("%s: out of memory", fn); goto done; }
+  if (n > 0 && k > 0) {
+    lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
+    if (is_f32(a)) sgesv_(&N, &K, lt_data(A), &lda, ipiv, lt_data(B), &ldb, &info);
+    else dgesv_(&N, &K, lt_data(A), &lda, ipiv, lt_data(B), &ldb, &info);
+    if (info < 0) { illegal(fn, "gesv", info); goto done; }
+    if (info > 0) {
+      lt_seterr("%s: the matrix A is singular (U(%d,%d) is zero)", fn, info, info);
+      goto done;
+    }
+  } else if (n > 0) {   /* no right-hand sides: still factor A, and report a singular one */
+    lt_fint N = fi(n), lda = ld(A), info = 0;
+    if (is_f32(a)) sgetrf_(&N, &N, lt_data(A), &lda, ipiv, &info);
+    else dgetrf_(&N, &N, lt_data(A), &lda, ipiv, &info);
+    if (info > 0) { lt_seterr("%s: the matrix A is singular (U(%d,%d) is zero)", fn, info, info); goto done; }
+  }
+  as_vector_if(B, vec);
+  if (!(*x = lt_lapack_result(rb, B, fn, "resb"))) goto done;
+  if (!(*lu = lt_lapack_result(ra, A, fn, "resa"))) { lt_release(*x); *x = NULL; goto done; }
+  rc = 0;
+done:
+  free(ipiv);
+  lt_release(A);
+  lt_release(B);
+  return rc;
+}
+
+/* gesv of a batch: B (*, n, k) and A (*, n, n) with the same batch dims */
+static int gesv_impl(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+                     lt_tensor **x, lt_tensor **lu, const char *fn) {
+  char s1[64], s2[64];
+  *x = *lu = NULL;
+  if (distinct(rb, ra, fn) < 0) return -1;
+  if (a->ndim <= 2) return gesv_2d(rb, ra, b, a, x, lu, fn);
+  if (check_batch(a, fn, "A") < 0 || check_type(b, fn, "B") < 0 || same_type(b, a, fn, "B", "A") < 0)
+    return -1;
+  bool same = b->ndim == a->ndim && b->size[a->ndim - 2] == a->size[a->ndim - 2];
+  for (int d = 0; same && d < a->ndim - 2; d++) same = b->size[d] == a->size[d];
+  if (!same)
+    LT_FAIL(-1, "%s: B of size %s does not match the batch A of size %s (expected B of size "
+            "(batch..., %lld, k))", fn, lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2),
+            (long long)a->size[a->ndim - 1]);
+  lt_tensor *X = lt_empty(b->ndim, b->size, a->dtype, lt_cpu());
+  lt_tensor *LU = X ? lt_empty(a->ndim, a->size, a->dtype, lt_cpu()) : NULL;
+  int rc = X && LU ? 0 : -1;
+  for (int64_t i = 0; rc == 0 && i < batch_count(a); i++) {
+    lt_tensor *ai = batch_mat(a, i), *bi = batch_mat(b, i), *xi = NULL, *lui = NULL;
+    lt_tensor *xo = batch_mat(X, i), *luo = batch_mat(LU, i);
+    rc = ai && bi && xo && luo ? gesv_2d(xo, luo, bi, ai, &xi, &lui, fn) : -1;
+    if (rc < 0 && ai && bi) batch_error(a, i);
+    lt_release(xi); lt_release(lui);
+    lt_release(ai); lt_release(bi); lt_release(xo); lt_release(luo);
+  }
+  if (rc == 0 && !(*x = lt_lapack_result(rb, X, fn, "resb"))) rc = -1;
+  if (rc == 0 && !(*lu = lt_lapack_result(ra, LU, fn, "resa"))) { lt_release(*x); *x = NULL; rc = -1; }
+  lt_release(X);
+  lt_release(LU);
+  return rc;
+}
+
+/* solve's backward: gB = A^-T g, gA = -gB X^T. Saved: 0 A, 1 X (the output). */
+static int solve_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  bool needB = n->in[0].fn != NULL, needA = n->in[1].fn != NULL;
+  const lt_tensor *A = lt_node_saved(n, 0), *X = needA ? lt_node_saved(n, 1) : NULL;
+  if (!A || (needA && !X)) return -1;
+  lt_tensor *At = tr2(A);
+  lt_tensor *gB = At ? lt_solve(NULL, g, At) : NULL;
+  lt_release(At);
+  if (!gB) return -1;
+  if (needA) {
+    lt_tensor *p;
+    if (X->ndim == 1) p = lt_ger(NULL, gB, X);
+    else {
+      lt_tensor *Xt = tr2(X);
+      p = Xt ? lt_matmul(NULL, gB, Xt) : NULL;
+      lt_release(Xt);
+    }
+    grads[1] = p ? lt_unary(LT_NEG, NULL, p) : NULL;
+    lt_release(p);
+    if (!grads[1]) { lt_release(gB); return -1; }
+  }
+  if (needB) grads[0] = gB;
+  else lt_release(gB);
+  return 0;
+}
+
+
+static int ag_gesv(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+                   lt_tensor **x, lt_tensor **lu, const char *fn) {
+  *x = *lu = NULL;
+  if (ra && (ra->requires_grad || shares(ra, a) || shares(ra, b)))
+    LT_FAIL(-1, "%s: the LU result tensor must not be an input or require grad when the "
+            "inputs require grad", fn);
+  lt_ag_ctx c;
+  int mode = lt_ag_begin(&c, fn, rb, 2, (const lt_tensor *[]){b, a});
+  if (mode < 0) return -1;
+  lt_tensor *X = NULL, *LU = NULL;
+  if (gesv_impl(c.target, ra, c.in[0], c.in[1], &X, &LU, fn) < 0) { lt_ag_plain(&c, NULL); return -1; }
+  if (mode == LT_AG_PLAIN) { *x = lt_ag_plain(&c, X); *lu = LU; return 0; }
+  lt_node *nd = lt_node_new("GesvBackward", solve_backward, 2, c.in);
+  if (!nd || lt_node_save(nd, 0, c.in[1], false) < 0 || lt_node_save(nd, 1, X, true) < 0) {
+    if (nd) lt_node_release(nd);
+    lt_release(X);
+    lt_release(LU);
+    lt_ag_plain(&c, NULL);
+    return -1;
+  }
+  *x = lt_ag_finish(&c, X, nd);
+  if (!*x) { lt_release(LU); return -1; }
+  *lu = LU;
+  return 0;
+}
+
+static int gesv_named(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+                      lt_tensor **x, lt_tensor **lu, const char *fn) {
+  if (LT_AG_OUT(rb, a->requires_grad || b->requires_grad)) return ag_gesv(rb, ra, b, a, x, lu, fn);
+  bool p = lt_grad_pause();
+  int rc = gesv_impl(rb, ra, b, a, x, lu, fn);
+  lt_grad_resume(p);
+  return rc;
+}
+
+int lt_gesv(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+            lt_tensor **x, lt_tensor **lu) {
+  return gesv_named(rb, ra, b, a, x, lu, "torch.gesv");
+}
+
+int lt_solve_lu(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+              lt_tensor **x, lt_tensor **lu) {
+  return gesv_named(rb, ra, b, a, x, lu, "torch.solve");
+}
+
+lt_tensor *lt_solve(lt_tensor *out, const lt_tensor *b, const lt_tensor *a) {
+  lt_tensor *x, *lu;
+  if (gesv_named(out, NULL, b, a, &x, &lu, "torch.solve") < 0) return NULL;
+  lt_release(lu);
+  return x;
+}
+
+/* ---- trtrs: triangular solve ---- */
+
+int lt_trtrs(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a, char uplo,
+             char trans, char diag, lt_tensor **x, lt_tensor **acopy) {
+  const char *fn = "torch.trtrs";
+  char s1[64], s2[64];
+  *x = *acopy = NULL;
+  if (distinct(rb, ra, fn) < 0) return -1;
+  if (check_uplo(uplo, fn, "uplo", "UL") < 0 || check_uplo(trans, fn, "trans", "NT") < 0 ||
+      check_uplo(diag, fn, "diag", "NU") < 0)
+    return -1;
+  if (lt_lapack_check(a, fn, "A", true) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
+      same_type(b, a, fn, "B", "A") < 0)
+    return -1;
+  int64_t n = a->size[0];
+  if (b->size[0] != n)
+    LT_FAIL(-1, "%s: B of size %s does not match A of size %s (expected %lld rows)", fn,
+            lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2), (long long)n);
+  bool vec = b->ndim == 1;
+  int64_t k = vec ? 1 : b->size[1];
+  bool p = lt_grad_pause();
+  lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
+  lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, n, k) : NULL;
+  int rc = -1;
+  if (!A || !B) goto done;
+  if (n > 0 && k > 0) {
+    lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
+    if (is_f32(a)) strtrs_(&uplo, &trans, &diag, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1, 1, 1);
+    else dtrtrs_(&uplo, &trans, &diag, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1, 1, 1);
+    if (info < 0) { illegal(fn, "trtrs", info); goto done; }
+    if (info > 0) {
+      lt_seterr("%s: the triangular matrix A is singular (A(%d,%d) is zero)", fn, info, info);
+      goto done;
+    }
+  }
+  as_vector_if(B, vec);
+  if (!(*x = lt_lapack_result(rb, B, fn, "resb"))) goto done;
+  if (!(*acopy = lt_lapack_result(ra, A, fn, "resa"))) { lt_release(*x); *x = NULL; goto done; }
+  rc = 0;
+done:
+  lt_release(A);
+  lt_release(B);
+  lt_grad_resume(p);
+  return rc;
+}
+
+/* ---- gels: least squares (m >= n) or least norm (m < n) ---- */
+
+int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
+            lt_tensor **x, lt_tensor **qr) {
+  const char *fn = "torch.gels";
+  char s1[64], s2[64];
+  *x = *qr = NULL;
+  if (distinct(rb, ra, fn) < 0) return -1;
+  if (lt_lapack_check(a, fn, "A", false) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
+      same_type(b, a, fn, "B", "A") < 0)
+    return -1;
+  int64_t m = a->size[0], n = a->size[1];
+  if (b->size[0] != m)
+    LT_FAIL(-1, "%s: B of size %s does not match A of size %s (expected %lld rows)", fn,
+            lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2), (long long)m);
+  bool vec = b->ndim == 1;
+  int64_t k = vec ? 1 : b->size[1], rows = LT_MAX(m, n);
+  bool p = lt_grad_pause();
+  lt_tensor *A = lt_lapack_colmajor(a, a->dtype, m, n);
+  lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, rows, k) : NULL;
+  void *work = NULL;
+  int rc = -1;
+  if (!A || !B) goto done;
+  if (m > 0 && n > 0 && k > 0) {
+    lt_fint M = fi(m), N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0, lwork = -1;
+    char tr = 'N';
+    double q = 0;
+    float qf = 0;
+    /* workspace query, then the solve */
+    if (is_f32(a)) { sgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &qf, &lwork, &info, 1); q = qf; }
+    else dgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &q, &lwork, &info, 1);
+    lwork = work_size(q, LT_MIN(m, n) + LT_MAX(LT_MIN(m, n), k));
+    work = malloc((size_t)lwork * lt_dtype_size(a->dtype));
+    if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
+    if (is_f32(a)) sgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, work, &lwork, &info, 1);
+    else dgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, work, &lwork, &info, 1);
+    if (info < 0) { illegal(fn, "gels", info); goto done; }
+    if (info > 0) {
+      lt_seterr("%s: A does not have full rank (element (%d,%d) of its triangular factor is zero)",
+                fn, info, info);
+      goto done;
+    }
+  } else if (k > 0 && m < n) {
+    /* no equations: the least-norm solution is zero (B was zero-padded) */
+    if (lt_fill(B, 0) < 0) goto done;
+  }
+  as_vector_if(B, vec);
+  if (!(*x = lt_lapack_result(rb, B, fn, "resb"))) goto done;
+  if (!(*qr = lt_lapack_result(ra, A, fn, "resa"))) { lt_release(*x); *x = NULL; goto done; }
+  rc = 0;
+done:
+  free(work);
+  lt_release(A);
+  lt_release(B);
+  lt_grad_resume(p);
+  return rc;
+}
+
+/* ---- LU-based: inverse, det ---- */
+
+/* A column-major LU factorization of the square a: returns the factors, the pivots in
+ * *ipiv (malloc'd) and getrf's info (> 0: U(info,info) is zero). */
+static lt_tensor *lu_factor(const lt_tensor *a, const char *fn, lt_fint **ipiv, lt_fint *info) {
+  *ipiv = NULL;
+  *info = 0;
+  if (lt_lapack_check(a, fn, "A", true) < 0) return NULL;
+  int64_t n = a->size[0];
+  lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
+  if (!A) return NULL;
+  *ipiv = malloc(sizeof(lt_fint) * (size_t)LT_MAX(n, 1));
+  if (!*ipiv) { lt_release(A); LT_FAIL(NULL, "%s: out of memory", fn); }
+  if (n > 0) {
+    lt_fint N = fi(n), lda = ld(A);
+    if (is_f32(a)) sgetrf_(&N, &N, lt_data(A), &lda, *ipiv, info);
+    else dgetrf_(&N, &N, lt_data(A), &lda, *ipiv, info);
+    if (*info < 0) { free(*ipiv); *ipiv = NULL; lt_release(A); illegal(fn, "getrf", *info); return NULL; }
+  }
+  return A;
+}
+
+static lt_tensor *inverse_2d(lt_tensor *out, const lt_tensor *a) {
+  const char *fn = "torch.inverse";
+  lt_fint *ipiv, info;
+  lt_tensor *A = lu_factor(a, fn, &ipiv, &info), *r = NULL;
+  if (!A) return NULL;
+  void *work = NULL;
+  if (info > 0) { lt_seterr("%s: the matrix is singular (U(%d,%d) is zero)", fn, info, info); goto done; }
+  int64_t n = a->size[0];
+  if (n > 0) {
+    lt_fint N = fi(n), lda = ld(A), lwork = -1;
+    double q = 0;
+    float qf = 0;
+    if (is_f32(a)) { sgetri_(&N, lt_data(A), &lda, ipiv, &qf, &lwork, &info); q = qf; }
+    else dgetri_(&N, lt_data(A), &lda, ipiv, &q, &lwork, &info);
+    lwork = work_size(q, n);
+    work = malloc((size_t)lwork * lt_dtype_size(a->dtype));
+    if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
+    if (is_f32(a)) sgetri_(&N, lt_data(A), &lda, ipiv, work, &lwork, &info);
+    else dgetri_(&N, lt_data(A), &lda, ipiv, work, &lwork, &info);
+    if (info < 0) { illegal(fn, "getri", info); goto done; }
+    if (info > 0) { lt_seterr("%s: the matrix is singular (U(%d,%d) is zero)", fn, info, info); goto done; }
+  }
+  r = lt_lapack_result(out, A, fn, "res");
+done:
+  free(work);
+  free(ipiv);
+  lt_release(A);
+  return r;
+}
+
+/* a square-matrix function of a 2-D matrix, applied to each matrix of a batch: the
+ * results (of a's shape) row-major, then handed to out */
+typedef lt_tensor *(*mat_fn)(lt_tensor *out, const lt_tensor *a, char opt, const char *fn);
+static lt_tensor *batched(lt_tensor *out, const lt_tensor *a, char opt, const char *fn, mat_fn f) {
+  if (check_batch(a, fn, "A") < 0) return NULL;
+  lt_tensor *R = lt_empty(a->ndim, a->size, a->dtype, lt_cpu());
+  int rc = R ? 0 : -1;
+  for (int64_t i = 0; rc == 0 && i < batch_count(a); i++) {
+    lt_tensor *ai = batch_mat(a, i), *ri = batch_mat(R, i);
+    lt_tensor *y = ai && ri ? f(ri, ai, opt, fn) : NULL;
+    if (!y) { rc = -1; if (ai && ri) batch_error(a, i); }
+    lt_release(y);
+    lt_release(ai);
+    lt_release(ri);
+  }
+  lt_tensor *r = rc == 0 ? lt_lapack_result(out, R, fn, "res") : NULL;
+  lt_release(R);
+  return r;
+}
+
+static lt_tensor *inverse_mat(lt_tensor *out, const lt_tensor *a, char opt, const char *fn) {
+  (void)opt; (void)fn;
+  return inverse_2d(out, a);
+}
+
+static lt_tensor *inverse_impl(lt_tensor *out, const lt_tensor *a) {
+  if (a->ndim > 2) return batched(out, a, 0, "torch.inverse", inverse_mat);
+  return inverse_2d(out, a);
+}
+
+/* inverse's backward: Y = A^-1, dA = -Y^T g Y^T. Saved: 0 Y (the output). */
+static int inverse_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  const lt_tensor *Y = lt_node_saved(n, 0);
+  if (!Y) return -1;
+  lt_tensor *Yt = tr2(Y);
+  lt_tensor *p = Yt ? lt_matmul(NULL, Yt, g) : NULL;
+  lt_tensor *q = p ? lt_matmul(NULL, p, Yt) : NULL;
+  grads[0] = q ? lt_unary(LT_NEG, NULL, q) : NULL;
+  lt_release(Yt);
+  lt_release(p);
+  lt_release(q);
+  return grads[0] ? 0 : -1;
+}
+
+lt_tensor *lt_inverse(lt_tensor *out, const lt_tensor *a) {
+  if (LT_AG_OUT(out, a->requires_grad)) {
+    lt_ag_ctx c;
+    int mode = lt_ag_begin(&c, "torch.inverse", out, 1, &a);
+    if (mode < 0) return NULL;
+    lt_tensor *r = inverse_impl(c.target, c.in[0]);
+    if (mode == LT_AG_PLAIN || !r) return lt_ag_plain(&c, r);
+    lt_node *nd = lt_node_new("InverseBackward", inverse_backward, 1, c.in);
+    if (!nd || lt_node_save(nd, 0, r, true) < 0) {
+      if (nd) lt_node_release(nd);
+      lt_release(r);
+      return lt_ag_plain(&c, NULL);
+    }
+    return lt_ag_finish(&c, r, nd);
+  }
+  bool p = lt_grad_pause();
+  lt_tensor *r = inverse_impl(out, a);
+  lt_grad_resume(p);
+  return r;
+}
+
+/* sign and log|det| from an LU factorization (info > 0: singular, sign 0, log -inf) */
+static void lu_slogdet(const lt_tensor *A, const lt_fint *ipiv, lt_fint info, double *sign,
+                       double *logabs, double *det) {
+  int64_t n = A->size[0];
+  double s = 1, l = 0, d = 1;
+  for (int64_t i = 0; i < n; i++) {
+    double u = elem(A, i, i);
+    if (ipiv[i] != i + 1) { s = -s; d = -d; }
+    d *= u;
+    if (u < 0) s = -s;
+    l += log(fabs(u));
+  }
+  if (info > 0) { s = 0; l = -INFINITY; d = 0; }
+  *sign = s;
+  *logabs = l;
+  *det = d;
+}
+
+enum { DET, LOGDET, SLOGDET };
+static const char *det_fn[] = {"torch.det", "torch.logdet", "torch.slogdet"};
+
+/* the three values of a's determinant as double numbers */
+static int det_values(const lt_tensor *a, int kind, double *sign, double *logabs, double *det) {
+  lt_fint *ipiv, info;
+  bool p = lt_grad_pause();
+  lt_tensor *A = lu_factor(a, det_fn[kind], &ipiv, &info);
+  lt_grad_resume(p);
+  if (!A) return -1;
+  lu_slogdet(A, ipiv, info, sign, logabs, det);
+  free(ipiv);
+  lt_release(A);
+  return 0;
+}
+
+/* the sign (+-1) of the determinant of the n x n column-major double matrix q (destroyed) */
+static double det_sign_f64(double *q, lt_fint n, lt_fint *ipiv) {
+  lt_fint info = 0;
+  dgetrf_(&n, &n, q, &n, ipiv, &info);
+  double s = 1;
+  for (lt_fint i = 0; i < n; i++) {
+    if (ipiv[i] != i + 1) s = -s;
+    if (q[i + (int64_t)i * n] < 0) s = -s;
+  }
+  return s;
+}
+
+/* The cofactor matrix of a (the gradient of det at a, singular or not), in double and
+ * without history: with a = U S V^T, cof(a) = det(U) det(V) U diag(p) V^T, p_i the
+ * product of the other singular values. For a singular a, where A^-T does not exist. */
+static lt_tensor *cofactors(const lt_tensor *a) {
+  const char *fn = "torch.det";
+  int64_t n = a->size[0];
+  lt_fint N = fi(n), info = 0, lwork = -1;
+  bool p = lt_grad_pause();
+  lt_tensor *A = lt_lapack_colmajor(a, LT_FLOAT64, n, n);
+  lt_tensor *U = lt_lapack_colmajor_empty(LT_FLOAT64, n, n);
+  lt_tensor *VT = lt_lapack_colmajor_empty(LT_FLOAT64, n, n);
+  lt_tensor *C = lt_lapack_colmajor_empty(LT_FLOAT64, n, n), *r = NULL;
+  double *s = malloc(sizeof(double) * (size_t)n), *work = NULL, *q = NULL, wq = 0;
+  lt_fint *iwork = malloc(sizeof(lt_fint) * (size_t)(8 * n));
+  if (!A || !U || !VT || !C || !s || !iwork) { lt_seterr("%s: backward: out of memory", fn); goto done; }
+  char jobz = 'A';
+  dgesdd_(&jobz, &N, &N, lt_data(A), &N, s, lt_data(U), &N, lt_data(VT), &N, &wq, &lwork, iwork, &info, 1);
+  lwork = work_size(wq, 1);
+  work = malloc(sizeof(double) * (size_t)lwork);
+  q = malloc(sizeof(double) * (size_t)(n * n));
+  if (!work || !q) { lt_seterr("%s: backward: out of memory", fn); goto done; }
+  dgesdd_(&jobz, &N, &N, lt_data(A), &N, s, lt_data(U), &N, lt_data(VT), &N, work, &lwork, iwork, &info, 1);
+  if (info != 0) { lt_seterr("%s: backward: the SVD of the matrix did not converge", fn); goto done; }
+  memcpy(q, lt_data(U), sizeof(double) * (size_t)(n * n));
+  double sign = det_sign_f64(q, N, iwork);
+  memcpy(q, lt_data(VT), sizeof(double) * (size_t)(n * n));
+  sign *= det_sign_f64(q, N, iwork);
+  const double *u = lt_data(U), *vt = lt_data(VT);
+  double *c = lt_data(C);
+  for (int64_t i = 0; i < n; i++) {   /* p_i, then C = sign U diag(p) V^T */
+    double pi = sign;
+    for (int64_t j = 0; j < n; j++) if (j != i) pi *= s[j];
+    q[i] = pi;
+  }
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t i = 0; i < n; i++) {
+      double v = 0;
+      for (int64_t k = 0; k < n; k++) v += u[i + k * n] * q[k] * vt[k + j * n];
+      c[i + j * n] = v;
+    }
+  r = lt_to_dtype(C, a->dtype);
+done:
+  free(s);
+  free(work);
+  free(q);
+  free(iwork);
+  lt_release(A);
+  lt_release(U);
+  lt_release(VT);
+  lt_release(C);
+  lt_grad_resume(p);
+  return r;
+}
+
+/* g (one value per matrix: 0-dim, or the batch's shape) as (batch..., 1, 1), to
+ * broadcast over each matrix */
+static lt_tensor *per_matrix(const lt_tensor *g, const lt_tensor *A) {
+  int64_t size[LT_MAXDIM];
+  for (int d = 0; d < A->ndim - 2; d++) size[d] = A->size[d];
+  size[A->ndim - 2] = size[A->ndim - 1] = 1;
+  return lt_reshape(g, A->ndim, size);
+}
+
+/* the cofactors of every matrix of A (2-D or a batch), without history */
+static lt_tensor *all_cofactors(const lt_tensor *A) {
+  if (A->ndim == 2) return cofactors(A);
+  bool p = lt_grad_pause();
+  lt_tensor *C = lt_empty(A->ndim, A->size, A->dtype, lt_cpu());
+  int rc = C ? 0 : -1;
+  for (int64_t i = 0; rc == 0 && i < batch_count(A); i++) {
+    lt_tensor *ai = batch_mat(A, i), *ci = batch_mat(C, i), *c = ai ? cofactors(ai) : NULL;
+    rc = c && ci ? lt_copy(ci, c) : -1;
+    lt_release(ai);
+    lt_release(ci);
+    lt_release(c);
+  }
+  lt_grad_resume(p);
+  if (rc < 0) { lt_release(C); return NULL; }
+  return C;
+}
+
+/* any zero among the values of t */
+static bool has_zero(const lt_tensor *t) {
+  lt_tensor *c = lt_contiguous(t);
+  bool z = false;
+  for (int64_t i = 0; c && i < lt_numel(c); i++)
+    z = z || lt_load(c->dtype, (const char *)lt_data(c) + i * (int64_t)lt_dtype_size(c->dtype)) == 0;
+  lt_release(c);
+  return z;
+}
+
+/* det: g det A^-T; logdet and slogdet's log|det|: g A^-T (through inverse, recorded, so
+ * second derivatives work). det where a matrix is singular: g cof(A), not recorded
+ * further. Saved: 0 A; for det, 1 the output. Batches: one g and det per matrix. */
+static int det_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  const lt_tensor *A = lt_node_saved(n, 0);
+  if (!A) return -1;
+  const lt_tensor *D = n->p[0] == DET ? lt_node_saved(n, 1) : NULL;
+  if (n->p[0] == DET && !D) return -1;
+  lt_tmps s = {0};
+  lt_tensor *gv = lt_keep(&s, per_matrix(g, A)), *r = NULL;
+  if (n->p[0] == DET && has_zero(D)) {
+    lt_tensor *c = lt_keep(&s, all_cofactors(A));
+    r = c && gv ? lt_keep(&s, lt_binary(LT_MUL, NULL, c, gv, 1)) : NULL;
+  } else {
+    lt_tensor *inv = gv ? lt_keep(&s, lt_inverse(NULL, A)) : NULL;
+    if (gv && !inv) {
+      lt_seterr("%s: backward: %s (a singular matrix has no gradient here)", det_fn[n->p[0]], lt_errmsg());
+      lt_tmps_free(&s);
+      return -1;
+    }
+    lt_tensor *it = inv ? lt_keep(&s, tr2(inv)) : NULL;
+    r = it ? lt_keep(&s, lt_binary(LT_MUL, NULL, it, gv, 1)) : NULL;
+    if (r && D) {
+      lt_tensor *dv = lt_keep(&s, per_matrix(D, A));
+      r = dv ? lt_keep(&s, lt_binary(LT_MUL, NULL, r, dv, 1)) : NULL;
+    }
+  }
+  grads[0] = lt_tmps_result(&s, r);
+  return grads[0] ? 0 : -1;
+}
+
+static lt_tensor *det_tensor(const lt_tensor *a, int kind, lt_tensor **sign_out) {
+  const char *fn = det_fn[kind];
+  if (sign_out) *sign_out = NULL;
+  int nbd = a->ndim > 2 ? a->ndim - 2 : 0;
+  if (nbd && check_batch(a, fn, "A") < 0) return NULL;
+  /* one value per matrix: a 0-dim tensor for a matrix, the batch's shape for a batch */
+  lt_tensor *r = nbd ? lt_empty(nbd, a->size, a->dtype, lt_cpu()) : lt_scalar_tensor(0, a->dtype, a->device);
+  lt_tensor *sg = !r || !sign_out ? NULL : nbd ? lt_empty(nbd, a->size, a->dtype, lt_cpu())
+                                                : lt_scalar_tensor(0, a->dtype, a->device);
+  if (!r || (sign_out && !sg)) { lt_release(r); lt_release(sg); return NULL; }
+  size_t es = lt_dtype_size(a->dtype);
+  for (int64_t i = 0; i < (nbd ? batch_count(a) : 1); i++) {
+    lt_tensor *m = nbd ? batch_mat(a, i) : lt_alias(a);
+    double sign, logabs, det;
+    int rc = m ? det_values(m, kind, &sign, &logabs, &det) : -1;
+    lt_release(m);
+    if (rc < 0) {
+      if (nbd) batch_error(a, i);
+      lt_release(r);
+      lt_release(sg);
+      return NULL;
+    }
+    double v = kind == DET ? det : kind == SLOGDET ? logabs : sign < 0 ? NAN : logabs;
+    lt_store(a->dtype, (char *)lt_data(r) + i * (int64_t)es, v);
+    if (sg) lt_store(a->dtype, (char *)lt_data(sg) + i * (int64_t)es, sign);
+  }
+  if (lt_grad_on && a->requires_grad) {
+    static const char *names[] = {"DetBackward", "LogdetBackward", "SlogdetBackward"};
+    lt_node *nd = lt_node_new(names[kind], det_backward, 1, &a);
+    if (!nd) { lt_release(r); lt_release(sg); return NULL; }
+    nd->p[0] = kind;
+    if (lt_node_save(nd, 0, a, false) < 0 || (kind == DET && lt_node_save(nd, 1, r, true) < 0)) {
+      lt_node_release(nd);
+      lt_release(r);
+      lt_release(sg);
+      return NULL;
+    }
+    if (!(r = lt_node_attach(nd, r))) { lt_release(sg); return NULL; }
+  }
+  if (sign_out) *sign_out = sg;
+  return r;
+}
+
+lt_tensor *lt_det(const lt_tensor *a) { return det_tensor(a, DET, NULL); }
+lt_tensor *lt_logdet(const lt_tensor *a) { return det_tensor(a, LOGDET, NULL); }
+int lt_slogdet(const lt_tensor *a, lt_tensor **sign, lt_tensor **logabsdet) {
+  *logabsdet = det_tensor(a, SLOGDET, sign);
+  return *logabsdet ? 0 : -1;
+}
+
+/* ---- Cholesky: potrf, potrs, potri, pstrf, cholesky ---- */
+
+static lt_tensor *potrf_2d(lt_tensor *out, const lt_tensor *a, char uplo, const char *fn) {
+  if (check_uplo(uplo, fn, "uplo", "UL") < 0 || lt_lapack_check(a, fn, "A", true) < 0) return NULL;
+  int64_t n = a->size[0];
+  lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n), *r = NULL;
+  if (!A) return NULL;
+  if (n > 0) {
+    lt_fint N = fi(n), lda = ld(A), info = 0;
+    if (is_f32(a)) spotrf_(&uplo, &N, lt_data(A), &lda, &info, 1);
+    else dpotrf_(&uplo, &N, lt_data(A), &lda, &info, 1);
+    if (info < 0) { illegal(fn, "potrf", info); goto done; }
+    if (info > 0) {
+      lt_seterr("%s: the matrix is not positive definite (its leading minor of order %d is "
+                "not positive)", fn, info);
+      goto done;
+    }
+    zero_other_triangle(A, uplo == 'U');
+  }
+  r = lt_lapack_result(out, A, fn, "res");
+done:
+  lt_release(A);
+  return r;
+}
+
+static lt_tensor *potrf_impl(lt_tensor *out, const lt_tensor *a, char uplo, const char *fn) {
+  if (a->ndim > 2) {
+    if (check_uplo(uplo, fn, "uplo", "UL") < 0) return NULL;
+    return batched(out, a, uplo, fn, potrf_2d);
+  }
+  return potrf_2d(out, a, uplo, fn);
+}
+
+/* cholesky's backward (PyTorch's): with L lower (L = U^T for upper) and gL its gradient,
+ * phi = tril(L^T gL) with the diagonal halved, G = L^-T phi L^-1, dA = (G + G^T) / 2.
+ * Saved: 0 the output. */
+/* the n x n identity (a constant: no history) */
+static lt_tensor *identity(int64_t n, lt_dtype dt, lt_device dev) {
+  int64_t size[2] = {n, n};
+  bool p = lt_grad_pause();
+  lt_tensor *e = lt_zeros(2, size, dt, dev), *d = e ? lt_alias(e) : NULL;
+  int rc = -1;
+  if (d) {   /* the diagonal as a 1-D view */
+    d->ndim = 1;
+    d->size[0] = n;
+    d->stride[0] = n + 1;
+    rc = lt_fill(d, 1);
+  }
+  lt_release(d);
+  lt_grad_resume(p);
+  if (rc < 0) { lt_release(e); return NULL; }
+  return e;
+}
+
+static int cholesky_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  bool upper = n->p[0];
+  const lt_tensor *F = lt_node_saved(n, 0);
+  if (!F) return -1;
+  lt_tmps s = {0};
+  lt_tensor *L = upper ? lt_keep(&s, tr2(F)) : (lt_tensor *)F;
+  lt_tensor *gL = upper ? lt_keep(&s, tr2(g)) : (lt_tensor *)g;
+  lt_tensor *Lt = L ? lt_keep(&s, tr2(L)) : NULL;
+  lt_tensor *P = Lt && gL ? lt_keep(&s, lt_matmul(NULL, Lt, gL)) : NULL;
+  lt_tensor *Pl = P ? lt_keep(&s, lt_tril(NULL, P, 0)) : NULL;
+  /* the diagonal halved: Pl - 0.5 (Pl .* I), for every matrix of a batch */
+  lt_tensor *I = lt_keep(&s, identity(F->size[F->ndim - 1], F->dtype, F->device));
+  lt_tensor *D = Pl && I ? lt_keep(&s, lt_binary(LT_MUL, NULL, Pl, I, 1)) : NULL;
+  lt_tensor *phi = Pl && D ? lt_keep(&s, lt_binary(LT_SUB, NULL, Pl, D, 0.5)) : NULL;
+  lt_tensor *Li = L ? lt_keep(&s, lt_inverse(NULL, L)) : NULL;
+  lt_tensor *Lit = Li ? lt_keep(&s, tr2(Li)) : NULL;
+  lt_tensor *G1 = Lit && phi ? lt_keep(&s, lt_matmul(NULL, Lit, phi)) : NULL;
+  lt_tensor *G = G1 ? lt_keep(&s, lt_matmul(NULL, G1, Li)) : NULL;
+  lt_tensor *Gt = G ? lt_keep(&s, tr2(G)) : NULL;
+  lt_tensor *S = G && Gt ? lt_keep(&s, lt_binary(LT_ADD, NULL, G, Gt, 1)) : NULL;
+  lt_tensor *R = S ? lt_keep(&s, lt_binary_scalar(LT_MUL, NULL, S, 0.5, false)) : NULL;
+  grads[0] = lt_tmps_result(&s, R);
+  return grads[0] ? 0 : -1;
+}
+
+/* potrf and cholesky: one factorization, one gradient */
+static lt_tensor *chol_named(lt_tensor *out, const lt_tensor *a, char uplo, const char *fn) {
+  bool upper = uplo == 'U';
+  if (LT_AG_OUT(out, a->requires_grad)) {
+    lt_ag_ctx c;
+    int mode = lt_ag_begin(&c, fn, out, 1, &a);
+    if (mode < 0) return NULL;
+    lt_tensor *r = potrf_impl(c.target, c.in[0], uplo, fn);
+    if (mode == LT_AG_PLAIN || !r) return lt_ag_plain(&c, r);
+    lt_node *nd = lt_node_new("CholeskyBackward", cholesky_backward, 1, c.in);
+    if (!nd || lt_node_save(nd, 0, r, true) < 0) {
+      if (nd) lt_node_release(nd);
+      lt_release(r);
+      return lt_ag_plain(&c, NULL);
+    }
+    nd->p[0] = upper;
+    return lt_ag_finish(&c, r, nd);
+  }
+  bool p = lt_grad_pause();
+  lt_tensor *r = potrf_impl(out, a, uplo, fn);
+  lt_grad_resume(p);
+  return r;
+}
+
+lt_tensor *lt_potrf(lt_tensor *out, const lt_tensor *a, char uplo) {
+  if (check_uplo(uplo, "torch.potrf", "uplo", "UL") < 0) return NULL;
+  return chol_named(out, a, uplo, "torch.potrf");
+}
+
+lt_tensor *lt_cholesky(lt_tensor *out, const lt_tensor *a, bool upper) {
+  return chol_named(out, a, upper ? 'U' : 'L', "torch.cholesky");
+}
+
+lt_tensor *lt_potrs(lt_tensor *out, const lt_tensor *b, const lt_tensor *chol, char uplo) {
+  const char *fn = "torch.potrs";
+  char s1[64], s2[64];
+  if (check_uplo(uplo, fn, "uplo", "UL") < 0 || lt_lapack_check(chol, fn, "chol", true) < 0 ||
+      lt_lapack_check_rhs(b, fn, "B") < 0 || same_type(b, chol, fn, "B", "chol") < 0)
+    return NULL;
+  int64_t n = chol->size[0];
+  if (b->size[0] != n)
+    LT_FAIL(NULL, "%s: B of size %s does not match chol of size %s (expected %lld rows)", fn,
+            lt_shape_str(b, s1, sizeof s1), lt_shape_str(chol, s2, sizeof s2), (long long)n);
+  bool vec = b->ndim == 1;
+  int64_t k = vec ? 1 : b->size[1];
+  bool p = lt_grad_pause();
+  lt_tensor *A = lt_lapack_colmajor(chol, chol->dtype, n, n);
+  lt_tensor *B = A ? lt_lapack_colmajor(b, chol->dtype, n, k) : NULL, *r = NULL;
+  if (!A || !B) goto done;
+  if (n > 0 && k > 0) {
+    lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
+    if (is_f32(chol)) spotrs_(&uplo, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1);
+    else dpotrs_(&uplo, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1);
+    if (info < 0) { illegal(fn, "potrs", info); goto done; }
+  }
+  as_vector_if(B, vec);
+  r = lt_lapack_result(out, B, fn, "res");
+done:
+  lt_release(A);
+  lt_release(B);
+  lt_grad_resume(p);
+  return r;
+}
+
+lt_tensor *lt_potri(lt_tensor *out, const lt_tensor *chol, char uplo) {
+  const char *fn = "torch.potri";
+  if (check_uplo(uplo, fn, "uplo", "UL") < 0 || lt_lapack_check(chol, fn, "chol", true) < 0) return NULL;
+  int64_t n = chol->size[0];
+  bool p = lt_grad_pause();
+  lt_tensor *A = lt_lapack_colmajor(chol, chol->dtype, n, n), *r = NULL;
+  if (!A) goto done;
+  if (n > 0) {
+    lt_fint N = fi(n), lda = ld(A), info = 0;
+    if (is_f32(chol)) spotri_(&uplo, &N, lt_data(A), &lda, &info, 1);
+    else dpotri_(&uplo, &N, lt_data(A), &lda, &info, 1);
+    if (info < 0) { illegal(fn, "potri", info); goto done; }
+    if (info > 0) {
+      lt_seterr("%s: the Cholesky factor is singular (chol(%d,%d) is zero)", fn, info, info);
+      goto done;
+    }
+    symmetrize(A, uplo == 'U');   /* potri writes one triangle of the symmetric inverse */
+  }
+  r = lt_lapack_result(out, A, fn, "res");
+done:
+  lt_release(A);
+  lt_grad_resume(p);
+  return r;
+}
+
+int lt_pstrf(lt_tensor *rout, lt_tensor *pivout, const lt_tensor *a, char uplo, double tol,
+             lt_tensor **r, lt_tensor **piv) {
+  const char *fn = "torch.pstrf";
+  *r = *piv = NULL;
+  if (check_uplo(uplo, fn, "uplo", "UL") < 0 || lt_lapack_check(a, fn, "A", true) < 0) return -1;
+  if (pivout && (pivout->dtype != LT_INT32 || pivout->device.type != LT_CPU))
+    LT_FAIL(-1, "%s: the pivot result tensor must be a CPU IntTensor, got %s%s", fn,
+            pivout->device.type == LT_CPU ? lt_dtype_name(pivout->dtype) : lt_devname(pivout->device),
+            pivout->device.type == LT_CPU ? "Tensor" : " tensor");
+  int64_t n = a->size[0];
+  bool p = lt_grad_pause();
+  lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
+  lt_tensor *P = A ? lt_empty(1, &n, LT_INT32, lt_cpu()) : NULL;
+  void *work = NULL;
+  int rc = -1;
+  if (!A || !P) goto done;
+  if (n > 0) {
+    lt_fint N = fi(n), lda = ld(A), info = 0, rank = 0;
+    work = malloc((size_t)(2 * n) * lt_dtype_size(a->dtype));
+    if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
+    if (is_f32(a)) {
+      float t = (float)tol;
+      spstrf_(&uplo, &N, lt_data(A), &lda, lt_data(P), &rank, &t, work, &info, 1);
+    } else dpstrf_(&uplo, &N, lt_data(A), &lda, lt_data(P), &rank, &tol, work, &info, 1);
+    if (info < 0) { illegal(fn, "pstrf", info); goto done; }
+    if (info > 0) {
+      lt_seterr("%s: the matrix is rank deficient or not positive semidefinite (computed rank "
+                "%d of %lld)", fn, rank, (long long)n);
+      goto done;
+    }
+    zero_other_triangle(A, uplo == 'U');
+  }
+  if (!(*r = lt_lapack_result(rout, A, fn, "res"))) goto done;
+  if (!(*piv = lt_lapack_result(pivout, P, fn, "piv"))) { lt_release(*r); *r = NULL; goto done; }
+  rc = 0;
+done:
+  free(work);
+  lt_release(A);
+  lt_release(P);
+  lt_grad_resume(p);
+  return rc;
+}

@@ -1,0 +1,787 @@
+/* lapack_decomp.c: matrix decompositions through LAPACK (OpenBLAS exports the Fortran
+ * routines; prototypes and the column-major helpers in lapack.h):
+ *   symeig (?syevd), eig (?geev), svd (?gesdd), qr, geqrf (?geqrf), orgqr (?orgqr),
+ *   ormqr (?ormqr), pinverse (PyTorch's, from svd).
+ * CPU float and double 2-D matrices. Matrix results come back column-major (strides
+ * {1, rows}) as Torch7's do, except svd's V, which is row-major (LAPACK's V^T read in
+ * place). svd and symeig are recorded for autograd (PyTorch's formulas, below); pinverse
+ * is made of recorded ops; the others record a node whose backward says it has no
+ * formula, so a gradient never silently skips them. */
+#include "autograd.h"
+#include "lapack.h"
+#include <stdio.h>
+
+/* ---- small helpers ---- */
+
+static void *xmalloc(size_t n) { return malloc(n ? n : 1); }
+
+/* the info a LAPACK wrapper below reports when its workspace could not be allocated */
+#define NOMEM (-1000000)
+
+/* LAPACK's workspace query answer (work[0]) as a count, with a little slack: a float
+ * returns it rounded */
+static lt_fint work_size(lt_dtype dt, const double *q) {
+  double v = dt == LT_FLOAT32 ? (double)*(const float *)q : *q;
+  if (!(v >= 1)) v = 1;
+  v = v * (1 + 1e-6) + 1;
+  return v > 2147483647.0 ? 2147483647 : (lt_fint)v;
+}
+
+/* a fresh column-major rows x cols matrix (strides {1, rows}), not a view */
+static lt_tensor *colmajor_new(lt_dtype dt, int64_t rows, int64_t cols) {
+  lt_tensor *t = lt_lapack_colmajor_empty(dt, rows, cols);
+  return t;
+}
+
+/* t (2-D) set to the identity (ones on the main diagonal, zeros elsewhere) */
+static int set_eye(lt_tensor *t) {
+  if (lt_fill(t, 0) < 0) return -1;
+  int64_t d = LT_MIN(t->size[0], t->size[1]);
+  for (int64_t i = 0; i < d; i++) {
+    int64_t ix[2] = {i, i};
+    if (lt_put(t, ix, 1) < 0) return -1;
+  }
+  return 0;
+}
+
+/* a 2-D CPU float/double matrix without NaN or Inf (LAPACK's routines may loop or give
+ * garbage on them) */
+static int check_matrix(const lt_tensor *a, const char *fn, const char *arg, bool square) {
+  if (!a) LT_FAIL(-1, "%s: %s is missing", fn, arg);
+  if (lt_lapack_check(a, fn, arg, square) < 0) return -1;
+  int nf = lt_nonfinite(a);
+  if (nf < 0) return -1;
+  if (nf) LT_FAIL(-1, "%s: %s contains %s", fn, arg, (nf & LT_HAS_NAN) ? "NaN" : "Inf");
+  return 0;
+}
+
+/* tau of geqrf: a 1-D CPU tensor of a's dtype */
+static int check_tau(const lt_tensor *tau, const lt_tensor *a, const char *fn) {
+  if (!tau) LT_FAIL(-1, "%s: tau is missing", fn);
+  if (tau->device.type != LT_CPU) return lt_lapack_not_cpu(tau, fn, "tau");
+  if (tau->dtype != a->dtype)
+    LT_FAIL(-1, "%s: tau must have a's type (%sTensor), got %sTensor", fn, lt_dtype_name(a->dtype),
+            lt_dtype_name(tau->dtype));
+  if (tau->ndim != 1) LT_FAIL(-1, "%s: tau must be 1-D, got %d dimensions", fn, tau->ndim);
+  int nf = lt_nonfinite(tau);
+  if (nf < 0) return -1;
+  if (nf) LT_FAIL(-1, "%s: tau contains %s", fn, (nf & LT_HAS_NAN) ? "NaN" : "Inf");
+  return 0;
+}
+
+static int lapack_info(const char *fn, const char *routine, lt_fint info) {
+  if (info == NOMEM) LT_FAIL(-1, "%s: out of memory for LAPACK %s's workspace", fn, routine);
+  if (info < 0) LT_FAIL(-1, "%s: LAPACK %s rejected argument %d (a bug)", fn, routine, (int)-info);
+  return 0;
+}
+
+/* Hands n fresh results res[i] (taken) back through the caller's result tensors outs[i]
+ * (NULL: the result itself; else resized, made column-major as Torch7's, and copied into)
+ * into got[i]; all or nothing. */
+static int deliver(int n, lt_tensor *const *outs, lt_tensor **res, const char *fn,
+                   const char *const *names, lt_tensor **got) {
+  int rc = 0;
+  for (int i = 0; i < n; i++) {
+    got[i] = NULL;
+    if (rc == 0 && !(got[i] = lt_lapack_result(outs[i], res[i], fn, names[i]))) rc = -1;
+    lt_release(res[i]);
+    res[i] = NULL;
+  }
+  if (rc < 0)
+    for (int i = 0; i < n; i++) { lt_release(got[i]); got[i] = NULL; }
+  return rc;
+}
+
+/* a contiguous copy of the 1-D tau (or tau itself, retained) */
+static lt_tensor *tau_data(const lt_tensor *tau) { return lt_contiguous(tau); }
+
+/* ---- backward of the ops without a formula: an error at backward time ---- */
+
+static const char *const nograd_fn[] = {"torch.eig", "torch.qr", "torch.geqrf", "torch.orgqr",
+                                        "torch.ormqr"};
+enum { NG_EIG, NG_QR, NG_GEQRF, NG_ORGQR, NG_ORMQR };
+static const char *const nograd_node[] = {"EigBackward", "QrBackward", "GeqrfBackward",
+                                          "OrgqrBackward", "OrmqrBackward"};
+
+static int nograd_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  LT_UNUSED(g);
+  LT_UNUSED(grads);
+  LT_FAIL(-1, "backward: %s has no backward formula (of the decompositions, torch.svd, "
+          "torch.symeig and torch.pinverse are differentiable)", nograd_fn[n->p[0]]);
+}
+
+/* r (taken) given a node that fails at backward when an input requires grad */
+static lt_tensor *mark_nograd(int which, lt_tensor *r, int n, const lt_tensor *const *ins) {
+  if (!r || !lt_grad_on || !lt_ag_any(ins, n)) return r;
+  lt_node *node = lt_node_new(nograd_node[which], nograd_backward, n, ins);
+  if (!node) { lt_release(r); return NULL; }
+  node->p[0] = which;
+  return lt_node_attach(node, r);
+}
+
+/* ---- symeig ---- */
+
+static void syevd(lt_dtype dt, char jobz, char uplo, lt_fint n, void *a, void *w, lt_fint *info) {
+  double q[2] = {0, 0};
+  lt_fint iq = 0, lw = -1, liw = -1;
+  if (dt == LT_FLOAT32) ssyevd_(&jobz, &uplo, &n, a, &n, w, (float *)q, &lw, &iq, &liw, info, 1, 1);
+  else dsyevd_(&jobz, &uplo, &n, a, &n, w, q, &lw, &iq, &liw, info, 1, 1);
+  if (*info != 0) return;
+  lw = work_size(dt, q);
+  liw = iq > 1 ? iq : 1;
+  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  lt_fint *iwork = xmalloc(sizeof(lt_fint) * (size_t)liw);
+  if (!work || !iwork) *info = NOMEM;
+  else if (dt == LT_FLOAT32) ssyevd_(&jobz, &uplo, &n, a, &n, w, work, &lw, iwork, &liw, info, 1, 1);
+  else dsyevd_(&jobz, &uplo, &n, a, &n, w, work, &lw, iwork, &liw, info, 1, 1);
+  free(work);
+  free(iwork);
+}
+
+static int symeig_compute(const lt_tensor *a, bool vectors, bool upper, lt_tensor **e,
+                          lt_tensor **v) {
+  const char *fn = "torch.symeig";
+  if (check_matrix(a, fn, "a", true) < 0) return -1;
+  lt_dtype dt = a->dtype;
+  int64_t n = a->size[0];
+  lt_tensor *w = lt_empty(1, &n, dt, lt_cpu());
+  lt_tensor *A = n ? lt_lapack_colmajor(a, dt, n, n) : colmajor_new(dt, 0, 0);
+  if (!w || !A) { lt_release(w); lt_release(A); return -1; }
+  if (n) {
+    lt_fint info = 0;
+    syevd(dt, vectors ? 'V' : 'N', upper ? 'U' : 'L', (lt_fint)n, lt_data(A), lt_data(w), &info);
+    if (lapack_info(fn, "?syevd", info) < 0 || info > 0) {
+      if (info > 0) lt_seterr("%s: did not converge (LAPACK ?syevd: %d off-diagonal elements)", fn, (int)info);
+      lt_release(w);
+      lt_release(A);
+      return -1;
+    }
+  }
+  *e = w;
+  if (vectors) *v = A;
+  else { lt_release(A); *v = NULL; }
+  return 0;
+}
+
+/* temporaries: products and views kept until lt_tmps_free */
+static lt_tensor *t_mm(lt_tmps *s, const lt_tensor *a, const lt_tensor *b) {
+  return a && b ? lt_keep(s, lt_mm(NULL, a, b)) : NULL;
+}
+static lt_tensor *t_tr(lt_tmps *s, const lt_tensor *a) {
+  return a ? lt_keep(s, lt_transpose(a, 0, 1)) : NULL;
+}
+static lt_tensor *t_cols(lt_tmps *s, const lt_tensor *a, int64_t k) {   /* first k columns */
+  return a ? lt_keep(s, lt_narrow(a, 1, 0, k)) : NULL;
+}
+static lt_tensor *t_row(lt_tmps *s, const lt_tensor *x) {   /* 1-D k as 1 x k */
+  return x ? lt_keep(s, lt_unsqueeze(x, 0)) : NULL;
+}
+static lt_tensor *t_col(lt_tmps *s, const lt_tensor *x) {   /* 1-D k as k x 1 */
+  return x ? lt_keep(s, lt_unsqueeze(x, 1)) : NULL;
+}
+
+/* F_ij = 1 / (y_j - y_i), y = x (or its squares when squared), 0 on the diagonal; k x k,
+ * x's dtype (computed in double: close values of a float x lose less). Made of engine ops,
+ * so that under createGraph F's dependence on x is recorded (second derivatives):
+ * F = (1 - I) / (y_row - y_col + I), the diagonal 0 / 1. */
+static lt_tensor *pair_inverse(const lt_tensor *x, bool squared) {
+  lt_tmps s = {0};
+  lt_tensor *xd = lt_keep(&s, lt_to_dtype(x, LT_FLOAT64));
+  lt_tensor *y = squared ? lt_tmp_bin(&s, LT_MUL, xd, xd) : xd;
+  lt_tensor *eye = lt_keep(&s, lt_eye(x->size[0], x->size[0], LT_FLOAT64));
+  lt_tensor *d = lt_tmp_bin(&s, LT_SUB, t_row(&s, y), t_col(&s, y));   /* y_j - y_i */
+  lt_tensor *off = eye ? lt_keep(&s, lt_binary_scalar(LT_SUB, NULL, eye, 1, true)) : NULL;
+  lt_tensor *F = lt_tmp_bin(&s, LT_DIV, off, lt_tmp_bin(&s, LT_ADD, d, eye));
+  return lt_tmps_result(&s, F ? lt_keep(&s, lt_to_dtype(F, x->dtype)) : NULL);
+}
+
+/* Records a decomposition of a whose outputs are out[0..nsave-1] (taken, replaced by the
+ * recorded ones): one node per output out[0..nattach-1] (p[0]: which, p[1]: param), each
+ * saving the nsave outputs, all before any is attached so that the saved ones carry no
+ * history (no cycle), and a itself in slot nsave, from which backward recomputes the
+ * factors under createGraph. All or nothing: on failure every out[i] is released. */
+static int record_outputs(const char *name, lt_backward_fn bw, const lt_tensor *a, lt_tensor **out,
+                          int nsave, int nattach, int64_t param) {
+  lt_node *nodes[3] = {NULL, NULL, NULL};
+  bool ok = true;
+  for (int w = 0; ok && w < nattach; w++) {
+    lt_node *n = nodes[w] = lt_node_new(name, bw, 1, &a);
+    ok = n != NULL;
+    for (int i = 0; ok && i < nsave; i++) ok = lt_node_save(n, i, out[i], false) == 0;
+    ok = ok && lt_node_save(n, nsave, a, false) == 0;
+    if (ok) { n->p[0] = w; n->p[1] = param; }
+  }
+  for (int w = 0; w < nattach; w++) {
+    if (!ok) { if (nodes[w]) lt_node_release(nodes[w]); continue; }
+    if (!(out[w] = lt_node_attach(nodes[w], out[w]))) ok = false;   /* node and out[w] gone */
+  }
+  if (!ok)
+    for (int i = 0; i < nsave; i++) { lt_release(out[i]); out[i] = NULL; }
+  return ok ? 0 : -1;
+}
+
+/* Second derivatives: a formula below is made of engine ops, so under createGraph (grad
+ * mode on during backward) it is recorded; but the saved factors carry no history, so the
+ * formula would treat them as constants. There, the backward recomputes the factors from
+ * the saved input with grad mode on (the same LAPACK call on the same matrix gives the
+ * same factors, signs included), so they carry their dependence on a, and the gradient is
+ * differentiable in a as a whole. */
+
+/* Backward (PyTorch's symeig_backward), one node per output, the contributions adding up
+ * (the formula is linear in the output gradients):
+ *   from e: V diag(ge) V^T;  from V: V (F o (V^T gV)) V^T with F_ij = 1/(e_j - e_i), F_ii = 0;
+ * then symmetrized, (G + G^T)/2, since only a symmetric perturbation keeps a symmetric.
+ * p[0]: 0 for e, 1 for V; p[1]: upper. saved: 0 e, 1 V, 2 a. */
+static int symeig_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  lt_tmps s = {0};
+  const lt_tensor *e, *V;
+  if (lt_grad_on) {
+    const lt_tensor *a = lt_node_saved(n, 2);
+    lt_tensor *re = NULL, *rv = NULL;
+    if (!a || lt_symeig(NULL, NULL, a, true, n->p[1] != 0, &re, &rv) < 0) return -1;
+    e = lt_keep(&s, re);
+    V = lt_keep(&s, rv);
+  } else {
+    e = lt_node_saved(n, 0);
+    V = lt_node_saved(n, 1);
+  }
+  if (!e || !V) { lt_tmps_free(&s); return -1; }
+  lt_tensor *G;
+  if (n->p[0] == 0) {
+    /* (V * ge_row) V^T */
+    G = t_mm(&s, lt_tmp_bin(&s, LT_MUL, V, t_row(&s, g)), t_tr(&s, V));
+  } else {
+    lt_tensor *F = lt_keep(&s, pair_inverse(e, false));
+    lt_tensor *inner = lt_tmp_bin(&s, LT_MUL, F, t_mm(&s, t_tr(&s, V), g));
+    G = t_mm(&s, V, t_mm(&s, inner, t_tr(&s, V)));
+  }
+  lt_tensor *sym = lt_tmp_bins(&s, LT_MUL, lt_tmp_bin(&s, LT_ADD, G, t_tr(&s, G)), 0.5);
+  lt_tensor *r = lt_tmps_result(&s, sym);
+  if (!r) return -1;
+  grads[0] = r;
+  return 0;
+}
+
+static int symeig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, bool upper,
+                       lt_tensor **e, lt_tensor **v) {
+  *e = NULL;
+  *v = NULL;
+  bool rec = a && LT_AG1(a);
+  bool p = lt_grad_pause();
+  lt_tensor *out[2] = {NULL, NULL};
+  /* recording: the eigenvectors are needed for the gradient even when not asked for */
+  int rc = symeig_compute(a, vectors || rec, upper, &out[0], &out[1]);
+  lt_grad_resume(p);
+  if (rc < 0) return -1;
+  if (rec && record_outputs("SymeigBackward", symeig_backward, a, out, 2, vectors ? 2 : 1, upper) < 0)
+    return -1;
+  if (!vectors) { lt_release(out[1]); out[1] = NULL; }
+  lt_tensor *got[2];
+  if (deliver(vectors ? 2 : 1, (lt_tensor *[]){re, rv}, out, "torch.symeig",
+              (const char *[]){"rese", "resv"}, got) < 0)
+    return -1;
+  *e = got[0];
+  *v = vectors ? got[1] : NULL;
+  return 0;
+}
+
+/* ---- eig ---- */
+
+static void geev(lt_dtype dt, char jobvr, lt_fint n, void *a, void *wr, void *wi, void *vr,
+                 lt_fint ldvr, lt_fint *info) {
+  char jobvl = 'N';
+  lt_fint one = 1, lw = -1;
+  double q[2] = {0, 0}, vl[1];
+  if (dt == LT_FLOAT32)
+    sgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, (float *)vl, &one, vr, &ldvr, (float *)q, &lw, info, 1, 1);
+  else dgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, vl, &one, vr, &ldvr, q, &lw, info, 1, 1);
+  if (*info != 0) return;
+  lw = work_size(dt, q);
+  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  if (!work) *info = NOMEM;
+  else if (dt == LT_FLOAT32)
+    sgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, (float *)vl, &one, vr, &ldvr, work, &lw, info, 1, 1);
+  else dgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, vl, &one, vr, &ldvr, work, &lw, info, 1, 1);
+  free(work);
+}
+
+static int eig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, lt_tensor **e,
+                    lt_tensor **v) {
+  const char *fn = "torch.eig";
+  *e = NULL;
+  *v = NULL;
+  if (check_matrix(a, fn, "a", true) < 0) return -1;
+  bool p = lt_grad_pause();
+  lt_dtype dt = a->dtype;
+  int64_t n = a->size[0], esz[2] = {n, 2};
+  size_t es = lt_dtype_size(dt);
+  lt_tensor *E = lt_empty(2, esz, dt, lt_cpu());
+  lt_tensor *A = n ? lt_lapack_colmajor(a, dt, n, n) : NULL;
+  lt_tensor *V = vectors ? colmajor_new(dt, n, n) : NULL;
+  char *w = xmalloc(2 * (size_t)n * es);
+  int rc = E && (A || !n) && (V || !vectors) ? 0 : -1;
+  if (rc == 0 && !w) { lt_seterr("%s: out of memory", fn); rc = -1; }
+  if (rc == 0 && n) {
+    lt_fint info = 0;
+    double none[1];   /* V is not written without vectors, but is never NULL */
+    geev(dt, vectors ? 'V' : 'N', (lt_fint)n, lt_data(A), w, w + n * es,
+         vectors ? lt_data(V) : (void *)none, vectors ? (lt_fint)n : 1, &info);
+    rc = lapack_info(fn, "?geev", info);
+    if (rc == 0 && info > 0) {
+      lt_seterr("%s: did not converge (LAPACK ?geev: the QR algorithm failed at eigenvalue %d)", fn, (int)info);
+      rc = -1;
+    }
+  }
+  if (rc == 0) {   /* e = [wr wi] as n x 2 */
+    char *ed = lt_data(E);
+    for (int64_t i = 0; i < n; i++) {
+      memcpy(ed + (2 * i) * es, w + i * es, es);
+      memcpy(ed + (2 * i + 1) * es, w + (n + i) * es, es);
+    }
+  }
+  free(w);
+  lt_release(A);
+  lt_grad_resume(p);
+  if (rc < 0) { lt_release(E); lt_release(V); return -1; }
+  E = mark_nograd(NG_EIG, E, 1, &a);
+  if (V) V = mark_nograd(NG_EIG, V, 1, &a);
+  if (!E || (vectors && !V)) { lt_release(E); lt_release(V); return -1; }
+  lt_tensor *res[2] = {E, V}, *got[2];
+  if (deliver(vectors ? 2 : 1, (lt_tensor *[]){re, rv}, res, fn, (const char *[]){"rese", "resv"},
+              got) < 0)
+    return -1;
+  *e = got[0];
+  *v = vectors ? got[1] : NULL;
+  return 0;
+}
+
+/* ---- svd ---- */
+
+static void gesdd(lt_dtype dt, char jobz, lt_fint m, lt_fint n, void *a, void *s, void *u,
+                  lt_fint ldu, void *vt, lt_fint ldvt, lt_fint *info) {
+  lt_fint k = m < n ? m : n, lw = -1;
+  lt_fint *iwork = xmalloc(sizeof(lt_fint) * 8 * (size_t)(k > 0 ? k : 1));
+  double q[2] = {0, 0};
+  if (!iwork) { *info = NOMEM; return; }
+  if (dt == LT_FLOAT32)
+    sgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, (float *)q, &lw, iwork, info, 1);
+  else dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, q, &lw, iwork, info, 1);
+  if (*info == 0) {
+    lw = work_size(dt, q);
+    void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+    if (!work) *info = NOMEM;
+    else if (dt == LT_FLOAT32)
+      sgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work, &lw, iwork, info, 1);
+    else dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work, &lw, iwork, info, 1);
+    free(work);
+  }
+  free(iwork);
+}
+
+static int svd_compute(const lt_tensor *a, bool some, lt_tensor **U, lt_tensor **S,
+                       lt_tensor **V) {
+  const char *fn = "torch.svd";
+  if (check_matrix(a, fn, "a", false) < 0) return -1;
+  lt_dtype dt = a->dtype;
+  int64_t m = a->size[0], n = a->size[1], k = LT_MIN(m, n);
+  int64_t ucols = some ? k : m, vcols = some ? k : n;
+  int64_t vsz[2] = {n, vcols};
+  lt_tensor *s = lt_empty(1, &k, dt, lt_cpu());
+  lt_tensor *u = colmajor_new(dt, m, ucols);
+  /* V row-major n x vcols is, byte for byte, LAPACK's V^T (vcols x n, column-major) */
+  lt_tensor *v = lt_empty(2, vsz, dt, lt_cpu());
+  lt_tensor *A = NULL;
+  int rc = s && u && v ? 0 : -1;
+  if (rc == 0 && k == 0) {
+    /* nothing to decompose: the orthonormal factors of 'A' are identities */
+    rc = set_eye(u) < 0 || set_eye(v) < 0 ? -1 : 0;
+  } else if (rc == 0) {
+    A = lt_lapack_colmajor(a, dt, m, n);
+    if (!A) rc = -1;
+    else {
+      lt_fint info = 0;
+      gesdd(dt, some ? 'S' : 'A', (lt_fint)m, (lt_fint)n, lt_data(A), lt_data(s), lt_data(u),
+            (lt_fint)m, lt_data(v), (lt_fint)vcols, &info);
+      rc = lapack_info(fn, "?gesdd", info);
+      if (rc == 0 && info > 0) {
+        lt_seterr("%s: did not converge (LAPACK ?gesdd info %d)", fn, (int)info);
+        rc = -1;
+      }
+    }
+  }
+  lt_release(A);
+  if (rc < 0) { lt_release(s); lt_release(u); lt_release(v); return -1; }
+  *U = u;
+  *S = s;
+  *V = v;
+  return 0;
+}
+
+/* Backward (PyTorch's svd_backward for real matrices), one node per output (the formula is
+ * linear in gU, gS, gV, so the contributions add up). With u, v the first k columns (the
+ * rest of 'A''s U and V is any basis of a complement: ignored) and
+ * F_ij = 1/(s_j^2 - s_i^2), F_ii = 0:
+ *   from S: u diag(gS) v^T
+ *   from U: u [(F o (u^T gu - gu^T u)) diag(s)] v^T + (I - u u^T) gu diag(1/s) v^T (m > k)
+ *   from V: u [diag(s) (F o (v^T gv - gv^T v))] v^T + u diag(1/s) gv^T (I - v v^T) (n > k)
+ * p[0]: 0 U, 1 S, 2 V; p[1]: some. saved: 0 U, 1 S, 2 V, 3 a. */
+static int svd_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  lt_tmps s = {0};
+  const lt_tensor *U, *S, *V;
+  if (lt_grad_on) {   /* createGraph: the factors recomputed with their history (above) */
+    const lt_tensor *a = lt_node_saved(n, 3);
+    lt_tensor *ru = NULL, *rs = NULL, *rv = NULL;
+    if (!a || lt_svd(NULL, NULL, NULL, a, n->p[1] != 0, &ru, &rs, &rv) < 0) return -1;
+    U = lt_keep(&s, ru);
+    S = lt_keep(&s, rs);
+    V = lt_keep(&s, rv);
+  } else {
+    U = lt_node_saved(n, 0);
+    S = lt_node_saved(n, 1);
+    V = lt_node_saved(n, 2);
+  }
+  if (!U || !S || !V) { lt_tmps_free(&s); return -1; }
+  int64_t m = n->in[0].size[0], nc = n->in[0].size[1], k = S->size[0];
+  lt_tensor *u = t_cols(&s, U, k), *v = t_cols(&s, V, k), *vt = t_tr(&s, v);
+  lt_tensor *r = NULL;
+  if (n->p[0] == 1) {
+    r = t_mm(&s, lt_tmp_bin(&s, LT_MUL, u, t_row(&s, g)), vt);
+  } else {
+    lt_tensor *F = lt_keep(&s, pair_inverse(S, true));
+    lt_tensor *sinv = lt_keep(&s, lt_binary_scalar(LT_DIV, NULL, S, 1, true));
+    if (n->p[0] == 0) {
+      lt_tensor *gu = t_cols(&s, g, k), *ut = t_tr(&s, u);
+      lt_tensor *X = lt_tmp_bin(&s, LT_SUB, t_mm(&s, ut, gu), t_mm(&s, t_tr(&s, gu), u));
+      lt_tensor *inner = lt_tmp_bin(&s, LT_MUL, lt_tmp_bin(&s, LT_MUL, F, X), t_row(&s, S));
+      lt_tensor *term = t_mm(&s, u, inner);   /* m x k */
+      if (m > k) {
+        /* (I - u u^T) gu diag(1/s), without forming the m x m projector */
+        lt_tensor *gs = lt_tmp_bin(&s, LT_MUL, gu, t_row(&s, sinv));
+        lt_tensor *proj = lt_tmp_bin(&s, LT_SUB, gs, t_mm(&s, u, t_mm(&s, ut, gs)));
+        term = lt_tmp_bin(&s, LT_ADD, term, proj);
+      }
+      r = t_mm(&s, term, vt);
+    } else {
+      lt_tensor *gv = t_cols(&s, g, k), *gvt = t_tr(&s, gv);
+      lt_tensor *Y = lt_tmp_bin(&s, LT_SUB, t_mm(&s, vt, gv), t_mm(&s, gvt, v));
+      lt_tensor *inner = lt_tmp_bin(&s, LT_MUL, t_col(&s, S), lt_tmp_bin(&s, LT_MUL, F, Y));
+      lt_tensor *term = t_mm(&s, inner, vt);   /* k x n */
+      if (nc > k) {
+        /* diag(1/s) gv^T (I - v v^T) */
+        lt_tensor *proj = lt_tmp_bin(&s, LT_SUB, gvt, t_mm(&s, t_mm(&s, gvt, v), vt));
+        term = lt_tmp_bin(&s, LT_ADD, term, lt_tmp_bin(&s, LT_MUL, t_col(&s, sinv), proj));
+      }
+      r = t_mm(&s, u, term);
+    }
+  }
+  r = lt_tmps_result(&s, r);
+  if (!r) return -1;
+  grads[0] = r;
+  return 0;
+}
+
+static int svd_impl(lt_tensor *ru, lt_tensor *rs, lt_tensor *rv, const lt_tensor *a, bool some,
+                    lt_tensor **u, lt_tensor **s, lt_tensor **v) {
+  *u = *s = *v = NULL;
+  bool rec = a && LT_AG1(a);
+  bool p = lt_grad_pause();
+  lt_tensor *out[3] = {NULL, NULL, NULL};
+  int rc = svd_compute(a, some, &out[0], &out[1], &out[2]);
+  lt_grad_resume(p);
+  if (rc < 0) return -1;
+  if (rec && record_outputs("SvdBackward", svd_backward, a, out, 3, 3, some) < 0) return -1;
+  lt_tensor *got[3];
+  if (deliver(3, (lt_tensor *[]){ru, rs, rv}, out, "torch.svd",
+              (const char *[]){"resu", "ress", "resv"}, got) < 0)
+    return -1;
+  *u = got[0];
+  *s = got[1];
+  *v = got[2];
+  return 0;
+}
+
+/* ---- QR: geqrf, orgqr, ormqr, qr ---- */
+
+static void geqrf(lt_dtype dt, lt_fint m, lt_fint n, void *a, void *tau, lt_fint *info) {
+  lt_fint lw = -1;
+  double q[2] = {0, 0};
+  if (dt == LT_FLOAT32) sgeqrf_(&m, &n, a, &m, tau, (float *)q, &lw, info);
+  else dgeqrf_(&m, &n, a, &m, tau, q, &lw, info);
+  if (*info != 0) return;
+  lw = work_size(dt, q);
+  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  if (!work) *info = NOMEM;
+  else if (dt == LT_FLOAT32) sgeqrf_(&m, &n, a, &m, tau, work, &lw, info);
+  else dgeqrf_(&m, &n, a, &m, tau, work, &lw, info);
+  free(work);
+}
+
+static void orgqr(lt_dtype dt, lt_fint m, lt_fint n, lt_fint k, void *a, const void *tau,
+                  lt_fint *info) {
+  lt_fint lw = -1;
+  double q[2] = {0, 0};
+  if (dt == LT_FLOAT32) sorgqr_(&m, &n, &k, a, &m, tau, (float *)q, &lw, info);
+  else dorgqr_(&m, &n, &k, a, &m, tau, q, &lw, info);
+  if (*info != 0) return;
+  lw = work_size(dt, q);
+  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  if (!work) *info = NOMEM;
+  else if (dt == LT_FLOAT32) sorgqr_(&m, &n, &k, a, &m, tau, work, &lw, info);
+  else dorgqr_(&m, &n, &k, a, &m, tau, work, &lw, info);
+  free(work);
+}
+
+/* a's compact QR (column-major m x n) and tau (min(m, n)) */
+static int geqrf_compute(const char *fn, const lt_tensor *a, lt_tensor **M, lt_tensor **T) {
+  if (check_matrix(a, fn, "a", false) < 0) return -1;
+  lt_dtype dt = a->dtype;
+  int64_t m = a->size[0], n = a->size[1], k = LT_MIN(m, n);
+  lt_tensor *A = k ? lt_lapack_colmajor(a, dt, m, n) : colmajor_new(dt, m, n);
+  lt_tensor *tau = lt_empty(1, &k, dt, lt_cpu());
+  if (!A || !tau) { lt_release(A); lt_release(tau); return -1; }
+  if (k) {
+    lt_fint info = 0;
+    geqrf(dt, (lt_fint)m, (lt_fint)n, lt_data(A), lt_data(tau), &info);
+    if (lapack_info(fn, "?geqrf", info) < 0) { lt_release(A); lt_release(tau); return -1; }
+  }
+  *M = A;
+  *T = tau;
+  return 0;
+}
+
+static int geqrf_impl(lt_tensor *rm, lt_tensor *rtau, const lt_tensor *a, lt_tensor **m, lt_tensor **tau) {
+  *m = *tau = NULL;
+  bool p = lt_grad_pause();
+  lt_tensor *M = NULL, *T = NULL;
+  int rc = geqrf_compute("torch.geqrf", a, &M, &T);
+  lt_grad_resume(p);
+  if (rc < 0) return -1;
+  M = mark_nograd(NG_GEQRF, M, 1, &a);
+  T = mark_nograd(NG_GEQRF, T, 1, &a);
+  if (!M || !T) { lt_release(M); lt_release(T); return -1; }
+  lt_tensor *res[2] = {M, T}, *got[2];
+  if (deliver(2, (lt_tensor *[]){rm, rtau}, res, "torch.geqrf", (const char *[]){"resa", "restau"},
+              got) < 0)
+    return -1;
+  *m = got[0];
+  *tau = got[1];
+  return 0;
+}
+
+/* Q from geqrf's (a, tau): a's m x n copy whose first q = min(m, n) columns LAPACK's ?orgqr
+ * (m, q, k) overwrites with Q's (the product of the k reflectors). A tall or square a gives
+ * the m x n Q. A wide one (n > m) gives, as Torch7's orgqr (which calls ?orgqr(m, k, k) on
+ * a copy of a), a result of a's size: the m x m Q, then a's columns past m unchanged. */
+static lt_tensor *orgqr_compute(const lt_tensor *a, const lt_tensor *tau) {
+  const char *fn = "torch.orgqr";
+  if (check_matrix(a, fn, "a", false) < 0 || check_tau(tau, a, fn) < 0) return NULL;
+  lt_dtype dt = a->dtype;
+  int64_t m = a->size[0], n = a->size[1], k = tau->size[0], q = LT_MIN(m, n);
+  if (k > q)
+    LT_FAIL(NULL, "%s: tau has %lld reflectors, more than a (%lldx%lld) holds (at most %lld)", fn,
+            (long long)k, (long long)m, (long long)n, (long long)q);
+  lt_tensor *Q = q ? lt_lapack_colmajor(a, dt, m, n) : colmajor_new(dt, m, n);
+  lt_tensor *tc = tau_data(tau);
+  if (!Q || !tc) { lt_release(Q); lt_release(tc); return NULL; }
+  if (q) {
+    lt_fint info = 0;
+    double none = 0;   /* tau is not read without reflectors, but is never NULL */
+    orgqr(dt, (lt_fint)m, (lt_fint)q, (lt_fint)k, lt_data(Q), k ? lt_data(tc) : (void *)&none, &info);
+    if (lapack_info(fn, "?orgqr", info) < 0) { lt_release(Q); Q = NULL; }
+  }
+  lt_release(tc);
+  return Q;
+}
+
+static lt_tensor *orgqr_impl(lt_tensor *out, const lt_tensor *a, const lt_tensor *tau) {
+  bool p = lt_grad_pause();
+  lt_tensor *Q = orgqr_compute(a, tau);
+  lt_grad_resume(p);
+  Q = mark_nograd(NG_ORGQR, Q, 2, (const lt_tensor *[]){a, tau});
+  lt_tensor *got;
+  return Q && deliver(1, &out, &Q, "torch.orgqr", (const char *[]){"res"}, &got) == 0 ? got : NULL;
+}
+
+static lt_tensor *ormqr_compute(const lt_tensor *a, const lt_tensor *tau, const lt_tensor *c,
+                                bool left, bool transpose) {
+  const char *fn = "torch.ormqr";
+  if (check_matrix(a, fn, "a", false) < 0 || check_tau(tau, a, fn) < 0 ||
+      check_matrix(c, fn, "c", false) < 0)
+    return NULL;
+  lt_dtype dt = a->dtype;
+  if (c->dtype != dt)
+    LT_FAIL(NULL, "%s: c must have a's type (%sTensor), got %sTensor", fn, lt_dtype_name(dt), lt_dtype_name(c->dtype));
+  int64_t mc = c->size[0], nc = c->size[1], k = tau->size[0], nq = left ? mc : nc;
+  if (a->size[0] != nq)
+    LT_FAIL(NULL, "%s: a has %lld rows, but Q applied on the %s of c (%lldx%lld) must be of order %lld",
+            fn, (long long)a->size[0], left ? "left" : "right", (long long)mc, (long long)nc,
+            (long long)nq);
+  if (k > a->size[1] || k > nq)
+    LT_FAIL(NULL, "%s: tau has %lld reflectors, more than a (%lldx%lld) holds", fn, (long long)k,
+            (long long)a->size[0], (long long)a->size[1]);
+  lt_tensor *C = lt_numel(c) ? lt_lapack_colmajor(c, dt, mc, nc) : colmajor_new(dt, mc, nc);
+  if (!C) return NULL;
+  if (!lt_numel(c) || k == 0) return C;   /* nothing to do: Q = I when k = 0 */
+  lt_tensor *A = lt_lapack_colmajor(a, dt, nq, a->size[1]);
+  lt_tensor *tc = tau_data(tau);
+  if (!A || !tc) { lt_release(A); lt_release(tc); lt_release(C); return NULL; }
+  char side = left ? 'L' : 'R', trans = transpose ? 'T' : 'N';
+  lt_fint M = (lt_fint)mc, N = (lt_fint)nc, K = (lt_fint)k, lda = (lt_fint)nq, lw = -1, info = 0;
+  double q[2] = {0, 0};
+  if (dt == LT_FLOAT32)
+    sormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, (float *)q, &lw, &info, 1, 1);
+  else dormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, q, &lw, &info, 1, 1);
+  if (info == 0) {
+    lw = work_size(dt, q);
+    void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+    if (!work) info = NOMEM;
+    else if (dt == LT_FLOAT32)
+      sormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, work, &lw, &info, 1, 1);
+    else dormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, work, &lw, &info, 1, 1);
+    free(work);
+  }
+  lt_release(A);
+  lt_release(tc);
+  if (lapack_info(fn, "?ormqr", info) < 0) { lt_release(C); return NULL; }
+  return C;
+}
+
+static lt_tensor *ormqr_impl(lt_tensor *out, const lt_tensor *a, const lt_tensor *tau, const lt_tensor *c,
+                             bool left, bool transpose) {
+  bool p = lt_grad_pause();
+  lt_tensor *r = ormqr_compute(a, tau, c, left, transpose);
+  lt_grad_resume(p);
+  r = mark_nograd(NG_ORMQR, r, 3, (const lt_tensor *[]){a, tau, c});
+  lt_tensor *got;
+  return r && deliver(1, &out, &r, "torch.ormqr", (const char *[]){"res"}, &got) == 0 ? got : NULL;
+}
+
+/* Q (m x k, orthonormal columns) and R (k x n, upper triangular), k = min(m, n): geqrf,
+ * then R from the upper triangle and Q from orgqr on the first k columns (Torch7's) */
+static int qr_impl(lt_tensor *rq, lt_tensor *rr, const lt_tensor *a, lt_tensor **q, lt_tensor **r) {
+  const char *fn = "torch.qr";
+  *q = *r = NULL;
+  bool p = lt_grad_pause();
+  lt_tensor *M = NULL, *T = NULL, *Q = NULL, *R = NULL;
+  int rc = geqrf_compute(fn, a, &M, &T);
+  if (rc == 0) {
+    lt_dtype dt = a->dtype;
+    int64_t m = a->size[0], k = T->size[0];
+    lt_tensor *top = lt_narrow(M, 0, 0, k);
+    R = top ? lt_triu(NULL, top, 0) : NULL;
+    lt_release(top);
+    Q = colmajor_new(dt, m, k);
+    rc = R && Q ? 0 : -1;
+    if (rc == 0 && k) {
+      /* the first k columns of the column-major M are its first m*k elements */
+      memcpy(lt_data(Q), lt_data(M), (size_t)(m * k) * lt_dtype_size(dt));
+      lt_fint info = 0;
+      orgqr(dt, (lt_fint)m, (lt_fint)k, (lt_fint)k, lt_data(Q), lt_data(T), &info);
+      rc = lapack_info(fn, "?orgqr", info);
+    }
+  }
+  lt_release(M);
+  lt_release(T);
+  lt_grad_resume(p);
+  if (rc == 0) {
+    Q = mark_nograd(NG_QR, Q, 1, &a);
+    R = mark_nograd(NG_QR, R, 1, &a);
+    rc = Q && R ? 0 : -1;
+  }
+  if (rc < 0) { lt_release(Q); lt_release(R); return -1; }
+  lt_tensor *res[2] = {Q, R}, *got[2];
+  if (deliver(2, (lt_tensor *[]){rq, rr}, res, fn, (const char *[]){"resq", "resr"}, got) < 0)
+    return -1;
+  *q = got[0];
+  *r = got[1];
+  return 0;
+}
+
+/* ---- pinverse (PyTorch's): V diag(1/s for s > rcond * max(s), else 0) U^T ----
+ * Made of recorded ops (svd's backward among them), so it is differentiable wherever the
+ * kept singular values are distinct. The cut-off ones contribute nothing, with a finite
+ * gradient: 1/s is taken of s + (1 - mask), never of a zero. */
+static lt_tensor *pinverse(const lt_tensor *a, double rcond) {
+  const char *fn = "torch.pinverse";
+  if (!(rcond >= 0) || rcond != rcond)
+    LT_FAIL(NULL, "%s: rcond must be a non-negative number, got %g", fn, rcond);
+  if (a && a->ndim == 2 && a->device.type == LT_CPU && lt_numel(a) == 0 &&
+      lt_lapack_check(a, fn, "a", false) == 0) {
+    int64_t sz[2] = {a->size[1], a->size[0]};
+    return lt_zeros(2, sz, a->dtype, lt_cpu());
+  }
+  lt_tensor *U = NULL, *S = NULL, *V = NULL;
+  if (lt_svd(NULL, NULL, NULL, a, true, &U, &S, &V) < 0) {
+    /* the error names torch.svd: say it for pinverse */
+    char msg[512];
+    const char *e = lt_errmsg();
+    if (!strncmp(e, "torch.svd", 9)) {
+      snprintf(msg, sizeof msg, "%s%s", fn, e + 9);
+      lt_seterr("%s", msg);
+    }
+    return NULL;
+  }
+  double smax = 0;
+  lt_tmps s = {0};
+  lt_keep(&s, U);
+  lt_keep(&s, S);
+  lt_keep(&s, V);
+  bool p = lt_grad_pause();
+  int rc = lt_reduce_all(LT_RMAX, S, 0, &smax);
+  lt_tensor *maskb = rc < 0 ? NULL : lt_keep(&s, lt_binary_scalar(LT_GT, NULL, S, rcond * smax, false));
+  lt_tensor *mask = lt_keep(&s, maskb ? lt_to_dtype(maskb, S->dtype) : NULL);
+  lt_grad_resume(p);
+  /* sinv = mask / (s + 1 - mask) */
+  lt_tensor *den = lt_tmp_bin(&s, LT_SUB, S, lt_tmp_bins(&s, LT_SUB, mask, 1));   /* s + 1 - mask */
+  lt_tensor *sinv = lt_tmp_bin(&s, LT_DIV, mask, den);
+  lt_tensor *r = t_mm(&s, lt_tmp_bin(&s, LT_MUL, V, t_row(&s, sinv)), t_tr(&s, U));
+  return lt_tmps_result(&s, r);
+}
+
+static lt_tensor *pinverse_impl(lt_tensor *out, const lt_tensor *a, double rcond) {
+  lt_tensor *r = pinverse(a, rcond), *got;
+  return r && deliver(1, &out, &r, "torch.pinverse", (const char *[]){"res"}, &got) == 0 ? got : NULL;
+}
+
+/* ---- the entry points: an error from below (an allocation, autograd's rules for result
+ * tensors) is prefixed with the function's name ---- */
+
+static void name_error(const char *fn) {
+  const char *e = lt_errmsg();
+  size_t n = strlen(fn);
+  if (!strncmp(e, fn, n) && e[n] == ':') return;
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s: %s", fn, e);
+  lt_seterr("%s", msg);
+}
+static int named_rc(int rc, const char *fn) { if (rc < 0) name_error(fn); return rc; }
+static lt_tensor *named(lt_tensor *r, const char *fn) { if (!r) name_error(fn); return r; }
+
+int lt_symeig(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, bool upper,
+              lt_tensor **e, lt_tensor **v) {
+  return named_rc(symeig_impl(re, rv, a, vectors, upper, e, v), "torch.symeig");
+}
+int lt_eig(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, lt_tensor **e,
+           lt_tensor **v) {
+  return named_rc(eig_impl(re, rv, a, vectors, e, v), "torch.eig");
+}
+int lt_svd(lt_tensor *ru, lt_tensor *rs, lt_tensor *rv, const lt_tensor *a, bool some,
+           lt_tensor **u, lt_tensor **s, lt_tensor **v) {
+  return named_rc(svd_impl(ru, rs, rv, a, some, u, s, v), "torch.svd");
+}
+int lt_qr(lt_tensor *rq, lt_tensor *rr, const lt_tensor *a, lt_tensor **q, lt_tensor **r) {
+  return named_rc(qr_impl(rq, rr, a, q, r), "torch.qr");
+}
+int lt_geqrf(lt_tensor *rm, lt_tensor *rtau, const lt_tensor *a, lt_tensor **m, lt_tensor **tau) {
+  return named_rc(geqrf_impl(rm, rtau, a, m, tau), "torch.geqrf");
+}
+lt_tensor *lt_orgqr(lt_tensor *out, const lt_tensor *a, const lt_tensor *tau) {
+  return named(orgqr_impl(out, a, tau), "torch.orgqr");
+}
+lt_tensor *lt_ormqr(lt_tensor *out, const lt_tensor *a, const lt_tensor *tau, const lt_tensor *c,
+                    bool left, bool transpose) {
+  return named(ormqr_impl(out, a, tau, c, left, transpose), "torch.ormqr");
+}
+lt_tensor *lt_pinverse(lt_tensor *out, const lt_tensor *a, double rcond) {
+  return named(pinverse_impl(out, a, rcond), "torch.pinverse");
+}
