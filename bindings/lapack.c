@@ -11,29 +11,7 @@
  *   torch.cholesky([res,] A [, upper])  (lower by default, PyTorch's)
  *   torch.det(A), torch.logdet(A) -> number; torch.slogdet(A) -> sign, log|det| (0-dim
  *     tensors instead when grad mode is on and A requires grad, as trace and dot) */
-#include "lt_lua.h"
-#include <string.h>
-
-/* how many tensors lead the arguments */
-static int lead_tensors(lua_State *L) {
-  int n = 0;
-  while (ltb_totensor(L, n + 1)) n++;
-  return n;
-}
-
-static int usage(lua_State *L, const char *name, const char *form) {
-  return luaL_error(L, "bad arguments to 'torch.%s' (expected %s)", name, form);
-}
-
-/* an optional one-letter option at idx among `allowed` ("UL") */
-static char opt_char(lua_State *L, int idx, const char *allowed, char def, const char *what) {
-  if (lua_isnoneornil(L, idx)) return def;
-  size_t n;
-  const char *s = lua_tolstring(L, idx, &n);
-  if (lua_type(L, idx) != LUA_TSTRING || n != 1 || !strchr(allowed, s[0]))
-    luaL_argerror(L, idx, lua_pushfstring(L, "%s must be '%c' or '%c'", what, allowed[0], allowed[1]));
-  return s[0];
-}
+#include "lapack_util.h"
 
 /* pushes two results: the tensors at rb/ra (when given, pushed again) or new ones */
 static int push2(lua_State *L, int rc, lt_tensor *x, lt_tensor *y, int rbi, int rai) {

@@ -9,33 +9,29 @@
  *   torch.qr([resq, resr,] A) -> Q, R     torch.geqrf([resa, restau,] A) -> a, tau
  *   torch.orgqr([res,] a, tau) -> Q       torch.ormqr([res,] a, tau, C [, 'L' or 'R'] [, 'N' or 'T'])
  *   torch.pinverse([res,] A [, rcond])  (PyTorch's; rcond max(m, n) * eps(A's type)) */
-#include "lt_lua.h"
+#include "lapack_util.h"
 #include <float.h>
-#include <string.h>
-
-static int lead_tensors(lua_State *L) {
-  int n = 0;
-  while (ltb_totensor(L, n + 1)) n++;
-  return n;
-}
-
-static int usage(lua_State *L, const char *name, const char *form) {
-  return luaL_error(L, "bad arguments to 'torch.%s' (expected %s)", name, form);
-}
-
-/* an optional one-letter option at idx among `allowed` (two letters) */
-static char opt_char(lua_State *L, int idx, const char *allowed, char def, const char *what) {
-  if (lua_isnoneornil(L, idx)) return def;
-  size_t n;
-  const char *s = lua_tolstring(L, idx, &n);
-  if (lua_type(L, idx) != LUA_TSTRING || n != 1 || !strchr(allowed, s[0]))
-    luaL_argerror(L, idx, lua_pushfstring(L, "%s must be '%c' or '%c'", what, allowed[0], allowed[1]));
-  return s[0];
-}
 
 /* nothing may follow the last accepted argument */
 static void no_more(lua_State *L, int last, const char *name, const char *form) {
   if (lua_gettop(L) > last) usage(L, name, form);
+}
+
+/* a one-letter option after the tensors: the letters allowed, the default, its name */
+typedef struct { const char *allowed; char def; const char *what; } letter_opt;
+
+/* Torch7's form "[results...,] inputs... [, options...]" with nin input tensors and nres
+ * optional leading result tensors: checks the count, reads the nopt one-letter options
+ * into val in order, then that nothing follows; returns how many result tensors lead
+ * (0 or nres) */
+static int parse_form(lua_State *L, const char *name, const char *form, int nin, int nres,
+                      int nopt, const letter_opt *opts, char *val) {
+  int nt = lead_tensors(L);
+  if (nt != nin && nt != nin + nres) return usage(L, name, form);
+  for (int i = 0; i < nopt; i++)
+    val[i] = opt_char(L, nt + 1 + i, opts[i].allowed, opts[i].def, opts[i].what);
+  no_more(L, nt + nopt, name, form);
+  return nt == nin ? 0 : nres;
 }
 
 /* the second result of symeig/eig without vectors: the given result tensor (untouched),
@@ -45,51 +41,43 @@ static void push_novectors(lua_State *L, int rvi, const lt_tensor *a) {
   else ltb_push(L, lt_new_empty(a->dtype, lt_cpu()));
 }
 
-static int l_symeig(lua_State *L) {
-  const char *form = "[rese, resv,] A [, 'N' or 'V'] [, 'U' or 'L']";
-  int nt = lead_tensors(L);
-  if (nt != 1 && nt != 3) return usage(L, "symeig", form);
-  char jobz = opt_char(L, nt + 1, "NV", 'N', "jobz");
-  char uplo = opt_char(L, nt + 2, "UL", 'U', "uplo");
-  no_more(L, nt + 2, "symeig", form);
-  int o = nt == 3 ? 2 : 0;
-  lt_tensor *a = ltb_totensor(L, o + 1), *e, *v;
-  if (lt_symeig(o ? ltb_totensor(L, 1) : NULL, o ? ltb_totensor(L, 2) : NULL, a, jobz == 'V',
-                uplo == 'U', &e, &v) < 0)
-    return ltb_fail(L);
+/* the optional result tensor i (1-based) when o of them lead the arguments */
+static lt_tensor *res_arg(lua_State *L, int o, int i) { return o ? ltb_totensor(L, i) : NULL; }
+
+/* symeig's and eig's results: e, then V or (without vectors) push_novectors's */
+static int push_eig(lua_State *L, int rc, lt_tensor *e, lt_tensor *v, int o, const lt_tensor *a) {
+  if (rc < 0) return ltb_fail(L);
   ltb_push_result(L, e, o ? 1 : 0);
   if (v) ltb_push_result(L, v, o ? 2 : 0);
   else push_novectors(L, o ? 2 : 0, a);
   return 2;
+}
+
+static int l_symeig(lua_State *L) {
+  char opt[2];   /* jobz, uplo */
+  int o = parse_form(L, "symeig", "[rese, resv,] A [, 'N' or 'V'] [, 'U' or 'L']", 1, 2, 2,
+                     (const letter_opt[]){{"NV", 'N', "jobz"}, {"UL", 'U', "uplo"}}, opt);
+  lt_tensor *a = ltb_totensor(L, o + 1), *e, *v;
+  int rc = lt_symeig(res_arg(L, o, 1), res_arg(L, o, 2), a, opt[0] == 'V', opt[1] == 'U', &e, &v);
+  return push_eig(L, rc, e, v, o, a);
 }
 
 static int l_eig(lua_State *L) {
-  const char *form = "[rese, resv,] A [, 'N' or 'V']";
-  int nt = lead_tensors(L);
-  if (nt != 1 && nt != 3) return usage(L, "eig", form);
-  char jobvr = opt_char(L, nt + 1, "NV", 'N', "jobvr");
-  no_more(L, nt + 1, "eig", form);
-  int o = nt == 3 ? 2 : 0;
+  char jobvr;
+  int o = parse_form(L, "eig", "[rese, resv,] A [, 'N' or 'V']", 1, 2, 1,
+                     &(const letter_opt){"NV", 'N', "jobvr"}, &jobvr);
   lt_tensor *a = ltb_totensor(L, o + 1), *e, *v;
-  if (lt_eig(o ? ltb_totensor(L, 1) : NULL, o ? ltb_totensor(L, 2) : NULL, a, jobvr == 'V', &e,
-             &v) < 0)
-    return ltb_fail(L);
-  ltb_push_result(L, e, o ? 1 : 0);
-  if (v) ltb_push_result(L, v, o ? 2 : 0);
-  else push_novectors(L, o ? 2 : 0, a);
-  return 2;
+  int rc = lt_eig(res_arg(L, o, 1), res_arg(L, o, 2), a, jobvr == 'V', &e, &v);
+  return push_eig(L, rc, e, v, o, a);
 }
 
 static int l_svd(lua_State *L) {
-  const char *form = "[resu, ress, resv,] A [, 'S' or 'A']";
-  int nt = lead_tensors(L);
-  if (nt != 1 && nt != 4) return usage(L, "svd", form);
-  char jobu = opt_char(L, nt + 1, "SA", 'S', "jobu");
-  no_more(L, nt + 1, "svd", form);
-  int o = nt == 4 ? 3 : 0;
+  char jobu;
+  int o = parse_form(L, "svd", "[resu, ress, resv,] A [, 'S' or 'A']", 1, 3, 1,
+                     &(const letter_opt){"SA", 'S', "jobu"}, &jobu);
   lt_tensor *u, *s, *v;
-  if (lt_svd(o ? ltb_totensor(L, 1) : NULL, o ? ltb_totensor(L, 2) : NULL,
-             o ? ltb_totensor(L, 3) : NULL, ltb_totensor(L, o + 1), jobu == 'S', &u, &s, &v) < 0)
+  if (lt_svd(res_arg(L, o, 1), res_arg(L, o, 2), res_arg(L, o, 3), ltb_totensor(L, o + 1),
+             jobu == 'S', &u, &s, &v) < 0)
     return ltb_fail(L);
   ltb_push_result(L, u, o ? 1 : 0);
   ltb_push_result(L, s, o ? 2 : 0);
@@ -101,13 +89,9 @@ typedef int (*two_fn)(lt_tensor *, lt_tensor *, const lt_tensor *, lt_tensor **,
 
 /* [r1, r2,] A -> two results */
 static int two_results(lua_State *L, const char *name, const char *form, two_fn fn) {
-  int nt = lead_tensors(L);
-  if (nt != 1 && nt != 3) return usage(L, name, form);
-  no_more(L, nt, name, form);
-  int o = nt == 3 ? 2 : 0;
+  int o = parse_form(L, name, form, 1, 2, 0, NULL, NULL);
   lt_tensor *x, *y;
-  if (fn(o ? ltb_totensor(L, 1) : NULL, o ? ltb_totensor(L, 2) : NULL, ltb_totensor(L, o + 1),
-         &x, &y) < 0)
+  if (fn(res_arg(L, o, 1), res_arg(L, o, 2), ltb_totensor(L, o + 1), &x, &y) < 0)
     return ltb_fail(L);
   ltb_push_result(L, x, o ? 1 : 0);
   ltb_push_result(L, y, o ? 2 : 0);
@@ -117,27 +101,18 @@ static int l_qr(lua_State *L) { return two_results(L, "qr", "[resq, resr,] A", l
 static int l_geqrf(lua_State *L) { return two_results(L, "geqrf", "[resa, restau,] A", lt_geqrf); }
 
 static int l_orgqr(lua_State *L) {
-  const char *form = "[res,] a, tau";
-  int nt = lead_tensors(L);
-  if (nt != 2 && nt != 3) return usage(L, "orgqr", form);
-  no_more(L, nt, "orgqr", form);
-  int o = nt == 3 ? 1 : 0;
-  ltb_push_result(L, lt_orgqr(o ? ltb_totensor(L, 1) : NULL, ltb_totensor(L, o + 1),
-                              ltb_totensor(L, o + 2)), o);
+  int o = parse_form(L, "orgqr", "[res,] a, tau", 2, 1, 0, NULL, NULL);
+  ltb_push_result(L, lt_orgqr(res_arg(L, o, 1), ltb_totensor(L, o + 1), ltb_totensor(L, o + 2)), o);
   return 1;
 }
 
 static int l_ormqr(lua_State *L) {
-  const char *form = "[res,] a, tau, C [, 'L' or 'R'] [, 'N' or 'T']";
-  int nt = lead_tensors(L);
-  if (nt != 3 && nt != 4) return usage(L, "ormqr", form);
-  char side = opt_char(L, nt + 1, "LR", 'L', "side");
-  char trans = opt_char(L, nt + 2, "NT", 'N', "trans");
-  no_more(L, nt + 2, "ormqr", form);
-  int o = nt == 4 ? 1 : 0;
-  ltb_push_result(L, lt_ormqr(o ? ltb_totensor(L, 1) : NULL, ltb_totensor(L, o + 1),
-                              ltb_totensor(L, o + 2), ltb_totensor(L, o + 3), side == 'L',
-                              trans == 'T'), o);
+  char opt[2];   /* side, trans */
+  int o = parse_form(L, "ormqr", "[res,] a, tau, C [, 'L' or 'R'] [, 'N' or 'T']", 3, 1, 2,
+                     (const letter_opt[]){{"LR", 'L', "side"}, {"NT", 'N', "trans"}}, opt);
+  ltb_push_result(L, lt_ormqr(res_arg(L, o, 1), ltb_totensor(L, o + 1),
+                              ltb_totensor(L, o + 2), ltb_totensor(L, o + 3), opt[0] == 'L',
+                              opt[1] == 'T'), o);
   return 1;
 }
 
@@ -157,7 +132,7 @@ static int l_pinverse(lua_State *L) {
   }
   no_more(L, nt + 1, "pinverse", form);
   int o = nt == 2 ? 1 : 0;
-  ltb_push_result(L, lt_pinverse(o ? ltb_totensor(L, 1) : NULL, ltb_totensor(L, o + 1), rcond), o);
+  ltb_push_result(L, lt_pinverse(res_arg(L, o, 1), ltb_totensor(L, o + 1), rcond), o);
   return 1;
 }
 

@@ -2,6 +2,26 @@
 #include "internal.h"
 #include <math.h>
 
+/* Torch7's rule for a histogram's range [*lo, *hi] over the n doubles x: lo == hi (any
+ * value, not only the default 0, 0) takes the range of x's non-NaN values (0 when there
+ * are only NaNs), and a range still empty is widened by 1 on each side. n 0: only the
+ * widening (a device's range already found). Fails, naming fn, when the range is not
+ * finite. Used by histc and bhistc (signal.c). */
+int lt_histc_range(const char *fn, const double *x, int64_t n, double *lo, double *hi) {
+  if (*lo == *hi && n > 0) {
+    double l = INFINITY, h = -INFINITY;
+    for (int64_t i = 0; i < n; i++)
+      if (x[i] == x[i]) { if (x[i] < l) l = x[i]; if (x[i] > h) h = x[i]; }
+    if (l > h) l = h = 0;               /* only NaNs */
+    *lo = l;
+    *hi = h;
+  }
+  if (*lo == *hi) { *lo -= 1; *hi += 1; }
+  if (!isfinite(*lo) || !isfinite(*hi) || !isfinite(*hi - *lo))
+    LT_FAIL(-1, "%s: the range [%g, %g] is not finite (or too wide)", fn, *lo, *hi);
+  return 0;
+}
+
 /* the same on a device: range and counts by the backend (tensor/cuda/random.cu), the
  * result on a's device */
 static lt_tensor *histc_dev(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo, double hi) {
@@ -12,9 +32,7 @@ static lt_tensor *histc_dev(lt_tensor *out, const lt_tensor *a, int64_t bins, do
     if (be->histc_range(a, &lo, &hi) < 0) return NULL;
     if (lo > hi) lo = hi = 0;           /* only NaNs */
   }
-  if (lo == hi) { lo -= 1; hi += 1; }
-  if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo))
-    LT_FAIL(NULL, "histc: the range [%g, %g] is not finite (or too wide)", lo, hi);
+  if (lt_histc_range("histc", NULL, 0, &lo, &hi) < 0) return NULL;
   lt_tensor *count = lt_empty(1, &bins, LT_INT64, a->device);
   if (!count) return NULL;
   if (be->histc(count, a, lo, hi) < 0) { lt_release(count); return NULL; }
@@ -39,17 +57,7 @@ lt_tensor *lt_histc(lt_tensor *out, const lt_tensor *a, int64_t bins, double lo,
   if (!cc) return NULL;
   const double *x = (const double *)lt_data(cc);
   int64_t n = lt_numel(cc);
-  if (lo == hi && n > 0) {
-    lo = INFINITY; hi = -INFINITY;
-    for (int64_t i = 0; i < n; i++)
-      if (x[i] == x[i]) { if (x[i] < lo) lo = x[i]; if (x[i] > hi) hi = x[i]; }
-    if (lo > hi) lo = hi = 0;           /* only NaNs */
-  }
-  if (lo == hi) { lo -= 1; hi += 1; }
-  if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo)) {
-    lt_release(cc);
-    LT_FAIL(NULL, "histc: the range [%g, %g] is not finite (or too wide)", lo, hi);
-  }
+  if (lt_histc_range("histc", x, n, &lo, &hi) < 0) { lt_release(cc); return NULL; }
   double *count = calloc((size_t)bins, sizeof(double));
   if (!count) { lt_release(cc); LT_FAIL(NULL, "histc: out of memory for %lld bins", (long long)bins); }
   double scale = (double)bins / (hi - lo);

@@ -56,6 +56,9 @@ lt_tensor *lt_prepare_out(const char *op, lt_tensor *out, int ndim, const int64_
  * written into out (resized) when out is given, else returned converted to dtype.
  * Takes r's reference; r may be NULL (an error already set). */
 lt_tensor *lt_deliver(lt_tensor *out, lt_tensor *r, lt_dtype dtype);
+/* Torch7's histogram range rule (histc.c), for histc and bhistc: lo == hi takes the n
+ * doubles x's non-NaN range, an empty range is widened by 1; -1 (naming fn) if not finite. */
+int lt_histc_range(const char *fn, const double *x, int64_t n, double *lo, double *hi);
 /* The storage that owns s's elements: a storage view's base (views always point at the
  * root, so one step is enough), else s itself. Autograd's version counter lives there, so
  * a write through any view of a buffer is seen by every tensor on that buffer. */

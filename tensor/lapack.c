@@ -131,18 +131,34 @@ lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, cons
   return out;
 }
 
+int lt_lapack_results(int n, lt_tensor *const *outs, lt_tensor *const *res, const char *fn,
+                      const char *const *names, lt_tensor **got) {
+  int rc = 0;
+  for (int i = 0; i < n; i++) {
+    got[i] = NULL;
+    if (rc == 0 && !(got[i] = lt_lapack_result(outs[i], res[i], fn, names[i]))) rc = -1;
+  }
+  if (rc < 0)
+    for (int i = 0; i < n; i++) { lt_release(got[i]); got[i] = NULL; }
+  return rc;
+}
+
+void *lt_lapack_workspace(lt_dtype dt, const void *q, int64_t least, lt_fint *lwork) {
+  double v;
+  if (dt == LT_FLOAT32) { float f; memcpy(&f, q, sizeof f); v = f; }
+  else memcpy(&v, q, sizeof v);
+  /* a float32 answer rounds large sizes down: a little more */
+  int64_t w = (int64_t)ceil((v >= 1 ? v : 1) * (1 + 1e-6)) + 1;
+  w = LT_MIN(LT_MAX(w, least), (int64_t)INT_MAX);
+  *lwork = (lt_fint)w;
+  return malloc((size_t)w * lt_dtype_size(dt));
+}
+
 /* ---- small pieces ---- */
 
 static lt_fint fi(int64_t v) { return (lt_fint)v; }
 static lt_fint ld(const lt_tensor *colmajor) { return fi(LT_MAX(colmajor->size[0], 1)); }
 static bool is_f32(const lt_tensor *t) { return t->dtype == LT_FLOAT32; }
-/* the workspace size from a LAPACK query (a float32 query rounds large sizes down:
- * a little more), at least `least` */
-static lt_fint work_size(double q, int64_t least) {
-  int64_t w = (int64_t)ceil(q * (1 + 1e-6)) + 1;
-  w = LT_MAX(w, least);
-  return fi(LT_MIN(w, (int64_t)INT_MAX));
-}
 
 static int same_type(const lt_tensor *a, const lt_tensor *b, const char *fn, const char *na, const char *nb) {
   if (a->dtype != b->dtype)
@@ -159,6 +175,46 @@ static int check_uplo(char c, const char *fn, const char *what, const char *allo
 
 static int illegal(const char *fn, const char *routine, lt_fint info) {
   LT_FAIL(-1, "%s: LAPACK %s rejected its argument %d (a bug)", fn, routine, -info);
+}
+
+/* LAPACK's info: < 0 an argument it rejected (a bug); > 0 a zero pivot, reported as
+ * "<what> (<entry>(info,info) is zero)" */
+static int check_info(const char *fn, const char *routine, lt_fint info, const char *what,
+                      const char *entry) {
+  if (info < 0) return illegal(fn, routine, info);
+  if (info > 0) LT_FAIL(-1, "%s: %s (%s(%d,%d) is zero)", fn, what, entry, info, info);
+  return 0;
+}
+
+/* a solver's arguments: the matrix a (named an; square when asked) and the right-hand
+ * side B (a vector is one column) of a's type with `rows` rows; *vec and *k: B's form
+ * and its number of columns */
+static int check_solve(const lt_tensor *b, const lt_tensor *a, const char *an, bool square,
+                       int64_t rows, const char *fn, bool *vec, int64_t *k) {
+  char s1[64], s2[64];
+  if (lt_lapack_check(a, fn, an, square) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
+      same_type(b, a, fn, "B", an) < 0)
+    return -1;
+  if (b->size[0] != rows)
+    LT_FAIL(-1, "%s: B of size %s does not match %s of size %s (expected %lld rows)", fn,
+            lt_shape_str(b, s1, sizeof s1), an, lt_shape_str(a, s2, sizeof s2), (long long)rows);
+  *vec = b->ndim == 1;
+  *k = *vec ? 1 : b->size[1];
+  return 0;
+}
+
+/* the two results of gesv, trtrs, gels and pstrf handed back through o1 and o2 (resb and
+ * resa, ...) into *x and *y; all or nothing */
+static int two_results(lt_tensor *o1, lt_tensor *r1, lt_tensor *o2, lt_tensor *r2,
+                       const char *fn, const char *n1, const char *n2, lt_tensor **x,
+                       lt_tensor **y) {
+  lt_tensor *got[2];
+  if (lt_lapack_results(2, (lt_tensor *[]){o1, o2}, (lt_tensor *[]){r1, r2}, fn,
+                        (const char *[]){n1, n2}, got) < 0)
+    return -1;
+  *x = got[0];
+  *y = got[1];
+  return 0;
 }
 
 static bool shares(const lt_tensor *r, const lt_tensor *t) {
@@ -259,17 +315,10 @@ static void batch_error(const lt_tensor *t, int64_t i) {
 
 static int gesv_2d(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
                    lt_tensor **x, lt_tensor **lu, const char *fn) {
-  char s1[64], s2[64];
   *x = *lu = NULL;
-  if (lt_lapack_check(a, fn, "A", true) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
-      same_type(b, a, fn, "B", "A") < 0)
-    return -1;
-  int64_t n = a->size[0];
-  if (b->size[0] != n)
-    LT_FAIL(-1, "%s: B of size %s does not match A of size %s (expected %lld rows)", fn,
-            lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2), (long long)n);
-  bool vec = b->ndim == 1;
-  int64_t k = vec ? 1 : b->size[1];
+  bool vec;
+  int64_t n = a->ndim == 2 ? a->size[0] : 0, k;
+  if (check_solve(b, a, "A", true, n, fn, &vec, &k) < 0) return -1;
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
   lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, n, k) : NULL;
   lt_fint *ipiv = malloc(sizeof(lt_fint) * (size_t)LT_MAX(n, 1));
@@ -279,21 +328,15 @@ static int gesv_2d(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_te
     lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
     if (is_f32(a)) sgesv_(&N, &K, lt_data(A), &lda, ipiv, lt_data(B), &ldb, &info);
     else dgesv_(&N, &K, lt_data(A), &lda, ipiv, lt_data(B), &ldb, &info);
-    if (info < 0) { illegal(fn, "gesv", info); goto done; }
-    if (info > 0) {
-      lt_seterr("%s: the matrix A is singular (U(%d,%d) is zero)", fn, info, info);
-      goto done;
-    }
+    if (check_info(fn, "gesv", info, "the matrix A is singular", "U") < 0) goto done;
   } else if (n > 0) {   /* no right-hand sides: still factor A, and report a singular one */
     lt_fint N = fi(n), lda = ld(A), info = 0;
     if (is_f32(a)) sgetrf_(&N, &N, lt_data(A), &lda, ipiv, &info);
     else dgetrf_(&N, &N, lt_data(A), &lda, ipiv, &info);
-    if (info > 0) { lt_seterr("%s: the matrix A is singular (U(%d,%d) is zero)", fn, info, info); goto done; }
+    if (info > 0 && check_info(fn, "getrf", info, "the matrix A is singular", "U") < 0) goto done;
   }
   as_vector_if(B, vec);
-  if (!(*x = lt_lapack_result(rb, B, fn, "resb"))) goto done;
-  if (!(*lu = lt_lapack_result(ra, A, fn, "resa"))) { lt_release(*x); *x = NULL; goto done; }
-  rc = 0;
+  rc = two_results(rb, B, ra, A, fn, "resb", "resa", x, lu);
 done:
   free(ipiv);
   lt_release(A);
@@ -327,8 +370,7 @@ static int gesv_impl(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_
     lt_release(xi); lt_release(lui);
     lt_release(ai); lt_release(bi); lt_release(xo); lt_release(luo);
   }
-  if (rc == 0 && !(*x = lt_lapack_result(rb, X, fn, "resb"))) rc = -1;
-  if (rc == 0 && !(*lu = lt_lapack_result(ra, LU, fn, "resa"))) { lt_release(*x); *x = NULL; rc = -1; }
+  if (rc == 0) rc = two_results(rb, X, ra, LU, fn, "resb", "resa", x, lu);
   lt_release(X);
   lt_release(LU);
   return rc;
@@ -418,21 +460,14 @@ lt_tensor *lt_solve(lt_tensor *out, const lt_tensor *b, const lt_tensor *a) {
 int lt_trtrs(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a, char uplo,
              char trans, char diag, lt_tensor **x, lt_tensor **acopy) {
   const char *fn = "torch.trtrs";
-  char s1[64], s2[64];
   *x = *acopy = NULL;
   if (distinct(rb, ra, fn) < 0) return -1;
   if (check_uplo(uplo, fn, "uplo", "UL") < 0 || check_uplo(trans, fn, "trans", "NT") < 0 ||
       check_uplo(diag, fn, "diag", "NU") < 0)
     return -1;
-  if (lt_lapack_check(a, fn, "A", true) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
-      same_type(b, a, fn, "B", "A") < 0)
-    return -1;
-  int64_t n = a->size[0];
-  if (b->size[0] != n)
-    LT_FAIL(-1, "%s: B of size %s does not match A of size %s (expected %lld rows)", fn,
-            lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2), (long long)n);
-  bool vec = b->ndim == 1;
-  int64_t k = vec ? 1 : b->size[1];
+  bool vec;
+  int64_t n = a->ndim == 2 ? a->size[0] : 0, k;
+  if (check_solve(b, a, "A", true, n, fn, &vec, &k) < 0) return -1;
   bool p = lt_grad_pause();
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
   lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, n, k) : NULL;
@@ -442,16 +477,10 @@ int lt_trtrs(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *
     lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
     if (is_f32(a)) strtrs_(&uplo, &trans, &diag, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1, 1, 1);
     else dtrtrs_(&uplo, &trans, &diag, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1, 1, 1);
-    if (info < 0) { illegal(fn, "trtrs", info); goto done; }
-    if (info > 0) {
-      lt_seterr("%s: the triangular matrix A is singular (A(%d,%d) is zero)", fn, info, info);
-      goto done;
-    }
+    if (check_info(fn, "trtrs", info, "the triangular matrix A is singular", "A") < 0) goto done;
   }
   as_vector_if(B, vec);
-  if (!(*x = lt_lapack_result(rb, B, fn, "resb"))) goto done;
-  if (!(*acopy = lt_lapack_result(ra, A, fn, "resa"))) { lt_release(*x); *x = NULL; goto done; }
-  rc = 0;
+  rc = two_results(rb, B, ra, A, fn, "resb", "resa", x, acopy);
 done:
   lt_release(A);
   lt_release(B);
@@ -464,18 +493,12 @@ done:
 int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
             lt_tensor **x, lt_tensor **qr) {
   const char *fn = "torch.gels";
-  char s1[64], s2[64];
   *x = *qr = NULL;
   if (distinct(rb, ra, fn) < 0) return -1;
-  if (lt_lapack_check(a, fn, "A", false) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
-      same_type(b, a, fn, "B", "A") < 0)
-    return -1;
-  int64_t m = a->size[0], n = a->size[1];
-  if (b->size[0] != m)
-    LT_FAIL(-1, "%s: B of size %s does not match A of size %s (expected %lld rows)", fn,
-            lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2), (long long)m);
-  bool vec = b->ndim == 1;
-  int64_t k = vec ? 1 : b->size[1], rows = LT_MAX(m, n);
+  bool vec;
+  int64_t m = a->ndim == 2 ? a->size[0] : 0, n = a->ndim == 2 ? a->size[1] : 0, k;
+  if (check_solve(b, a, "A", false, m, fn, &vec, &k) < 0) return -1;
+  int64_t rows = LT_MAX(m, n);
   bool p = lt_grad_pause();
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, m, n);
   lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, rows, k) : NULL;
@@ -485,13 +508,10 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
   if (m > 0 && n > 0 && k > 0) {
     lt_fint M = fi(m), N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0, lwork = -1;
     char tr = 'N';
-    double q = 0;
-    float qf = 0;
-    /* workspace query, then the solve */
-    if (is_f32(a)) { sgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &qf, &lwork, &info, 1); q = qf; }
+    double q = 0;   /* the workspace query's answer (a float for float32), then the solve */
+    if (is_f32(a)) sgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, (float *)&q, &lwork, &info, 1);
     else dgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &q, &lwork, &info, 1);
-    lwork = work_size(q, LT_MIN(m, n) + LT_MAX(LT_MIN(m, n), k));
-    work = malloc((size_t)lwork * lt_dtype_size(a->dtype));
+    work = lt_lapack_workspace(a->dtype, &q, LT_MIN(m, n) + LT_MAX(LT_MIN(m, n), k), &lwork);
     if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
     if (is_f32(a)) sgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, work, &lwork, &info, 1);
     else dgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, work, &lwork, &info, 1);
@@ -506,9 +526,7 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
     if (lt_fill(B, 0) < 0) goto done;
   }
   as_vector_if(B, vec);
-  if (!(*x = lt_lapack_result(rb, B, fn, "resb"))) goto done;
-  if (!(*qr = lt_lapack_result(ra, A, fn, "resa"))) { lt_release(*x); *x = NULL; goto done; }
-  rc = 0;
+  rc = two_results(rb, B, ra, A, fn, "resb", "resa", x, qr);
 done:
   free(work);
   lt_release(A);
@@ -545,21 +563,18 @@ static lt_tensor *inverse_2d(lt_tensor *out, const lt_tensor *a) {
   lt_tensor *A = lu_factor(a, fn, &ipiv, &info), *r = NULL;
   if (!A) return NULL;
   void *work = NULL;
-  if (info > 0) { lt_seterr("%s: the matrix is singular (U(%d,%d) is zero)", fn, info, info); goto done; }
+  if (check_info(fn, "getrf", info, "the matrix is singular", "U") < 0) goto done;
   int64_t n = a->size[0];
   if (n > 0) {
     lt_fint N = fi(n), lda = ld(A), lwork = -1;
-    double q = 0;
-    float qf = 0;
-    if (is_f32(a)) { sgetri_(&N, lt_data(A), &lda, ipiv, &qf, &lwork, &info); q = qf; }
+    double q = 0;   /* the workspace query's answer (a float for float32) */
+    if (is_f32(a)) sgetri_(&N, lt_data(A), &lda, ipiv, (float *)&q, &lwork, &info);
     else dgetri_(&N, lt_data(A), &lda, ipiv, &q, &lwork, &info);
-    lwork = work_size(q, n);
-    work = malloc((size_t)lwork * lt_dtype_size(a->dtype));
+    work = lt_lapack_workspace(a->dtype, &q, n, &lwork);
     if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
     if (is_f32(a)) sgetri_(&N, lt_data(A), &lda, ipiv, work, &lwork, &info);
     else dgetri_(&N, lt_data(A), &lda, ipiv, work, &lwork, &info);
-    if (info < 0) { illegal(fn, "getri", info); goto done; }
-    if (info > 0) { lt_seterr("%s: the matrix is singular (U(%d,%d) is zero)", fn, info, info); goto done; }
+    if (check_info(fn, "getri", info, "the matrix is singular", "U") < 0) goto done;
   }
   r = lt_lapack_result(out, A, fn, "res");
 done:
@@ -692,13 +707,13 @@ static lt_tensor *cofactors(const lt_tensor *a) {
   lt_tensor *U = lt_lapack_colmajor_empty(LT_FLOAT64, n, n);
   lt_tensor *VT = lt_lapack_colmajor_empty(LT_FLOAT64, n, n);
   lt_tensor *C = lt_lapack_colmajor_empty(LT_FLOAT64, n, n), *r = NULL;
-  double *s = malloc(sizeof(double) * (size_t)n), *work = NULL, *q = NULL, wq = 0;
+  double *s = malloc(sizeof(double) * (size_t)n), *q = NULL, wq = 0;
+  void *work = NULL;
   lt_fint *iwork = malloc(sizeof(lt_fint) * (size_t)(8 * n));
   if (!A || !U || !VT || !C || !s || !iwork) { lt_seterr("%s: backward: out of memory", fn); goto done; }
   char jobz = 'A';
   dgesdd_(&jobz, &N, &N, lt_data(A), &N, s, lt_data(U), &N, lt_data(VT), &N, &wq, &lwork, iwork, &info, 1);
-  lwork = work_size(wq, 1);
-  work = malloc(sizeof(double) * (size_t)lwork);
+  work = lt_lapack_workspace(LT_FLOAT64, &wq, 1, &lwork);
   q = malloc(sizeof(double) * (size_t)(n * n));
   if (!work || !q) { lt_seterr("%s: backward: out of memory", fn); goto done; }
   dgesdd_(&jobz, &N, &N, lt_data(A), &N, s, lt_data(U), &N, lt_data(VT), &N, work, &lwork, iwork, &info, 1);
@@ -966,16 +981,10 @@ lt_tensor *lt_cholesky(lt_tensor *out, const lt_tensor *a, bool upper) {
 
 lt_tensor *lt_potrs(lt_tensor *out, const lt_tensor *b, const lt_tensor *chol, char uplo) {
   const char *fn = "torch.potrs";
-  char s1[64], s2[64];
-  if (check_uplo(uplo, fn, "uplo", "UL") < 0 || lt_lapack_check(chol, fn, "chol", true) < 0 ||
-      lt_lapack_check_rhs(b, fn, "B") < 0 || same_type(b, chol, fn, "B", "chol") < 0)
+  bool vec;
+  int64_t n = chol->ndim == 2 ? chol->size[0] : 0, k;
+  if (check_uplo(uplo, fn, "uplo", "UL") < 0 || check_solve(b, chol, "chol", true, n, fn, &vec, &k) < 0)
     return NULL;
-  int64_t n = chol->size[0];
-  if (b->size[0] != n)
-    LT_FAIL(NULL, "%s: B of size %s does not match chol of size %s (expected %lld rows)", fn,
-            lt_shape_str(b, s1, sizeof s1), lt_shape_str(chol, s2, sizeof s2), (long long)n);
-  bool vec = b->ndim == 1;
-  int64_t k = vec ? 1 : b->size[1];
   bool p = lt_grad_pause();
   lt_tensor *A = lt_lapack_colmajor(chol, chol->dtype, n, n);
   lt_tensor *B = A ? lt_lapack_colmajor(b, chol->dtype, n, k) : NULL, *r = NULL;
@@ -1006,11 +1015,7 @@ lt_tensor *lt_potri(lt_tensor *out, const lt_tensor *chol, char uplo) {
     lt_fint N = fi(n), lda = ld(A), info = 0;
     if (is_f32(chol)) spotri_(&uplo, &N, lt_data(A), &lda, &info, 1);
     else dpotri_(&uplo, &N, lt_data(A), &lda, &info, 1);
-    if (info < 0) { illegal(fn, "potri", info); goto done; }
-    if (info > 0) {
-      lt_seterr("%s: the Cholesky factor is singular (chol(%d,%d) is zero)", fn, info, info);
-      goto done;
-    }
+    if (check_info(fn, "potri", info, "the Cholesky factor is singular", "chol") < 0) goto done;
     symmetrize(A, uplo == 'U');   /* potri writes one triangle of the symmetric inverse */
   }
   r = lt_lapack_result(out, A, fn, "res");
@@ -1052,9 +1057,7 @@ int lt_pstrf(lt_tensor *rout, lt_tensor *pivout, const lt_tensor *a, char uplo, 
     }
     zero_other_triangle(A, uplo == 'U');
   }
-  if (!(*r = lt_lapack_result(rout, A, fn, "res"))) goto done;
-  if (!(*piv = lt_lapack_result(pivout, P, fn, "piv"))) { lt_release(*r); *r = NULL; goto done; }
-  rc = 0;
+  rc = two_results(rout, A, pivout, P, fn, "res", "piv", r, piv);
 done:
   free(work);
   lt_release(A);

@@ -104,6 +104,17 @@ lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, int64_t rows, int64_t cols);
  * (Torch7's results); out is returned retained once more. */
 lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, const char *arg);
 
+/* lt_lapack_result for n results at once: res[i] (not taken) through outs[i] (named
+ * names[i]) into got[i]; all or nothing (on an error every got[i] is NULL). */
+int lt_lapack_results(int n, lt_tensor *const *outs, lt_tensor *const *res, const char *fn,
+                      const char *const *names, lt_tensor **got);
+
+/* The workspace of a LAPACK routine after its size query (lwork -1): q is where the
+ * routine wrote work[0] (a float for float32, a double otherwise). Returns a malloc'd
+ * buffer of *lwork elements of dt: the answer with a little slack (a float rounds large
+ * sizes down), at least `least` (and 1); NULL when out of memory (no error set). */
+void *lt_lapack_workspace(lt_dtype dt, const void *q, int64_t least, lt_fint *lwork);
+
 /* "not supported on CUDA tensors yet" etc. for a tensor the LAPACK path cannot take. */
 int lt_lapack_not_cpu(const lt_tensor *a, const char *fn, const char *arg);
 

@@ -18,15 +18,6 @@ static void *xmalloc(size_t n) { return malloc(n ? n : 1); }
 /* the info a LAPACK wrapper below reports when its workspace could not be allocated */
 #define NOMEM (-1000000)
 
-/* LAPACK's workspace query answer (work[0]) as a count, with a little slack: a float
- * returns it rounded */
-static lt_fint work_size(lt_dtype dt, const double *q) {
-  double v = dt == LT_FLOAT32 ? (double)*(const float *)q : *q;
-  if (!(v >= 1)) v = 1;
-  v = v * (1 + 1e-6) + 1;
-  return v > 2147483647.0 ? 2147483647 : (lt_fint)v;
-}
-
 /* a fresh column-major rows x cols matrix (strides {1, rows}), not a view */
 static lt_tensor *colmajor_new(lt_dtype dt, int64_t rows, int64_t cols) {
   lt_tensor *t = lt_lapack_colmajor_empty(dt, rows, cols);
@@ -80,15 +71,11 @@ static int lapack_info(const char *fn, const char *routine, lt_fint info) {
  * into got[i]; all or nothing. */
 static int deliver(int n, lt_tensor *const *outs, lt_tensor **res, const char *fn,
                    const char *const *names, lt_tensor **got) {
-  int rc = 0;
+  int rc = lt_lapack_results(n, outs, res, fn, names, got);
   for (int i = 0; i < n; i++) {
-    got[i] = NULL;
-    if (rc == 0 && !(got[i] = lt_lapack_result(outs[i], res[i], fn, names[i]))) rc = -1;
     lt_release(res[i]);
     res[i] = NULL;
   }
-  if (rc < 0)
-    for (int i = 0; i < n; i++) { lt_release(got[i]); got[i] = NULL; }
   return rc;
 }
 
@@ -127,9 +114,8 @@ static void syevd(lt_dtype dt, char jobz, char uplo, lt_fint n, void *a, void *w
   if (dt == LT_FLOAT32) ssyevd_(&jobz, &uplo, &n, a, &n, w, (float *)q, &lw, &iq, &liw, info, 1, 1);
   else dsyevd_(&jobz, &uplo, &n, a, &n, w, q, &lw, &iq, &liw, info, 1, 1);
   if (*info != 0) return;
-  lw = work_size(dt, q);
   liw = iq > 1 ? iq : 1;
-  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  void *work = lt_lapack_workspace(dt, q, 1, &lw);
   lt_fint *iwork = xmalloc(sizeof(lt_fint) * (size_t)liw);
   if (!work || !iwork) *info = NOMEM;
   else if (dt == LT_FLOAT32) ssyevd_(&jobz, &uplo, &n, a, &n, w, work, &lw, iwork, &liw, info, 1, 1);
@@ -296,8 +282,7 @@ static void geev(lt_dtype dt, char jobvr, lt_fint n, void *a, void *wr, void *wi
     sgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, (float *)vl, &one, vr, &ldvr, (float *)q, &lw, info, 1, 1);
   else dgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, vl, &one, vr, &ldvr, q, &lw, info, 1, 1);
   if (*info != 0) return;
-  lw = work_size(dt, q);
-  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  void *work = lt_lapack_workspace(dt, q, 1, &lw);
   if (!work) *info = NOMEM;
   else if (dt == LT_FLOAT32)
     sgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, (float *)vl, &one, vr, &ldvr, work, &lw, info, 1, 1);
@@ -367,8 +352,7 @@ static void gesdd(lt_dtype dt, char jobz, lt_fint m, lt_fint n, void *a, void *s
     sgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, (float *)q, &lw, iwork, info, 1);
   else dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, q, &lw, iwork, info, 1);
   if (*info == 0) {
-    lw = work_size(dt, q);
-    void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+    void *work = lt_lapack_workspace(dt, q, 1, &lw);
     if (!work) *info = NOMEM;
     else if (dt == LT_FLOAT32)
       sgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work, &lw, iwork, info, 1);
@@ -508,8 +492,7 @@ static void geqrf(lt_dtype dt, lt_fint m, lt_fint n, void *a, void *tau, lt_fint
   if (dt == LT_FLOAT32) sgeqrf_(&m, &n, a, &m, tau, (float *)q, &lw, info);
   else dgeqrf_(&m, &n, a, &m, tau, q, &lw, info);
   if (*info != 0) return;
-  lw = work_size(dt, q);
-  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  void *work = lt_lapack_workspace(dt, q, 1, &lw);
   if (!work) *info = NOMEM;
   else if (dt == LT_FLOAT32) sgeqrf_(&m, &n, a, &m, tau, work, &lw, info);
   else dgeqrf_(&m, &n, a, &m, tau, work, &lw, info);
@@ -523,8 +506,7 @@ static void orgqr(lt_dtype dt, lt_fint m, lt_fint n, lt_fint k, void *a, const v
   if (dt == LT_FLOAT32) sorgqr_(&m, &n, &k, a, &m, tau, (float *)q, &lw, info);
   else dorgqr_(&m, &n, &k, a, &m, tau, q, &lw, info);
   if (*info != 0) return;
-  lw = work_size(dt, q);
-  void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+  void *work = lt_lapack_workspace(dt, q, 1, &lw);
   if (!work) *info = NOMEM;
   else if (dt == LT_FLOAT32) sorgqr_(&m, &n, &k, a, &m, tau, work, &lw, info);
   else dorgqr_(&m, &n, &k, a, &m, tau, work, &lw, info);
@@ -632,8 +614,7 @@ static lt_tensor *ormqr_compute(const lt_tensor *a, const lt_tensor *tau, const 
     sormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, (float *)q, &lw, &info, 1, 1);
   else dormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, q, &lw, &info, 1, 1);
   if (info == 0) {
-    lw = work_size(dt, q);
-    void *work = xmalloc((size_t)lw * lt_dtype_size(dt));
+    void *work = lt_lapack_workspace(dt, q, 1, &lw);
     if (!work) info = NOMEM;
     else if (dt == LT_FLOAT32)
       sormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, work, &lw, &info, 1, 1);

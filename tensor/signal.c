@@ -441,17 +441,7 @@ lt_tensor *lt_bhistc(lt_tensor *out, const lt_tensor *x, int64_t bins, double lo
   if (!cc) return NULL;
   const double *v = (const double *)lt_data(cc);
   int64_t n = rows * cols;
-  if (lo == hi && n > 0) {
-    lo = INFINITY; hi = -INFINITY;
-    for (int64_t i = 0; i < n; i++)
-      if (v[i] == v[i]) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
-    if (lo > hi) lo = hi = 0;           /* only NaNs */
-  }
-  if (lo == hi) { lo -= 1; hi += 1; }
-  if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo)) {
-    lt_release(cc);
-    LT_FAIL(NULL, "bhistc: the range [%g, %g] is not finite (or too wide)", lo, hi);
-  }
+  if (lt_histc_range("bhistc", v, n, &lo, &hi) < 0) { lt_release(cc); return NULL; }
   int64_t size[2] = {rows, bins};
   lt_tensor *cnt = lt_zeros(2, size, LT_INT64, lt_cpu());
   if (!cnt) { lt_release(cc); return NULL; }
