@@ -34,6 +34,30 @@ UNARY_FN(floor, LT_FLOOR) UNARY_FN(ceil, LT_CEIL) UNARY_FN(round, LT_ROUND) UNAR
 UNARY_FN(frac, LT_FRAC) UNARY_FN(cinv, LT_CINV) UNARY_FN(log2, LT_LOG2) UNARY_FN(log10, LT_LOG10)
 UNARY_FN(exp2, LT_EXP2) UNARY_FN(square, LT_SQUARE) UNARY_FN(logicalNot, LT_NOT)
 
+/* bitand/bitor/bitxor of an integer CPU tensor with a whole number: the number's low bits
+ * in the tensor's type (two's complement, so ByteTensor:bitxor(-1) flips all 8 bits and
+ * CharTensor:bitand(255) keeps them all), exact for int64 beyond 2^53. The double scalar
+ * path would saturate (-1 -> 0 for uint8) or round. NULL when this does not apply. */
+static lt_tensor *exact_bits_scalar(lua_State *L, lt_binary_op op, const lt_tensor *a, int idx) {
+  int isint = 0;
+  lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &isint) : 0;
+  if (!isint || op < LT_BITAND || op > LT_BITXOR || lt_dtype_is_float(a->dtype) ||
+      a->dtype == LT_BOOL || a->device.type != LT_CPU)
+    return NULL;
+  lt_tensor *sc = lt_scalar_tensor(0, a->dtype, lt_cpu());
+  if (!sc) ltb_fail(L);
+  int64_t bits = (int64_t)v;
+  switch (a->dtype) {   /* conversion to a narrower integer type keeps the low bits (gcc, clang) */
+  case LT_INT64: *(int64_t *)lt_data(sc) = bits; break;
+  case LT_INT32: *(int32_t *)lt_data(sc) = (int32_t)(uint32_t)bits; break;
+  case LT_INT16: *(int16_t *)lt_data(sc) = (int16_t)(uint16_t)bits; break;
+  case LT_INT8: *(int8_t *)lt_data(sc) = (int8_t)(uint8_t)bits; break;
+  case LT_UINT8: *(uint8_t *)lt_data(sc) = (uint8_t)bits; break;
+  default: lt_release(sc); return NULL;
+  }
+  return sc;
+}
+
 /* ---- binary arithmetic ----
  * method:   t:add(n) t:add(u) t:add(n, u)      (first operand t, result into t)
  *           t:add(a, n) t:add(a, b) t:add(a, n, b)   (result into t: Torch7's res form)
@@ -68,8 +92,21 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
       if (!b) return luaL_typeerror(L, i, "tensor");
       r = lt_binary_scalar(op, res, b, as, true);
     } else if (b) r = lt_binary(op, res, a, b, 1);
-    else if (lua_type(L, i) == LUA_TNUMBER || lua_isboolean(L, i)) r = lt_binary_scalar(op, res, a, checkvalue(L, i), false);
-    else return luaL_typeerror(L, i, "number or tensor");
+    else if ((b = exact_bits_scalar(L, op, a, i))) {
+      r = lt_binary(op, res, a, b, 1);
+      lt_release(b);
+    } else if (lua_type(L, i) == LUA_TNUMBER || lua_isboolean(L, i)) {
+      double v = checkvalue(L, i);
+      /* a negative shift count on an integer tensor gives what a count past the width
+       * gives (0; the sign for rshift), as in every type: stored into a ByteTensor's
+       * type it would otherwise saturate to 0, no shift at all */
+      bool shift = op == LT_LSHIFT || op == LT_RSHIFT;
+      if (shift && v < 0 && !lt_dtype_is_float(a->dtype)) v = 64;
+      /* float types: Torch7's own definition, a product with 2^n (a quotient for rshift),
+       * which autograd records and differentiates */
+      if (shift && lt_dtype_is_float(a->dtype)) { v = exp2(v); op = op == LT_LSHIFT ? LT_MUL : LT_DIV; }
+      r = lt_binary_scalar(op, res, a, v, false);
+    } else return luaL_typeerror(L, i, "number or tensor");
   } else if (n == 2 && alpha_ok && !a_num) {
     double alpha = luaL_checknumber(L, i);
     r = lt_binary(op, res, a, ltb_checktensor(L, i + 1), alpha);
@@ -235,7 +272,8 @@ static const luaL_Reg methods[] = {
   {"cfmod", m_fmod}, {"remainder", m_remainder}, {"cremainder", m_remainder}, {"atan2", m_atan2},
   {"cmax", m_cmax}, {"cmin", m_cmin}, {"bitand", m_bitand}, {"bitor", m_bitor},
   {"bitxor", m_bitxor}, {"cbitand", m_bitand}, {"cbitor", m_bitor}, {"cbitxor", m_bitxor},
-  {"lshift", m_lshift}, {"rshift", m_rshift}, {"logicalAnd", m_logicalAnd}, {"logicalOr", m_logicalOr},
+  {"lshift", m_lshift}, {"rshift", m_rshift}, {"clshift", m_lshift}, {"crshift", m_rshift},
+  {"logicalAnd", m_logicalAnd}, {"logicalOr", m_logicalOr},
   {"eq", m_eq}, {"ne", m_ne}, {"lt", m_lt}, {"le", m_le}, {"gt", m_gt}, {"ge", m_ge},
   {"clamp", m_clamp}, {"lerp", m_lerp}, {"addcmul", m_addcmul}, {"addcdiv", m_addcdiv},
   {NULL, NULL}};

@@ -82,8 +82,13 @@ __device__ static double binary_math(int op, double x, double y, double alpha, b
   case LT_BITAND: return (double)((int64_t)x & (int64_t)y);
   case LT_BITOR: return (double)((int64_t)x | (int64_t)y);
   case LT_BITXOR: return (double)((int64_t)x ^ (int64_t)y);
-  case LT_LSHIFT: return isint ? (double)((int64_t)x << (int64_t)y) : x * exp2(y);
-  case LT_RSHIFT: return isint ? (double)((int64_t)x >> (int64_t)y) : x / exp2(y);
+  /* integer shifts as the int64 path below: a count < 0 or > 63 shifts everything out */
+  case LT_LSHIFT:
+    if (!isint) return x * exp2(y);
+    return (y < 0 || y > 63) ? 0 : (double)(int64_t)((uint64_t)(int64_t)x << (int64_t)y);
+  case LT_RSHIFT:
+    if (!isint) return x / exp2(y);
+    return (y < 0 || y > 63) ? (x < 0 ? -1 : 0) : (double)((int64_t)x >> (int64_t)y);
   case LT_EQ: return x == y;
   case LT_NE: return x != y;
   case LT_LT: return x < y;
