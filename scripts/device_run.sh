@@ -39,6 +39,15 @@ while [ $i -lt 6 ]; do
   after=$(echo "$last" | sed 's/(.*//'); i=$((i + 1))
 done
 rm -f "$OUT/progress.txt"
+# the NCCL backend (issue 10): it needs OpenMPI (mpirun) and libnccl.so.2 on this machine;
+# pip's nvidia-nccl wheel may have the library. What is missing is written down.
+d=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null)
+[ -n "$d" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
+{ command -v mpirun || echo "no mpirun"
+  ldd build/lib/lua/5.4/distributed/nccl.so 2>&1 | grep -E 'not found|nccl|mpi|cudart'; } > "$OUT/nccl_env.txt" 2>&1
+if command -v mpirun >/dev/null 2>&1 && ! ldd build/lib/lua/5.4/distributed/nccl.so 2>&1 | grep -q 'not found'; then
+  DIST_TIMEOUT=60 run 120 sh tests/dist/run.sh build > "$OUT/dist.log" 2>&1
+fi
 [ -n "$QUICK" ] && exit 0
 run 150 sh bench/cuda.sh > "$OUT/cuda_bench.md" 2>&1
 # the Fashion-MNIST example on the GPU, one epoch, when the data was carried (.fmnist/)
