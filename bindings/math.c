@@ -34,15 +34,18 @@ UNARY_FN(floor, LT_FLOOR) UNARY_FN(ceil, LT_CEIL) UNARY_FN(round, LT_ROUND) UNAR
 UNARY_FN(frac, LT_FRAC) UNARY_FN(cinv, LT_CINV) UNARY_FN(log2, LT_LOG2) UNARY_FN(log10, LT_LOG10)
 UNARY_FN(exp2, LT_EXP2) UNARY_FN(square, LT_SQUARE) UNARY_FN(logicalNot, LT_NOT)
 
-/* bitand/bitor/bitxor of an integer CPU tensor with a whole number: the number's low bits
- * in the tensor's type (two's complement, so ByteTensor:bitxor(-1) flips all 8 bits and
- * CharTensor:bitand(255) keeps them all), exact for int64 beyond 2^53. The double scalar
- * path would saturate (-1 -> 0 for uint8) or round. NULL when this does not apply. */
+/* add/csub/mul/fmod/remainder/bitand/bitor/bitxor of an integer CPU tensor with a whole
+ * number: the number's low bits in the tensor's type (two's complement, as Torch7's C
+ * cast: ByteTensor:add(-1) subtracts 1 modulo 256, ByteTensor:bitxor(-1) flips all 8
+ * bits, CharTensor:bitand(255) keeps them all), exact for int64 beyond 2^53. The double
+ * scalar path would saturate (-1 -> 0 for uint8: add(-1) did nothing) or round. NULL when
+ * this does not apply. */
 static lt_tensor *exact_bits_scalar(lua_State *L, lt_binary_op op, const lt_tensor *a, int idx) {
   int isint = 0;
   lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &isint) : 0;
-  if (!isint || op < LT_BITAND || op > LT_BITXOR || lt_dtype_is_float(a->dtype) ||
-      a->dtype == LT_BOOL || a->device.type != LT_CPU)
+  bool wraps = op == LT_ADD || op == LT_SUB || op == LT_MUL || op == LT_FMOD || op == LT_REMAINDER ||
+               (op >= LT_BITAND && op <= LT_BITXOR);
+  if (!isint || !wraps || lt_dtype_is_float(a->dtype) || a->dtype == LT_BOOL || a->device.type != LT_CPU)
     return NULL;
   lt_tensor *sc = lt_scalar_tensor(0, a->dtype, lt_cpu());
   if (!sc) ltb_fail(L);

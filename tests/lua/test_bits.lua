@@ -261,6 +261,28 @@ function T.integer_division_no_trap()
   check(torch.ByteTensor{9}:div(0), {0}, 'uint8 div 0')
 end
 
+-- a whole number with an integer tensor: its low bits in the tensor's type, as Torch7's C
+-- cast (the arithmetic wraps); it used to saturate, so ByteTensor:add(-1) did nothing
+function T.integer_scalars_wrap()
+  check(torch.ByteTensor{5, 0}:add(-1), {4, 255}, 'uint8 add(-1)')
+  check(torch.ByteTensor{5}:csub(-1), {6}, 'uint8 csub(-1)')
+  check(torch.ByteTensor{5}:mul(-1), {251}, 'uint8 mul(-1)')
+  check(torch.add(torch.ByteTensor{3}, -4), {255}, 'torch.add uint8')
+  local r = torch.ByteTensor(1)
+  r:add(torch.ByteTensor{2}, -3)
+  check(r, {255}, 'result form')
+  check(torch.CharTensor{5}:add(300), {49}, 'int8 add(300): 300 is 44')
+  check(torch.ShortTensor{1}:mul(70000), {4464}, 'int16 mul(70000): 70000 is 4464')
+  check(torch.IntTensor{2147483647}:add(1), {I32MIN}, 'int32 wraps')
+  check(torch.LongTensor{1}:add(IMAX), {IMIN}, 'int64 wraps')
+  check(torch.LongTensor{1}:add(2^53 + 2), {9007199254740995}, 'int64 exact past 2^53')
+  check(torch.ByteTensor{7}:fmod(-1), {7}, 'uint8 fmod(-1): -1 is 255')
+  check(torch.CharTensor{7}:fmod(-1), {0}, 'int8 fmod(-1)')
+  check(torch.IntTensor{7, -7}:remainder(-3), {-2, -1}, 'remainder has the sign of the divisor')
+  check(torch.ByteTensor{7}:fmod(0), {0}, 'by zero: 0, no trap')
+  check(torch.FloatTensor{5}:add(-1), {4}, 'float tensors unchanged')
+end
+
 function T.cinv()
   for _, tp in ipairs{'torch.DoubleTensor', 'torch.FloatTensor'} do
     local x = torch.Tensor{0, -0.0, 2, -4, inf, -inf}:type(tp)
