@@ -41,12 +41,13 @@ UNARY_FN(exp2, LT_EXP2) UNARY_FN(square, LT_SQUARE) UNARY_FN(logicalNot, LT_NOT)
  * scalar path would saturate (-1 -> 0 for uint8: add(-1) did nothing) or round. NULL when
  * this does not apply. */
 static lt_tensor *exact_bits_scalar(lua_State *L, lt_binary_op op, const lt_tensor *a, int idx) {
-  int isint = 0;
-  lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &isint) : 0;
+  /* float tensors (the common case on this path) leave at the first test */
+  if (lt_dtype_is_float(a->dtype) || a->dtype == LT_BOOL || a->device.type != LT_CPU) return NULL;
   bool wraps = op == LT_ADD || op == LT_SUB || op == LT_MUL || op == LT_FMOD || op == LT_REMAINDER ||
                (op >= LT_BITAND && op <= LT_BITXOR);
-  if (!isint || !wraps || lt_dtype_is_float(a->dtype) || a->dtype == LT_BOOL || a->device.type != LT_CPU)
-    return NULL;
+  int isint = 0;
+  lua_Integer v = wraps && lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &isint) : 0;
+  if (!isint) return NULL;
   lt_tensor *sc = lt_scalar_tensor(0, a->dtype, lt_cpu());
   if (!sc) ltb_fail(L);
   int64_t bits = (int64_t)v;

@@ -1,4 +1,4 @@
-/* lapack.h: private to the engine's LAPACK files (tensor/lapack.c, tensor/lapack_decomp.c).
+/* lapack.h: private to the engine's LAPACK files (tensor/lapack.c, lapack_decomp.c, lapack_common.c).
  *
  * OpenBLAS exports the Fortran LAPACK routines; we declare the ones we call here instead
  * of depending on lapacke.h. Fortran ABI: every argument by pointer, integers are 32-bit
@@ -78,8 +78,11 @@ LT_LAPACK_PROTOS(s, float)
 LT_LAPACK_PROTOS(d, double)
 #undef LT_LAPACK_PROTOS
 
-/* ---- helpers (tensor/lapack.c) ----
+/* ---- helpers (tensor/lapack_common.c) ----
  * All return NULL / -1 with lt_errmsg() set, naming fn ("torch.gesv") and arg ("a"). */
+
+/* a must be a CPU (not CUDA) float or double tensor */
+int lt_lapack_check_type(const lt_tensor *a, const char *fn, const char *arg);
 
 /* a must be a CPU float or double tensor with 2 dimensions (and square when asked),
  * each size small enough for a Fortran INTEGER. */

@@ -1,0 +1,145 @@
+/* lapack_common.c: what the engine's LAPACK files (lapack.c, lapack_decomp.c) share,
+ * declared in lapack.h: argument checks, column-major copies and results, and LAPACK
+ * workspace allocation. */
+#include "lapack.h"
+#include "internal.h"
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- checks and column-major helpers ---- */
+
+int lt_lapack_not_cpu(const lt_tensor *a, const char *fn, const char *arg) {
+  if (a->device.type != LT_CPU)
+    LT_FAIL(-1, "%s: not supported on CUDA tensors yet (argument %s is on %s; copy it to the "
+            "CPU with :double() or :float())", fn, arg, lt_devname(a->device));
+  return 0;
+}
+
+int lt_lapack_check_type(const lt_tensor *a, const char *fn, const char *arg) {
+  if (lt_lapack_not_cpu(a, fn, arg) < 0) return -1;
+  if (a->dtype != LT_FLOAT32 && a->dtype != LT_FLOAT64)
+    LT_FAIL(-1, "%s: %s must be a FloatTensor or DoubleTensor, got %sTensor", fn, arg,
+            lt_dtype_name(a->dtype));
+  for (int i = 0; i < a->ndim; i++)
+    if (a->size[i] > INT_MAX / 2)
+      LT_FAIL(-1, "%s: %s has a dimension of size %lld, above what LAPACK takes", fn, arg,
+              (long long)a->size[i]);
+  return 0;
+}
+
+int lt_lapack_check(const lt_tensor *a, const char *fn, const char *arg, bool square) {
+  char b[64];
+  if (lt_lapack_check_type(a, fn, arg) < 0) return -1;
+  if (a->ndim != 2)
+    LT_FAIL(-1, "%s: %s must be a 2-D matrix, got a tensor of size %s", fn, arg, lt_shape_str(a, b, sizeof b));
+  if (square && a->size[0] != a->size[1])
+    LT_FAIL(-1, "%s: %s must be a square matrix, got size %s", fn, arg, lt_shape_str(a, b, sizeof b));
+  return 0;
+}
+
+int lt_lapack_check_rhs(const lt_tensor *b, const char *fn, const char *arg) {
+  char s[64];
+  if (lt_lapack_check_type(b, fn, arg) < 0) return -1;
+  if (b->ndim != 1 && b->ndim != 2)
+    LT_FAIL(-1, "%s: %s must be a vector or a 2-D matrix, got a tensor of size %s", fn, arg,
+            lt_shape_str(b, s, sizeof s));
+  return 0;
+}
+
+bool lt_lapack_is_colmajor(const lt_tensor *t) {
+  return t->ndim == 2 && (t->size[1] <= 1 || t->stride[1] == LT_MAX(t->size[0], 1)) &&
+         (t->size[0] <= 1 || t->stride[0] == 1);
+}
+
+lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, int64_t rows, int64_t cols) {
+  int64_t s[2] = {cols, rows};
+  lt_tensor *r = lt_empty(2, s, dt, lt_cpu());
+  if (!r) return NULL;
+  /* the transposed view in place: sizes {rows, cols}, strides {1, rows} */
+  r->size[0] = rows;
+  r->size[1] = cols;
+  r->stride[0] = 1;
+  r->stride[1] = LT_MAX(rows, 1);
+  return r;
+}
+
+/* a 1-D vector as an n x 1 matrix (a new header on the same data) */
+static lt_tensor *as_matrix(const lt_tensor *a) {
+  lt_tensor *v = lt_alias(a);
+  if (!v || a->ndim == 2) return v;
+  v->ndim = 2;
+  v->size[1] = 1;
+  v->stride[1] = 1;
+  return v;
+}
+
+lt_tensor *lt_lapack_colmajor(const lt_tensor *a, lt_dtype dt, int64_t rows, int64_t cols) {
+  lt_tensor *m = as_matrix(a);
+  if (!m) return NULL;
+  lt_tensor *r = lt_lapack_colmajor_empty(dt, rows, cols);
+  int rc = r ? 0 : -1;
+  if (rc == 0 && (rows > m->size[0] || cols > m->size[1])) rc = lt_fill(r, 0);
+  if (rc == 0 && lt_numel(m) > 0) {
+    lt_tensor *part = lt_alias(r);
+    if (!part) rc = -1;
+    else {
+      part->size[0] = m->size[0];
+      part->size[1] = m->size[1];
+      rc = lt_copy(part, m);
+      lt_release(part);
+    }
+  }
+  lt_release(m);
+  if (rc < 0) { lt_release(r); return NULL; }
+  return r;
+}
+
+lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, const char *arg) {
+  if (!res) return NULL;
+  if (!out) { lt_retain(res); return res; }
+  if (out == res) { lt_retain(out); return out; }
+  if (out->dtype != res->dtype)
+    LT_FAIL(NULL, "%s: result tensor %s is %sTensor, expected %sTensor", fn, arg,
+            lt_dtype_name(out->dtype), lt_dtype_name(res->dtype));
+  if (out->device.type != LT_CPU)
+    LT_FAIL(NULL, "%s: result tensor %s is on %s, expected a CPU tensor", fn, arg, lt_devname(out->device));
+  if (!lt_same_size(out, res) || !out->storage) {
+    /* Torch7: the result comes back column-major (strides {1, rows}) */
+    if (res->ndim == 2) {
+      int64_t s[2] = {res->size[1], res->size[0]};
+      if (lt_resize(out, 2, s) < 0) return NULL;
+      int64_t size[2] = {res->size[0], res->size[1]}, stride[2] = {1, LT_MAX(res->size[0], 1)};
+      if (out->storage && lt_set(out, out->storage, out->offset, 2, size, stride) < 0) return NULL;
+    } else if (lt_resize_as(out, res) < 0) return NULL;
+  }
+  if (lt_numel(res) > 0 && lt_copy(out, res) < 0) return NULL;
+  lt_retain(out);
+  return out;
+}
+
+int lt_lapack_results(int n, lt_tensor *const *outs, lt_tensor *const *res, const char *fn,
+                      const char *const *names, lt_tensor **got) {
+  int rc = 0;
+  for (int i = 0; i < n; i++) {
+    got[i] = NULL;
+    if (rc == 0 && !(got[i] = lt_lapack_result(outs[i], res[i], fn, names[i]))) rc = -1;
+  }
+  if (rc < 0)
+    for (int i = 0; i < n; i++) { lt_release(got[i]); got[i] = NULL; }
+  return rc;
+}
+
+void *lt_lapack_workspace(lt_dtype dt, const void *q, int64_t least, lt_fint *lwork) {
+  double v;
+  if (dt == LT_FLOAT32) { float f; memcpy(&f, q, sizeof f); v = f; }
+  else memcpy(&v, q, sizeof v);
+  /* a float32 answer rounds large sizes down: a little more */
+  int64_t w = (int64_t)ceil((v >= 1 ? v : 1) * (1 + 1e-6)) + 1;
+  w = LT_MIN(LT_MAX(w, least), (int64_t)INT_MAX);
+  *lwork = (lt_fint)w;
+  return malloc((size_t)w * lt_dtype_size(dt));
+}
+
