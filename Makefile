@@ -110,7 +110,7 @@ $(BUILD)/share/lua/$(LUAV)/%: stdlib/%
 	cp $< $@
 
 # each .cu file compiles on its own (a change to one kernel family rebuilds only it)
-$(BUILD)/obj/tensor/cuda/%.o: tensor/cuda/%.cu tensor/cuda/common.cuh tensor/luatorch.h tensor/internal.h tensor/scalar_math.h tensor/philox.h tensor/reduce_kinds.h
+$(BUILD)/obj/tensor/cuda/%.o: tensor/cuda/%.cu tensor/cuda/common.cuh tensor/luatorch.h tensor/internal.h tensor/lapack_call.h tensor/scalar_math.h tensor/philox.h tensor/reduce_kinds.h
 	@mkdir -p $(dir $@)
 	$(NVCC) -O3 -std=c++17 $(NVCC_ARCH) -Xcompiler -fPIC -Itensor -c -o $@ $<
 

@@ -74,6 +74,25 @@ do
     row('sum dim 4096x4096', time(function() local _ = m:sum(2) end, 10), m:nElement() * 4, 'GB/s')
   end)
 end
+-- LAPACK through cuSOLVER (issue 11): float32, a well-conditioned matrix (or an SPD one)
+do
+  local function mat(n) return (torch.randn(n, n) + torch.eye(n):mul(n)):cuda() end
+  local function spd(n) local a = torch.randn(n, n) return (a * a:t() + torch.eye(n):mul(n)):cuda() end
+  for _, n in ipairs{256, 1024} do
+    local a, s, b = mat(n), spd(n), torch.randn(n, 1):cuda()
+    guarded('inverse ' .. n, function() row('inverse ' .. n, time(function() local _ = torch.inverse(a) end, 5)) end)
+    guarded('gesv ' .. n .. ', 1 rhs', function()
+      row('gesv ' .. n .. ', 1 rhs', time(function() local _ = torch.gesv(b, a) end, 5))
+    end)
+    guarded('det ' .. n, function() row('det ' .. n, time(function() local _ = torch.det(a) end, 5)) end)
+    guarded('cholesky ' .. n, function() row('cholesky ' .. n, time(function() local _ = torch.potrf(s) end, 5)) end)
+    guarded('symeig ' .. n .. ' (vectors)', function()
+      row('symeig ' .. n .. ' (vectors)', time(function() local _ = torch.symeig(s, 'V') end, 3))
+    end)
+    guarded('svd ' .. n .. ' (some)', function() row('svd ' .. n .. ' (some)', time(function() local _ = torch.svd(a) end, 3)) end)
+    guarded('qr ' .. n, function() row('qr ' .. n, time(function() local _ = torch.qr(a) end, 5)) end)
+  end
+end
 require 'nn'
 -- training steps: forward, loss, backward and an SGD update, as in PyTorch's script
 local function train_row(name, net, x, y)

@@ -48,6 +48,18 @@ m = torch.randn(4096, 4096, device=dev)
 row('softmax 4096x4096', timeit(lambda: torch.softmax(m, 1), 10), m.numel() * 8, 'GB/s')
 row('sum dim 4096x4096', timeit(lambda: m.sum(1), 10), m.numel() * 4, 'GB/s')
 del x, m
+# LAPACK (issue 11): the same matrices' kinds, float32
+def mat(n): return (torch.randn(n, n) + n * torch.eye(n)).to(dev)
+def spd(n): a = torch.randn(n, n); return (a @ a.t() + n * torch.eye(n)).to(dev)
+for n in (256, 1024):
+    a, s, b = mat(n), spd(n), torch.randn(n, 1).to(dev)
+    row('inverse %d' % n, timeit(lambda: torch.linalg.inv(a), 5))
+    row('gesv %d, 1 rhs' % n, timeit(lambda: torch.linalg.solve(a, b), 5))
+    row('det %d' % n, timeit(lambda: torch.linalg.det(a), 5))
+    row('cholesky %d' % n, timeit(lambda: torch.linalg.cholesky(s, upper=True), 5))
+    row('symeig %d (vectors)' % n, timeit(lambda: torch.linalg.eigh(s), 3))
+    row('svd %d (some)' % n, timeit(lambda: torch.linalg.svd(a, full_matrices=False), 3))
+    row('qr %d' % n, timeit(lambda: torch.linalg.qr(a), 5))
 import torch.nn as nn
 import torch.nn.functional as F
 def train_row(name, net, x, y):

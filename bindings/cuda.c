@@ -92,6 +92,18 @@ static int c_setTF32(lua_State *L) {
   return 0;
 }
 static int c_getTF32(lua_State *L) { lua_pushboolean(L, lt_cuda_get_tf32()); return 1; }
+/* solverAvailable([dev]): true when LAPACK on CUDA tensors runs through cuSOLVER there;
+ * false and the reason when it runs on host copies */
+static int c_solverAvailable(lua_State *L) {
+  need_cuda(L, "torch.cuda.solverAvailable");
+  char why[320] = "";
+  int r = lt_cuda_solver_available(opt_device(L, 1, "torch.cuda.solverAvailable"), why, sizeof why);
+  if (r < 0) return ltb_fail(L);
+  lua_pushboolean(L, r);
+  if (r) return 1;
+  lua_pushstring(L, why);
+  return 2;
+}
 /* getDeviceProperties([dev]): name, totalGlobalMem, major, minor, multiProcessorCount */
 static int c_getDeviceProperties(lua_State *L) {
   need_cuda(L, "torch.cuda.getDeviceProperties");
@@ -121,6 +133,7 @@ static const luaL_Reg cuda_functions[] = {
   {"getDevice", c_getDevice}, {"synchronize", c_synchronize}, {"memoryUsage", c_memoryUsage},
   {"memoryStats", c_memoryStats}, {"resetPeakMemoryStats", c_resetPeakMemoryStats},
   {"emptyCache", c_emptyCache}, {"setTF32", c_setTF32}, {"getTF32", c_getTF32},
+  {"solverAvailable", c_solverAvailable},
   {"getDeviceProperties", c_getDeviceProperties}, {"manualSeed", c_manualSeed},
   {"manualSeedAll", c_manualSeed}, {NULL, NULL}};
 

@@ -38,7 +38,7 @@ static int parse_form(lua_State *L, const char *name, const char *form, int nin,
  * or an empty tensor (PyTorch's) */
 static void push_novectors(lua_State *L, int rvi, const lt_tensor *a) {
   if (rvi) lua_pushvalue(L, rvi);
-  else ltb_push(L, lt_new_empty(a->dtype, lt_cpu()));
+  else ltb_push(L, lt_new_empty(a->dtype, a->device));
 }
 
 /* the optional result tensor i (1-based) when o of them lead the arguments */

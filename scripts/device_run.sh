@@ -20,14 +20,27 @@ if ! ls /usr/local/cuda/lib64/libcublas.so.13 >/dev/null 2>&1; then
   d=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
   [ -n "$d" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
 fi
+# cuSOLVER (opened by tensor/cuda/solver.cu on first use): the toolkit's, else pip's wheel
+if ! ls /usr/local/cuda/lib64/libcusolver.so.12 >/dev/null 2>&1; then
+  d=$(python3 -c 'import nvidia.cusolver, os; print(os.path.join(list(nvidia.cusolver.__path__)[0], "lib"))' 2>/dev/null)
+  [ -n "$d" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
+fi
 { date; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; nproc
   ldd build/lib/libluatorch_cuda.so | grep -E 'not found|cublas'
+  python3 -c 'import ctypes; ctypes.CDLL("libcusolver.so.12"); print("libcusolver.so.12 loads")' 2>&1 | tail -n 1
   build/bin/th -e 'print("cudaAvailable", torch.cudaAvailable())'; } > "$OUT/machine.txt" 2>&1
 for f in tests/lua/test_cuda*.lua; do
   n=$(basename "$f" .lua)
   echo "=== $n" >> "$OUT/test_cuda.log"
   run 40 build/bin/th tests/run.lua "$n" >> "$OUT/test_cuda.log" 2>&1
   echo "=== $n exit $?" >> "$OUT/test_cuda.log"
+done
+# the LAPACK tests again with cuSOLVER switched off: every routine through host copies
+for n in test_cuda_lapack test_cuda_lapack_decomp; do
+  [ -f "tests/lua/$n.lua" ] || continue
+  echo "=== $n (LT_CUSOLVER=none)" >> "$OUT/test_cuda.log"
+  run 40 env LT_CUSOLVER=none build/bin/th tests/run.lua "$n" >> "$OUT/test_cuda.log" 2>&1
+  echo "=== $n (LT_CUSOLVER=none) exit $?" >> "$OUT/test_cuda.log"
 done
 after=""; i=0
 while [ $i -lt 6 ]; do

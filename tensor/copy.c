@@ -426,3 +426,9 @@ void lt_cuda_set_tf32(bool on) {
   if (cuda_backend && cuda_backend->set_tf32) cuda_backend->set_tf32(on);
 }
 bool lt_cuda_get_tf32(void) { return cuda_tf32; }
+int lt_cuda_solver_available(int device, char *why, size_t n) {
+  const lt_backend *be = cuda_dev(device);
+  if (!be) return -1;
+  if (!be->solver_status) { snprintf(why, n, "this CUDA backend has no cuSOLVER path"); return 0; }
+  return be->solver_status(device, why, n);
+}

@@ -96,6 +96,7 @@ void lt_cpu_free(void *p, size_t nbytes);
 /* ---- the backend table ----
  * Kernels receive operands of identical shape, dtype checked and out allocated by the
  * entry point; they only compute. The CPU backend is built in; CUDA is dlopen'ed. */
+struct lt_lapack_call;   /* lapack_call.h */
 typedef struct lt_backend {
   const char *name;
   void *(*alloc)(size_t nbytes, int device);
@@ -275,6 +276,14 @@ typedef struct lt_backend {
    * upper keeps j >= i + k */
   int (*tri_zero)(lt_tensor *t, int64_t k, bool lower);
   /* -- end core -- */
+  /* -- solver (tensor/cuda/solver.cu) -- */
+  /* one LAPACK routine on column-major device operands (lapack_call.h): 0 done (info
+   * set), 1 not done here (cuSOLVER missing, or a routine it lacks: the engine runs it on
+   * host copies), -1 error */
+  int (*lapack)(struct lt_lapack_call *c);
+  /* 1: `lapack` runs on cuSOLVER on this device; 0: it does not (why: the reason), -1 error */
+  int (*solver_status)(int device, char *why, size_t n);
+  /* -- end solver -- */
 } lt_backend;
 
 extern const lt_backend lt_cpu_backend;

@@ -1,5 +1,5 @@
-/* lapack.c: linear systems and factorizations through LAPACK (OpenBLAS exports the
- * Fortran routines; prototypes in lapack.h): gesv, trtrs, gels, inverse, potrf, potrs,
+/* lapack.c: linear systems and factorizations through LAPACK (lt_lapack_run,
+ * lapack_call.h: OpenBLAS or cuSOLVER): gesv, trtrs, gels, inverse, potrf, potrs,
  * potri, pstrf, cholesky, solve, det, logdet, slogdet; and the autograd of det, logdet,
  * slogdet, inverse, gesv/solve and cholesky (the wrappers are static here, as nn_conv.c's
  * are). The checks and column-major helpers it shares with lapack_decomp.c are in
@@ -11,8 +11,13 @@
  * {1, rows}), as Torch7's do; a result tensor given by the caller keeps its layout when
  * it already has the result's shape and is made column-major otherwise.
  *
- * CPU float and double only: integer tensors are an error, CUDA tensors too (cuSOLVER
- * is for a GPU session). */
+ * Float and double, on the CPU or a CUDA device: every routine is an lt_lapack_call run by
+ * lt_lapack_run (lapack_run.c: OpenBLAS on the CPU, cuSOLVER or a CPU round trip on a
+ * device), on column-major tensors made on the input's device; everything else here
+ * (triangles, symmetrizing, batches, the backward formulas) is device-generic engine ops,
+ * so the CPU tests run the code the GPU runs. The host only sees copies: the pivots
+ * (host memory on every device), the diagonal of an LU factorization (det), and the SVD
+ * of a singular matrix (det's backward), each copied to the CPU. */
 #include "lapack.h"
 #include "autograd.h"
 #include <limits.h>
@@ -22,10 +27,6 @@
 #include <string.h>
 
 /* ---- small pieces ---- */
-
-static lt_fint fi(int64_t v) { return (lt_fint)v; }
-static lt_fint ld(const lt_tensor *colmajor) { return fi(LT_MAX(colmajor->size[0], 1)); }
-static bool is_f32(const lt_tensor *t) { return t->dtype == LT_FLOAT32; }
 
 static int same_type(const lt_tensor *a, const lt_tensor *b, const char *fn, const char *na, const char *nb) {
   if (a->dtype != b->dtype)
@@ -40,13 +41,13 @@ static int check_uplo(char c, const char *fn, const char *what, const char *allo
   return 0;
 }
 
-static int illegal(const char *fn, const char *routine, lt_fint info) {
+static int illegal(const char *fn, const char *routine, int32_t info) {
   LT_FAIL(-1, "%s: LAPACK %s rejected its argument %d (a bug)", fn, routine, -info);
 }
 
 /* LAPACK's info: < 0 an argument it rejected (a bug); > 0 a zero pivot, reported as
  * "<what> (<entry>(info,info) is zero)" */
-static int check_info(const char *fn, const char *routine, lt_fint info, const char *what,
+static int check_info(const char *fn, const char *routine, int32_t info, const char *what,
                       const char *entry) {
   if (info < 0) return illegal(fn, routine, info);
   if (info > 0) LT_FAIL(-1, "%s: %s (%s(%d,%d) is zero)", fn, what, entry, info, info);
@@ -60,7 +61,7 @@ static int check_solve(const lt_tensor *b, const lt_tensor *a, const char *an, b
                        int64_t rows, const char *fn, bool *vec, int64_t *k) {
   char s1[64], s2[64];
   if (lt_lapack_check(a, fn, an, square) < 0 || lt_lapack_check_rhs(b, fn, "B") < 0 ||
-      same_type(b, a, fn, "B", an) < 0)
+      same_type(b, a, fn, "B", an) < 0 || lt_lapack_same_device(b, a, fn, "B", an) < 0)
     return -1;
   if (b->size[0] != rows)
     LT_FAIL(-1, "%s: B of size %s does not match %s of size %s (expected %lld rows)", fn,
@@ -102,32 +103,49 @@ static lt_tensor *as_vector_if(lt_tensor *x, bool vec) {
 }
 
 /* zero the triangle strictly below (upper = true) or above the diagonal of the square
- * column-major a, as Torch7 leaves the part LAPACK did not write */
-static void zero_other_triangle(lt_tensor *a, bool upper) {
-  int64_t n = a->size[0], lda = LT_MAX(n, 1);
-  for (int64_t j = 0; j < n; j++) {
-    int64_t lo = upper ? j + 1 : 0, hi = upper ? n : j;
-    for (int64_t i = lo; i < hi; i++) {
-      if (is_f32(a)) ((float *)lt_data(a))[i + j * lda] = 0;
-      else ((double *)lt_data(a))[i + j * lda] = 0;
-    }
+ * a, in place, as Torch7 leaves the part LAPACK did not write (triu/tril: any device) */
+static int zero_other_triangle(lt_tensor *a, bool upper) {
+  lt_tensor *r = upper ? lt_triu(a, a, 0) : lt_tril(a, a, 0);
+  lt_release(r);
+  return r ? 0 : -1;
+}
+
+/* copy the stored triangle (upper or lower) of the square a onto the other one, in
+ * place: a := T + S^T, with T the stored triangle and S the same without its diagonal
+ * (each sum has one zero term: exact, so a comes out exactly symmetric) */
+static int symmetrize(lt_tensor *a, bool upper) {
+  if (a->device.type == LT_CPU) {   /* the CPU: in place, no temporaries (small matrices) */
+    int64_t n = a->size[0], lda = LT_MAX(n, 1);
+    for (int64_t j = 0; j < n; j++)
+      for (int64_t i = j + 1; i < n; i++) {
+        int64_t lo = i + j * lda, up = j + i * lda;   /* (i,j) below, (j,i) above */
+        if (a->dtype == LT_FLOAT32) { float *d = lt_data(a); if (upper) d[lo] = d[up]; else d[up] = d[lo]; }
+        else { double *d = lt_data(a); if (upper) d[lo] = d[up]; else d[up] = d[lo]; }
+      }
+    return 0;
   }
+  lt_tensor *T = upper ? lt_triu(NULL, a, 0) : lt_tril(NULL, a, 0);
+  lt_tensor *S = T ? (upper ? lt_triu(NULL, a, 1) : lt_tril(NULL, a, -1)) : NULL;
+  lt_tensor *St = S ? lt_transpose(S, 0, 1) : NULL;
+  lt_tensor *R = St ? lt_binary(LT_ADD, NULL, T, St, 1) : NULL;
+  int rc = R ? lt_copy(a, R) : -1;
+  lt_release(T);
+  lt_release(S);
+  lt_release(St);
+  lt_release(R);
+  return rc;
 }
 
-/* copy the stored triangle of the square column-major a onto the other one */
-static void symmetrize(lt_tensor *a, bool upper) {
-  int64_t n = a->size[0], lda = LT_MAX(n, 1);
-  for (int64_t j = 0; j < n; j++)
-    for (int64_t i = j + 1; i < n; i++) {
-      int64_t lo = i + j * lda, up = j + i * lda;   /* (i,j) below, (j,i) above */
-      if (is_f32(a)) { float *d = lt_data(a); if (upper) d[lo] = d[up]; else d[up] = d[lo]; }
-      else { double *d = lt_data(a); if (upper) d[lo] = d[up]; else d[up] = d[lo]; }
-    }
-}
-
-static double elem(const lt_tensor *a, int64_t i, int64_t j) {
-  int64_t k = i + j * LT_MAX(a->size[0], 1);
-  return is_f32(a) ? ((float *)lt_data(a))[k] : ((double *)lt_data(a))[k];
+/* 1 + the index of the first zero on the diagonal of the square a (any device: the
+ * diagonal is read on a CPU copy), 0 when there is none; -1 on an error */
+static int64_t first_zero_diag(const lt_tensor *a) {
+  lt_tensor *d = lt_diag(NULL, a, 0), *h = d ? lt_to_device(d, lt_cpu()) : NULL;
+  int64_t z = h ? 0 : -1;
+  for (int64_t i = 0; h && z == 0 && i < h->size[0]; i++)
+    if (lt_get(h, &i) == 0) z = i + 1;
+  lt_release(d);
+  lt_release(h);
+  return z;
 }
 
 /* ---- batches (PyTorch's): a (*, r, c) tensor is its matrices one by one ---- */
@@ -157,7 +175,7 @@ static lt_tensor *batch_mat(const lt_tensor *t, int64_t i) {
   return v;
 }
 
-/* a batch of square float/double CPU matrices (at least 3 dims) */
+/* a batch of square float/double matrices (at least 3 dims) */
 static int check_batch(const lt_tensor *a, const char *fn, const char *arg) {
   char b[64];
   if (lt_lapack_check_type(a, fn, arg) < 0) return -1;
@@ -188,19 +206,15 @@ static int gesv_2d(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_te
   if (check_solve(b, a, "A", true, n, fn, &vec, &k) < 0) return -1;
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
   lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, n, k) : NULL;
-  lt_fint *ipiv = malloc(sizeof(lt_fint) * (size_t)LT_MAX(n, 1));
+  int32_t *ipiv = malloc(sizeof(int32_t) * (size_t)LT_MAX(n, 1));
   int rc = -1;
   if (!A || !B || !ipiv) { if (A && B) lt_seterr("%s: out of memory", fn); goto done; }
-  if (n > 0 && k > 0) {
-    lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
-    if (is_f32(a)) sgesv_(&N, &K, lt_data(A), &lda, ipiv, lt_data(B), &ldb, &info);
-    else dgesv_(&N, &K, lt_data(A), &lda, ipiv, lt_data(B), &ldb, &info);
-    if (check_info(fn, "gesv", info, "the matrix A is singular", "U") < 0) goto done;
-  } else if (n > 0) {   /* no right-hand sides: still factor A, and report a singular one */
-    lt_fint N = fi(n), lda = ld(A), info = 0;
-    if (is_f32(a)) sgetrf_(&N, &N, lt_data(A), &lda, ipiv, &info);
-    else dgetrf_(&N, &N, lt_data(A), &lda, ipiv, &info);
-    if (info > 0 && check_info(fn, "getrf", info, "the matrix A is singular", "U") < 0) goto done;
+  if (n > 0) {
+    /* no right-hand sides: still factor A, and report a singular one */
+    lt_lapack_call c = {.op = k > 0 ? LT_LP_GESV : LT_LP_GETRF, .t = {A, k > 0 ? B : NULL}, .ipiv = ipiv};
+    if (lt_lapack_run(&c, fn) < 0 ||
+        check_info(fn, lt_lapack_name(c.op), c.info, "the matrix A is singular", "U") < 0)
+      goto done;
   }
   as_vector_if(B, vec);
   rc = two_results(rb, B, ra, A, fn, "resb", "resa", x, lu);
@@ -218,7 +232,8 @@ static int gesv_impl(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_
   *x = *lu = NULL;
   if (distinct(rb, ra, fn) < 0) return -1;
   if (a->ndim <= 2) return gesv_2d(rb, ra, b, a, x, lu, fn);
-  if (check_batch(a, fn, "A") < 0 || lt_lapack_check_type(b, fn, "B") < 0 || same_type(b, a, fn, "B", "A") < 0)
+  if (check_batch(a, fn, "A") < 0 || lt_lapack_check_type(b, fn, "B") < 0 || same_type(b, a, fn, "B", "A") < 0 ||
+      lt_lapack_same_device(b, a, fn, "B", "A") < 0)
     return -1;
   bool same = b->ndim == a->ndim && b->size[a->ndim - 2] == a->size[a->ndim - 2];
   for (int d = 0; same && d < a->ndim - 2; d++) same = b->size[d] == a->size[d];
@@ -226,8 +241,8 @@ static int gesv_impl(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_
     LT_FAIL(-1, "%s: B of size %s does not match the batch A of size %s (expected B of size "
             "(batch..., %lld, k))", fn, lt_shape_str(b, s1, sizeof s1), lt_shape_str(a, s2, sizeof s2),
             (long long)a->size[a->ndim - 1]);
-  lt_tensor *X = lt_empty(b->ndim, b->size, a->dtype, lt_cpu());
-  lt_tensor *LU = X ? lt_empty(a->ndim, a->size, a->dtype, lt_cpu()) : NULL;
+  lt_tensor *X = lt_empty(b->ndim, b->size, a->dtype, a->device);
+  lt_tensor *LU = X ? lt_empty(a->ndim, a->size, a->dtype, a->device) : NULL;
   int rc = X && LU ? 0 : -1;
   for (int64_t i = 0; rc == 0 && i < batch_count(a); i++) {
     lt_tensor *ai = batch_mat(a, i), *bi = batch_mat(b, i), *xi = NULL, *lui = NULL;
@@ -341,10 +356,10 @@ int lt_trtrs(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *
   int rc = -1;
   if (!A || !B) goto done;
   if (n > 0 && k > 0) {
-    lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
-    if (is_f32(a)) strtrs_(&uplo, &trans, &diag, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1, 1, 1);
-    else dtrtrs_(&uplo, &trans, &diag, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1, 1, 1);
-    if (check_info(fn, "trtrs", info, "the triangular matrix A is singular", "A") < 0) goto done;
+    lt_lapack_call c = {.op = LT_LP_TRTRS, .c1 = uplo, .c2 = trans, .c3 = diag, .t = {A, B}};
+    if (lt_lapack_run(&c, fn) < 0 ||
+        check_info(fn, "trtrs", c.info, "the triangular matrix A is singular", "A") < 0)
+      goto done;
   }
   as_vector_if(B, vec);
   rc = two_results(rb, B, ra, A, fn, "resb", "resa", x, acopy);
@@ -369,23 +384,15 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
   bool p = lt_grad_pause();
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, m, n);
   lt_tensor *B = A ? lt_lapack_colmajor(b, a->dtype, rows, k) : NULL;
-  void *work = NULL;
   int rc = -1;
   if (!A || !B) goto done;
   if (m > 0 && n > 0 && k > 0) {
-    lt_fint M = fi(m), N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0, lwork = -1;
-    char tr = 'N';
-    double q = 0;   /* the workspace query's answer (a float for float32), then the solve */
-    if (is_f32(a)) sgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, (float *)&q, &lwork, &info, 1);
-    else dgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &q, &lwork, &info, 1);
-    work = lt_lapack_workspace(a->dtype, &q, LT_MIN(m, n) + LT_MAX(LT_MIN(m, n), k), &lwork);
-    if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
-    if (is_f32(a)) sgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, work, &lwork, &info, 1);
-    else dgels_(&tr, &M, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, work, &lwork, &info, 1);
-    if (info < 0) { illegal(fn, "gels", info); goto done; }
-    if (info > 0) {
+    lt_lapack_call c = {.op = LT_LP_GELS, .c1 = 'N', .t = {A, B}};
+    if (lt_lapack_run(&c, fn) < 0) goto done;
+    if (c.info < 0) { illegal(fn, "gels", c.info); goto done; }
+    if (c.info > 0) {
       lt_seterr("%s: A does not have full rank (element (%d,%d) of its triangular factor is zero)",
-                fn, info, info);
+                fn, c.info, c.info);
       goto done;
     }
   } else if (k > 0 && m < n) {
@@ -395,7 +402,6 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
   as_vector_if(B, vec);
   rc = two_results(rb, B, ra, A, fn, "resb", "resa", x, qr);
 done:
-  free(work);
   lt_release(A);
   lt_release(B);
   lt_grad_resume(p);
@@ -406,46 +412,39 @@ done:
 
 /* A column-major LU factorization of the square a: returns the factors, the pivots in
  * *ipiv (malloc'd) and getrf's info (> 0: U(info,info) is zero). */
-static lt_tensor *lu_factor(const lt_tensor *a, const char *fn, lt_fint **ipiv, lt_fint *info) {
+static lt_tensor *lu_factor(const lt_tensor *a, const char *fn, int32_t **ipiv, int32_t *info) {
   *ipiv = NULL;
   *info = 0;
   if (lt_lapack_check(a, fn, "A", true) < 0) return NULL;
   int64_t n = a->size[0];
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
   if (!A) return NULL;
-  *ipiv = malloc(sizeof(lt_fint) * (size_t)LT_MAX(n, 1));
+  *ipiv = malloc(sizeof(int32_t) * (size_t)LT_MAX(n, 1));
   if (!*ipiv) { lt_release(A); LT_FAIL(NULL, "%s: out of memory", fn); }
   if (n > 0) {
-    lt_fint N = fi(n), lda = ld(A);
-    if (is_f32(a)) sgetrf_(&N, &N, lt_data(A), &lda, *ipiv, info);
-    else dgetrf_(&N, &N, lt_data(A), &lda, *ipiv, info);
-    if (*info < 0) { free(*ipiv); *ipiv = NULL; lt_release(A); illegal(fn, "getrf", *info); return NULL; }
+    lt_lapack_call c = {.op = LT_LP_GETRF, .t = {A}, .ipiv = *ipiv};
+    int rc = lt_lapack_run(&c, fn);
+    *info = c.info;
+    if (rc == 0 && c.info < 0) rc = illegal(fn, "getrf", c.info);
+    if (rc < 0) { free(*ipiv); *ipiv = NULL; lt_release(A); return NULL; }
   }
   return A;
 }
 
 static lt_tensor *inverse_2d(lt_tensor *out, const lt_tensor *a) {
   const char *fn = "torch.inverse";
-  lt_fint *ipiv, info;
+  int32_t *ipiv, info;
   lt_tensor *A = lu_factor(a, fn, &ipiv, &info), *r = NULL;
   if (!A) return NULL;
-  void *work = NULL;
   if (check_info(fn, "getrf", info, "the matrix is singular", "U") < 0) goto done;
-  int64_t n = a->size[0];
-  if (n > 0) {
-    lt_fint N = fi(n), lda = ld(A), lwork = -1;
-    double q = 0;   /* the workspace query's answer (a float for float32) */
-    if (is_f32(a)) sgetri_(&N, lt_data(A), &lda, ipiv, (float *)&q, &lwork, &info);
-    else dgetri_(&N, lt_data(A), &lda, ipiv, &q, &lwork, &info);
-    work = lt_lapack_workspace(a->dtype, &q, n, &lwork);
-    if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
-    if (is_f32(a)) sgetri_(&N, lt_data(A), &lda, ipiv, work, &lwork, &info);
-    else dgetri_(&N, lt_data(A), &lda, ipiv, work, &lwork, &info);
-    if (check_info(fn, "getri", info, "the matrix is singular", "U") < 0) goto done;
+  if (a->size[0] > 0) {
+    lt_lapack_call c = {.op = LT_LP_GETRI, .t = {A}, .ipiv = ipiv};
+    if (lt_lapack_run(&c, fn) < 0 ||
+        check_info(fn, "getri", c.info, "the matrix is singular", "U") < 0)
+      goto done;
   }
   r = lt_lapack_result(out, A, fn, "res");
 done:
-  free(work);
   free(ipiv);
   lt_release(A);
   return r;
@@ -456,7 +455,7 @@ done:
 typedef lt_tensor *(*mat_fn)(lt_tensor *out, const lt_tensor *a, char opt, const char *fn);
 static lt_tensor *batched(lt_tensor *out, const lt_tensor *a, char opt, const char *fn, mat_fn f) {
   if (check_batch(a, fn, "A") < 0) return NULL;
-  lt_tensor *R = lt_empty(a->ndim, a->size, a->dtype, lt_cpu());
+  lt_tensor *R = lt_empty(a->ndim, a->size, a->dtype, a->device);
   int rc = R ? 0 : -1;
   for (int64_t i = 0; rc == 0 && i < batch_count(a); i++) {
     lt_tensor *ai = batch_mat(a, i), *ri = batch_mat(R, i);
@@ -516,102 +515,93 @@ lt_tensor *lt_inverse(lt_tensor *out, const lt_tensor *a) {
   return r;
 }
 
-/* sign and log|det| from an LU factorization (info > 0: singular, sign 0, log -inf) */
-static void lu_slogdet(const lt_tensor *A, const lt_fint *ipiv, lt_fint info, double *sign,
-                       double *logabs, double *det) {
+/* sign and log|det| from the LU factors A (on any device) and their pivots (host memory):
+ * the diagonal is copied to the CPU (info > 0: singular, sign 0, log -inf) */
+static int lu_slogdet(const lt_tensor *A, const int32_t *ipiv, int32_t info, double *sign,
+                      double *logabs, double *det) {
   int64_t n = A->size[0];
   double s = 1, l = 0, d = 1;
+  bool cpu = A->device.type == LT_CPU;   /* read in place; a device's diagonal is copied */
+  lt_tensor *dg = n > 0 && !cpu ? lt_diag(NULL, A, 0) : NULL;
+  lt_tensor *u = dg ? lt_to_device(dg, lt_cpu()) : NULL;
+  lt_release(dg);
+  if (n > 0 && !cpu && !u) return -1;
   for (int64_t i = 0; i < n; i++) {
-    double u = elem(A, i, i);
+    int64_t ii[2] = {i, i};
+    double ui = cpu ? lt_get(A, ii) : lt_get(u, &i);
     if (ipiv[i] != i + 1) { s = -s; d = -d; }
-    d *= u;
-    if (u < 0) s = -s;
-    l += log(fabs(u));
+    d *= ui;
+    if (ui < 0) s = -s;
+    l += log(fabs(ui));
   }
+  lt_release(u);
   if (info > 0) { s = 0; l = -INFINITY; d = 0; }
   *sign = s;
   *logabs = l;
   *det = d;
+  return 0;
 }
 
 enum { DET, LOGDET, SLOGDET };
 static const char *det_fn[] = {"torch.det", "torch.logdet", "torch.slogdet"};
 
-/* the three values of a's determinant as double numbers */
-static int det_values(const lt_tensor *a, int kind, double *sign, double *logabs, double *det) {
-  lt_fint *ipiv, info;
+/* the three values of a's determinant as double numbers (named as fn) */
+static int det_values_named(const lt_tensor *a, const char *fn, double *sign, double *logabs,
+                            double *det) {
+  int32_t *ipiv, info;
   bool p = lt_grad_pause();
-  lt_tensor *A = lu_factor(a, det_fn[kind], &ipiv, &info);
+  lt_tensor *A = lu_factor(a, fn, &ipiv, &info);
+  int rc = A ? lu_slogdet(A, ipiv, info, sign, logabs, det) : -1;
   lt_grad_resume(p);
-  if (!A) return -1;
-  lu_slogdet(A, ipiv, info, sign, logabs, det);
   free(ipiv);
   lt_release(A);
-  return 0;
+  return rc;
 }
 
-/* the sign (+-1) of the determinant of the n x n column-major double matrix q (destroyed) */
-static double det_sign_f64(double *q, lt_fint n, lt_fint *ipiv) {
-  lt_fint info = 0;
-  dgetrf_(&n, &n, q, &n, ipiv, &info);
-  double s = 1;
-  for (lt_fint i = 0; i < n; i++) {
-    if (ipiv[i] != i + 1) s = -s;
-    if (q[i + (int64_t)i * n] < 0) s = -s;
-  }
-  return s;
+static int det_values(const lt_tensor *a, int kind, double *sign, double *logabs, double *det) {
+  return det_values_named(a, det_fn[kind], sign, logabs, det);
 }
 
-/* The cofactor matrix of a (the gradient of det at a, singular or not), in double and
- * without history: with a = U S V^T, cof(a) = det(U) det(V) U diag(p) V^T, p_i the
- * product of the other singular values. For a singular a, where A^-T does not exist. */
+/* The cofactor matrix of a (the gradient of det at a, singular or not), without history,
+ * on a's device: with a = U S V^T, cof(a) = det(U) det(V) U diag(p) V^T, p_i the product
+ * of the other singular values. For a singular a, where A^-T does not exist. Computed in
+ * double on a CPU copy of a (a rare path; the SVD's host loop is short), then copied back. */
 static lt_tensor *cofactors(const lt_tensor *a) {
   const char *fn = "torch.det";
-  int64_t n = a->size[0];
-  lt_fint N = fi(n), info = 0, lwork = -1;
+  int64_t n = a->size[0], one = 1;
   bool p = lt_grad_pause();
-  lt_tensor *A = lt_lapack_colmajor(a, LT_FLOAT64, n, n);
-  lt_tensor *U = lt_lapack_colmajor_empty(LT_FLOAT64, n, n);
-  lt_tensor *VT = lt_lapack_colmajor_empty(LT_FLOAT64, n, n);
-  lt_tensor *C = lt_lapack_colmajor_empty(LT_FLOAT64, n, n), *r = NULL;
-  double *s = malloc(sizeof(double) * (size_t)n), *q = NULL, wq = 0;
-  void *work = NULL;
-  lt_fint *iwork = malloc(sizeof(lt_fint) * (size_t)(8 * n));
-  if (!A || !U || !VT || !C || !s || !iwork) { lt_seterr("%s: backward: out of memory", fn); goto done; }
-  char jobz = 'A';
-  dgesdd_(&jobz, &N, &N, lt_data(A), &N, s, lt_data(U), &N, lt_data(VT), &N, &wq, &lwork, iwork, &info, 1);
-  work = lt_lapack_workspace(LT_FLOAT64, &wq, 1, &lwork);
-  q = malloc(sizeof(double) * (size_t)(n * n));
-  if (!work || !q) { lt_seterr("%s: backward: out of memory", fn); goto done; }
-  dgesdd_(&jobz, &N, &N, lt_data(A), &N, s, lt_data(U), &N, lt_data(VT), &N, work, &lwork, iwork, &info, 1);
-  if (info != 0) { lt_seterr("%s: backward: the SVD of the matrix did not converge", fn); goto done; }
-  memcpy(q, lt_data(U), sizeof(double) * (size_t)(n * n));
-  double sign = det_sign_f64(q, N, iwork);
-  memcpy(q, lt_data(VT), sizeof(double) * (size_t)(n * n));
-  sign *= det_sign_f64(q, N, iwork);
-  const double *u = lt_data(U), *vt = lt_data(VT);
-  double *c = lt_data(C);
+  lt_tensor *ac = lt_to_device(a, lt_cpu());
+  lt_tensor *A = ac ? lt_lapack_colmajor(ac, LT_FLOAT64, n, n) : NULL;
+  lt_tensor *U = A ? lt_lapack_colmajor_empty(LT_FLOAT64, lt_cpu(), n, n) : NULL;
+  lt_tensor *VT = U ? lt_lapack_colmajor_empty(LT_FLOAT64, lt_cpu(), n, n) : NULL;
+  lt_tensor *S = VT ? lt_empty(1, &n, LT_FLOAT64, lt_cpu()) : NULL;
+  lt_tensor *P = S ? lt_empty(2, (int64_t[]){one, n}, LT_FLOAT64, lt_cpu()) : NULL;
+  lt_tensor *UP = NULL, *C = NULL, *Cd = NULL, *r = NULL;
+  if (!P) goto done;
+  lt_lapack_call c = {.op = LT_LP_GESDD, .c1 = 'A', .t = {A, S, U, VT}};
+  if (lt_lapack_run(&c, fn) < 0) goto done;
+  if (c.info != 0) { lt_seterr("%s: backward: the SVD of the matrix did not converge", fn); goto done; }
+  double su, sv, l, d;   /* det(U) and det(V^T): +-1 */
+  if (det_values_named(U, fn, &su, &l, &d) < 0 || det_values_named(VT, fn, &sv, &l, &d) < 0) goto done;
   for (int64_t i = 0; i < n; i++) {   /* p_i, then C = sign U diag(p) V^T */
-    double pi = sign;
-    for (int64_t j = 0; j < n; j++) if (j != i) pi *= s[j];
-    q[i] = pi;
+    double pi = su * sv;
+    for (int64_t j = 0; j < n; j++) if (j != i) pi *= lt_get(S, &j);
+    if (lt_put(P, (int64_t[]){0, i}, pi) < 0) goto done;
   }
-  for (int64_t j = 0; j < n; j++)
-    for (int64_t i = 0; i < n; i++) {
-      double v = 0;
-      for (int64_t k = 0; k < n; k++) v += u[i + k * n] * q[k] * vt[k + j * n];
-      c[i + j * n] = v;
-    }
-  r = lt_to_dtype(C, a->dtype);
+  UP = lt_binary(LT_MUL, NULL, U, P, 1);   /* U diag(p): column i scaled by p_i */
+  C = UP ? lt_mm(NULL, UP, VT) : NULL;
+  Cd = C ? lt_to_dtype(C, a->dtype) : NULL;
+  r = Cd ? lt_to_device(Cd, a->device) : NULL;
 done:
-  free(s);
-  free(work);
-  free(q);
-  free(iwork);
+  lt_release(ac);
   lt_release(A);
   lt_release(U);
   lt_release(VT);
+  lt_release(S);
+  lt_release(P);
+  lt_release(UP);
   lt_release(C);
+  lt_release(Cd);
   lt_grad_resume(p);
   return r;
 }
@@ -629,7 +619,7 @@ static lt_tensor *per_matrix(const lt_tensor *g, const lt_tensor *A) {
 static lt_tensor *all_cofactors(const lt_tensor *A) {
   if (A->ndim == 2) return cofactors(A);
   bool p = lt_grad_pause();
-  lt_tensor *C = lt_empty(A->ndim, A->size, A->dtype, lt_cpu());
+  lt_tensor *C = lt_empty(A->ndim, A->size, A->dtype, A->device);
   int rc = C ? 0 : -1;
   for (int64_t i = 0; rc == 0 && i < batch_count(A); i++) {
     lt_tensor *ai = batch_mat(A, i), *ci = batch_mat(C, i), *c = ai ? cofactors(ai) : NULL;
@@ -643,13 +633,16 @@ static lt_tensor *all_cofactors(const lt_tensor *A) {
   return C;
 }
 
-/* any zero among the values of t */
+/* any zero among the values of t (one per matrix: read on a CPU copy) */
 static bool has_zero(const lt_tensor *t) {
-  lt_tensor *c = lt_contiguous(t);
+  bool p = lt_grad_pause();
+  lt_tensor *h = lt_to_device(t, lt_cpu()), *c = h ? lt_contiguous(h) : NULL;
   bool z = false;
   for (int64_t i = 0; c && i < lt_numel(c); i++)
     z = z || lt_load(c->dtype, (const char *)lt_data(c) + i * (int64_t)lt_dtype_size(c->dtype)) == 0;
   lt_release(c);
+  lt_release(h);
+  lt_grad_resume(p);
   return z;
 }
 
@@ -689,10 +682,11 @@ static lt_tensor *det_tensor(const lt_tensor *a, int kind, lt_tensor **sign_out)
   if (sign_out) *sign_out = NULL;
   int nbd = a->ndim > 2 ? a->ndim - 2 : 0;
   if (nbd && check_batch(a, fn, "A") < 0) return NULL;
-  /* one value per matrix: a 0-dim tensor for a matrix, the batch's shape for a batch */
-  lt_tensor *r = nbd ? lt_empty(nbd, a->size, a->dtype, lt_cpu()) : lt_scalar_tensor(0, a->dtype, a->device);
+  /* one value per matrix: a 0-dim tensor for a matrix, the batch's shape for a batch;
+   * written on the CPU, then moved to a's device */
+  lt_tensor *r = nbd ? lt_empty(nbd, a->size, a->dtype, lt_cpu()) : lt_scalar_tensor(0, a->dtype, lt_cpu());
   lt_tensor *sg = !r || !sign_out ? NULL : nbd ? lt_empty(nbd, a->size, a->dtype, lt_cpu())
-                                                : lt_scalar_tensor(0, a->dtype, a->device);
+                                                : lt_scalar_tensor(0, a->dtype, lt_cpu());
   if (!r || (sign_out && !sg)) { lt_release(r); lt_release(sg); return NULL; }
   size_t es = lt_dtype_size(a->dtype);
   for (int64_t i = 0; i < (nbd ? batch_count(a) : 1); i++) {
@@ -709,6 +703,14 @@ static lt_tensor *det_tensor(const lt_tensor *a, int kind, lt_tensor **sign_out)
     double v = kind == DET ? det : kind == SLOGDET ? logabs : sign < 0 ? NAN : logabs;
     lt_store(a->dtype, (char *)lt_data(r) + i * (int64_t)es, v);
     if (sg) lt_store(a->dtype, (char *)lt_data(sg) + i * (int64_t)es, sign);
+  }
+  if (a->device.type != LT_CPU) {
+    lt_tensor *rd = lt_to_device(r, a->device), *sd = sg ? lt_to_device(sg, a->device) : NULL;
+    lt_release(r);
+    lt_release(sg);
+    r = rd;
+    sg = sd;
+    if (!r || (sign_out && !sg)) { lt_release(r); lt_release(sg); return NULL; }
   }
   if (lt_grad_on && a->requires_grad) {
     static const char *names[] = {"DetBackward", "LogdetBackward", "SlogdetBackward"};
@@ -742,16 +744,15 @@ static lt_tensor *potrf_2d(lt_tensor *out, const lt_tensor *a, char uplo, const 
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n), *r = NULL;
   if (!A) return NULL;
   if (n > 0) {
-    lt_fint N = fi(n), lda = ld(A), info = 0;
-    if (is_f32(a)) spotrf_(&uplo, &N, lt_data(A), &lda, &info, 1);
-    else dpotrf_(&uplo, &N, lt_data(A), &lda, &info, 1);
-    if (info < 0) { illegal(fn, "potrf", info); goto done; }
-    if (info > 0) {
+    lt_lapack_call c = {.op = LT_LP_POTRF, .c1 = uplo, .t = {A}};
+    if (lt_lapack_run(&c, fn) < 0) goto done;
+    if (c.info < 0) { illegal(fn, "potrf", c.info); goto done; }
+    if (c.info > 0) {
       lt_seterr("%s: the matrix is not positive definite (its leading minor of order %d is "
-                "not positive)", fn, info);
+                "not positive)", fn, c.info);
       goto done;
     }
-    zero_other_triangle(A, uplo == 'U');
+    if (zero_other_triangle(A, uplo == 'U') < 0) goto done;
   }
   r = lt_lapack_result(out, A, fn, "res");
 done:
@@ -857,10 +858,9 @@ lt_tensor *lt_potrs(lt_tensor *out, const lt_tensor *b, const lt_tensor *chol, c
   lt_tensor *B = A ? lt_lapack_colmajor(b, chol->dtype, n, k) : NULL, *r = NULL;
   if (!A || !B) goto done;
   if (n > 0 && k > 0) {
-    lt_fint N = fi(n), K = fi(k), lda = ld(A), ldb = ld(B), info = 0;
-    if (is_f32(chol)) spotrs_(&uplo, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1);
-    else dpotrs_(&uplo, &N, &K, lt_data(A), &lda, lt_data(B), &ldb, &info, 1);
-    if (info < 0) { illegal(fn, "potrs", info); goto done; }
+    lt_lapack_call c = {.op = LT_LP_POTRS, .c1 = uplo, .t = {A, B}};
+    if (lt_lapack_run(&c, fn) < 0) goto done;
+    if (c.info < 0) { illegal(fn, "potrs", c.info); goto done; }
   }
   as_vector_if(B, vec);
   r = lt_lapack_result(out, B, fn, "res");
@@ -879,11 +879,17 @@ lt_tensor *lt_potri(lt_tensor *out, const lt_tensor *chol, char uplo) {
   lt_tensor *A = lt_lapack_colmajor(chol, chol->dtype, n, n), *r = NULL;
   if (!A) goto done;
   if (n > 0) {
-    lt_fint N = fi(n), lda = ld(A), info = 0;
-    if (is_f32(chol)) spotri_(&uplo, &N, lt_data(A), &lda, &info, 1);
-    else dpotri_(&uplo, &N, lt_data(A), &lda, &info, 1);
-    if (check_info(fn, "potri", info, "the Cholesky factor is singular", "chol") < 0) goto done;
-    symmetrize(A, uplo == 'U');   /* potri writes one triangle of the symmetric inverse */
+    /* a zero on the factor's diagonal is found here on a device, as LAPACK's trtri (in
+     * potri) reports the first one on the CPU; a device's potri need not */
+    int64_t z = A->device.type == LT_CPU ? 0 : first_zero_diag(A);
+    if (z < 0 || check_info(fn, "potri", (int32_t)z, "the Cholesky factor is singular", "chol") < 0)
+      goto done;
+    lt_lapack_call c = {.op = LT_LP_POTRI, .c1 = uplo, .t = {A}};
+    if (lt_lapack_run(&c, fn) < 0 ||
+        check_info(fn, "potri", c.info, "the Cholesky factor is singular", "chol") < 0)
+      goto done;
+    /* potri writes one triangle of the symmetric inverse */
+    if (symmetrize(A, uplo == 'U') < 0) goto done;
   }
   r = lt_lapack_result(out, A, fn, "res");
 done:
@@ -897,36 +903,32 @@ int lt_pstrf(lt_tensor *rout, lt_tensor *pivout, const lt_tensor *a, char uplo, 
   const char *fn = "torch.pstrf";
   *r = *piv = NULL;
   if (check_uplo(uplo, fn, "uplo", "UL") < 0 || lt_lapack_check(a, fn, "A", true) < 0) return -1;
-  if (pivout && (pivout->dtype != LT_INT32 || pivout->device.type != LT_CPU))
-    LT_FAIL(-1, "%s: the pivot result tensor must be a CPU IntTensor, got %s%s", fn,
-            pivout->device.type == LT_CPU ? lt_dtype_name(pivout->dtype) : lt_devname(pivout->device),
-            pivout->device.type == LT_CPU ? "Tensor" : " tensor");
+  /* the pivots: an IntTensor on A's device (a CudaIntTensor for a CUDA A) */
+  if (pivout && (pivout->dtype != LT_INT32 || !lt_same_device(pivout->device, a->device))) {
+    bool there = lt_same_device(pivout->device, a->device);
+    LT_FAIL(-1, "%s: the pivot result tensor must be %s, got %sTensor%s%s", fn,
+            a->device.type == LT_CPU ? "a CPU IntTensor" : "a CudaIntTensor on A's device",
+            lt_dtype_name(pivout->dtype), there ? "" : " on ", there ? "" : lt_devname(pivout->device));
+  }
   int64_t n = a->size[0];
   bool p = lt_grad_pause();
   lt_tensor *A = lt_lapack_colmajor(a, a->dtype, n, n);
-  lt_tensor *P = A ? lt_empty(1, &n, LT_INT32, lt_cpu()) : NULL;
-  void *work = NULL;
+  lt_tensor *P = A ? lt_empty(1, &n, LT_INT32, a->device) : NULL;
   int rc = -1;
   if (!A || !P) goto done;
   if (n > 0) {
-    lt_fint N = fi(n), lda = ld(A), info = 0, rank = 0;
-    work = malloc((size_t)(2 * n) * lt_dtype_size(a->dtype));
-    if (!work) { lt_seterr("%s: out of memory", fn); goto done; }
-    if (is_f32(a)) {
-      float t = (float)tol;
-      spstrf_(&uplo, &N, lt_data(A), &lda, lt_data(P), &rank, &t, work, &info, 1);
-    } else dpstrf_(&uplo, &N, lt_data(A), &lda, lt_data(P), &rank, &tol, work, &info, 1);
-    if (info < 0) { illegal(fn, "pstrf", info); goto done; }
-    if (info > 0) {
+    lt_lapack_call c = {.op = LT_LP_PSTRF, .c1 = uplo, .t = {A, P}, .tol = tol};
+    if (lt_lapack_run(&c, fn) < 0) goto done;
+    if (c.info < 0) { illegal(fn, "pstrf", c.info); goto done; }
+    if (c.info > 0) {
       lt_seterr("%s: the matrix is rank deficient or not positive semidefinite (computed rank "
-                "%d of %lld)", fn, rank, (long long)n);
+                "%d of %lld)", fn, c.rank, (long long)n);
       goto done;
     }
-    zero_other_triangle(A, uplo == 'U');
+    if (zero_other_triangle(A, uplo == 'U') < 0) goto done;
   }
   rc = two_results(rout, A, pivout, P, fn, "res", "piv", r, piv);
 done:
-  free(work);
   lt_release(A);
   lt_release(P);
   lt_grad_resume(p);

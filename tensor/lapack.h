@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include "luatorch.h"
+#include "lapack_call.h"
 
 typedef int lt_fint;        /* Fortran INTEGER */
 typedef size_t lt_flen;     /* hidden CHARACTER length (pass 1) */
@@ -81,10 +82,10 @@ LT_LAPACK_PROTOS(d, double)
 /* ---- helpers (tensor/lapack_common.c) ----
  * All return NULL / -1 with lt_errmsg() set, naming fn ("torch.gesv") and arg ("a"). */
 
-/* a must be a CPU (not CUDA) float or double tensor */
+/* a must be a float or double tensor (on the CPU or a CUDA device) */
 int lt_lapack_check_type(const lt_tensor *a, const char *fn, const char *arg);
 
-/* a must be a CPU float or double tensor with 2 dimensions (and square when asked),
+/* a must be a float or double tensor with 2 dimensions (and square when asked),
  * each size small enough for a Fortran INTEGER. */
 int lt_lapack_check(const lt_tensor *a, const char *fn, const char *arg, bool square);
 /* a 1-D tensor (a vector b of Ax = b) is accepted by the solvers as an n x 1 matrix. */
@@ -93,16 +94,16 @@ int lt_lapack_check_rhs(const lt_tensor *b, const char *fn, const char *arg);
 /* True when t is a column-major matrix: 2-D, stride {1, max(size[0],1)}. */
 bool lt_lapack_is_colmajor(const lt_tensor *t);
 
-/* A new column-major copy of the 2-D (or 1-D, taken as one column) a in dtype dt,
+/* A new column-major copy (on a's device) of the 2-D (or 1-D, taken as one column) a in dtype dt,
  * of rows x cols (at least a's sizes; the extra rows and columns are zero).
  * lt_data() of the result is the Fortran array with leading dimension `rows`. */
 lt_tensor *lt_lapack_colmajor(const lt_tensor *a, lt_dtype dt, int64_t rows, int64_t cols);
 
-/* An uninitialised column-major rows x cols matrix of dtype dt. */
-lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, int64_t rows, int64_t cols);
+/* An uninitialised column-major rows x cols matrix of dtype dt on device dev. */
+lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, lt_device dev, int64_t rows, int64_t cols);
 
 /* Hand the result res (any layout) back through out: out NULL returns res retained;
- * otherwise out (of res's dtype, on the CPU, else an error naming arg) is written: in
+ * otherwise out (of res's dtype, on res's device, else an error naming arg) is written: in
  * place when it already has res's shape, else resized, column-major for a matrix
  * (Torch7's results); out is returned retained once more. */
 lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, const char *arg);
@@ -118,7 +119,8 @@ int lt_lapack_results(int n, lt_tensor *const *outs, lt_tensor *const *res, cons
  * sizes down), at least `least` (and 1); NULL when out of memory (no error set). */
 void *lt_lapack_workspace(lt_dtype dt, const void *q, int64_t least, lt_fint *lwork);
 
-/* "not supported on CUDA tensors yet" etc. for a tensor the LAPACK path cannot take. */
-int lt_lapack_not_cpu(const lt_tensor *a, const char *fn, const char *arg);
+/* a and b (named na, nb) on one device, else an error */
+int lt_lapack_same_device(const lt_tensor *a, const lt_tensor *b, const char *fn,
+                          const char *na, const char *nb);
 
 #endif

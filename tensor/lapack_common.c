@@ -11,18 +11,22 @@
 
 /* ---- checks and column-major helpers ---- */
 
-int lt_lapack_not_cpu(const lt_tensor *a, const char *fn, const char *arg) {
-  if (a->device.type != LT_CPU)
-    LT_FAIL(-1, "%s: not supported on CUDA tensors yet (argument %s is on %s; copy it to the "
-            "CPU with :double() or :float())", fn, arg, lt_devname(a->device));
+int lt_lapack_same_device(const lt_tensor *a, const lt_tensor *b, const char *fn,
+                          const char *na, const char *nb) {
+  if (a->device.type != b->device.type || a->device.index != b->device.index) {
+    char da[32];   /* lt_devname's buffer serves one name at a time */
+    snprintf(da, sizeof da, "%s", lt_devname(a->device));
+    LT_FAIL(-1, "%s: %s is on %s and %s is on %s, expected one device", fn, na, da, nb,
+            lt_devname(b->device));
+  }
   return 0;
 }
 
 int lt_lapack_check_type(const lt_tensor *a, const char *fn, const char *arg) {
-  if (lt_lapack_not_cpu(a, fn, arg) < 0) return -1;
   if (a->dtype != LT_FLOAT32 && a->dtype != LT_FLOAT64)
-    LT_FAIL(-1, "%s: %s must be a FloatTensor or DoubleTensor, got %sTensor", fn, arg,
-            lt_dtype_name(a->dtype));
+    LT_FAIL(-1, "%s: %s must be a %s or %s, got %sTensor", fn, arg,
+            a->device.type == LT_CPU ? "FloatTensor" : "CudaTensor",
+            a->device.type == LT_CPU ? "DoubleTensor" : "CudaDoubleTensor", lt_dtype_name(a->dtype));
   for (int i = 0; i < a->ndim; i++)
     if (a->size[i] > INT_MAX / 2)
       LT_FAIL(-1, "%s: %s has a dimension of size %lld, above what LAPACK takes", fn, arg,
@@ -54,9 +58,9 @@ bool lt_lapack_is_colmajor(const lt_tensor *t) {
          (t->size[0] <= 1 || t->stride[0] == 1);
 }
 
-lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, int64_t rows, int64_t cols) {
+lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, lt_device dev, int64_t rows, int64_t cols) {
   int64_t s[2] = {cols, rows};
-  lt_tensor *r = lt_empty(2, s, dt, lt_cpu());
+  lt_tensor *r = lt_empty(2, s, dt, dev);
   if (!r) return NULL;
   /* the transposed view in place: sizes {rows, cols}, strides {1, rows} */
   r->size[0] = rows;
@@ -79,7 +83,7 @@ static lt_tensor *as_matrix(const lt_tensor *a) {
 lt_tensor *lt_lapack_colmajor(const lt_tensor *a, lt_dtype dt, int64_t rows, int64_t cols) {
   lt_tensor *m = as_matrix(a);
   if (!m) return NULL;
-  lt_tensor *r = lt_lapack_colmajor_empty(dt, rows, cols);
+  lt_tensor *r = lt_lapack_colmajor_empty(dt, a->device, rows, cols);
   int rc = r ? 0 : -1;
   if (rc == 0 && (rows > m->size[0] || cols > m->size[1])) rc = lt_fill(r, 0);
   if (rc == 0 && lt_numel(m) > 0) {
@@ -104,8 +108,12 @@ lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, cons
   if (out->dtype != res->dtype)
     LT_FAIL(NULL, "%s: result tensor %s is %sTensor, expected %sTensor", fn, arg,
             lt_dtype_name(out->dtype), lt_dtype_name(res->dtype));
-  if (out->device.type != LT_CPU)
-    LT_FAIL(NULL, "%s: result tensor %s is on %s, expected a CPU tensor", fn, arg, lt_devname(out->device));
+  if (out->device.type != res->device.type || out->device.index != res->device.index) {
+    char dout[32];   /* lt_devname's buffer serves one name at a time */
+    snprintf(dout, sizeof dout, "%s", lt_devname(out->device));
+    LT_FAIL(NULL, "%s: result tensor %s is on %s, expected a tensor on %s", fn, arg, dout,
+            lt_devname(res->device));
+  }
   if (!lt_same_size(out, res) || !out->storage) {
     /* Torch7: the result comes back column-major (strides {1, rows}) */
     if (res->ndim == 2) {

@@ -1,41 +1,46 @@
-/* lapack_decomp.c: matrix decompositions through LAPACK (OpenBLAS exports the Fortran
- * routines; prototypes and the column-major helpers in lapack.h):
+/* lapack_decomp.c: matrix decompositions through LAPACK routine calls (lapack_call.h,
+ * run by lt_lapack_run: OpenBLAS on the CPU, cuSOLVER or a host round trip on CUDA):
  *   symeig (?syevd), eig (?geev), svd (?gesdd), qr, geqrf (?geqrf), orgqr (?orgqr),
  *   ormqr (?ormqr), pinverse (PyTorch's, from svd).
- * CPU float and double 2-D matrices. Matrix results come back column-major (strides
- * {1, rows}) as Torch7's do, except svd's V, which is row-major (LAPACK's V^T read in
- * place). svd and symeig are recorded for autograd (PyTorch's formulas, below); pinverse
- * is made of recorded ops; the others record a node whose backward says it has no
- * formula, so a gradient never silently skips them. */
+ * Float and double 2-D matrices on any device; results on the input's device, made with
+ * device-generic ops only (no host access to tensor data), so the CPU and CUDA paths are
+ * one code. Matrix results come back column-major (strides {1, rows}) as Torch7's do,
+ * except svd's V, which is row-major (LAPACK's V^T written in place). svd and symeig are
+ * recorded for autograd (PyTorch's formulas, below, made of engine ops, so they run on the
+ * input's device); pinverse is made of recorded ops; the others record a node whose
+ * backward says it has no formula, so a gradient never silently skips them. */
 #include "autograd.h"
 #include "lapack.h"
 #include <stdio.h>
 
 /* ---- small helpers ---- */
 
-static void *xmalloc(size_t n) { return malloc(n ? n : 1); }
+/* a fresh column-major rows x cols matrix (strides {1, rows}) on dev, not a view */
+static lt_tensor *colmajor_new(lt_dtype dt, lt_device dev, int64_t rows, int64_t cols) {
+  return lt_lapack_colmajor_empty(dt, dev, rows, cols);
+}
 
-/* the info a LAPACK wrapper below reports when its workspace could not be allocated */
-#define NOMEM (-1000000)
+/* t (2-D, any layout, any device) set to the identity: zero-filled, then its main diagonal,
+ * a strided view of the same storage, filled with ones (two fills, no host access) */
+static int set_eye(lt_tensor *t) {
+  if (lt_fill(t, 0) < 0) return -1;
+  int64_t d = LT_MIN(t->size[0], t->size[1]), step = t->stride[0] + t->stride[1];
+  if (d == 0) return 0;
+  lt_tensor *diag = lt_from_storage(t->storage, t->offset, 1, &d, &step);
+  int rc = diag ? lt_fill(diag, 1) : -1;
+  lt_release(diag);
+  return rc;
+}
 
-/* a fresh column-major rows x cols matrix (strides {1, rows}), not a view */
-static lt_tensor *colmajor_new(lt_dtype dt, int64_t rows, int64_t cols) {
-  lt_tensor *t = lt_lapack_colmajor_empty(dt, rows, cols);
+/* a new n x n identity of dtype dt on dev */
+static lt_tensor *eye_on(int64_t n, lt_dtype dt, lt_device dev) {
+  int64_t sz[2] = {n, n};
+  lt_tensor *t = lt_empty(2, sz, dt, dev);
+  if (t && set_eye(t) < 0) { lt_release(t); t = NULL; }
   return t;
 }
 
-/* t (2-D) set to the identity (ones on the main diagonal, zeros elsewhere) */
-static int set_eye(lt_tensor *t) {
-  if (lt_fill(t, 0) < 0) return -1;
-  int64_t d = LT_MIN(t->size[0], t->size[1]);
-  for (int64_t i = 0; i < d; i++) {
-    int64_t ix[2] = {i, i};
-    if (lt_put(t, ix, 1) < 0) return -1;
-  }
-  return 0;
-}
-
-/* a 2-D CPU float/double matrix without NaN or Inf (LAPACK's routines may loop or give
+/* a 2-D float/double matrix without NaN or Inf (LAPACK's routines may loop or give
  * garbage on them) */
 static int check_matrix(const lt_tensor *a, const char *fn, const char *arg, bool square) {
   if (!a) LT_FAIL(-1, "%s: %s is missing", fn, arg);
@@ -46,10 +51,10 @@ static int check_matrix(const lt_tensor *a, const char *fn, const char *arg, boo
   return 0;
 }
 
-/* tau of geqrf: a 1-D CPU tensor of a's dtype */
+/* tau of geqrf: a 1-D tensor of a's dtype on a's device */
 static int check_tau(const lt_tensor *tau, const lt_tensor *a, const char *fn) {
   if (!tau) LT_FAIL(-1, "%s: tau is missing", fn);
-  if (tau->device.type != LT_CPU) return lt_lapack_not_cpu(tau, fn, "tau");
+  if (lt_lapack_same_device(a, tau, fn, "a", "tau") < 0) return -1;
   if (tau->dtype != a->dtype)
     LT_FAIL(-1, "%s: tau must have a's type (%sTensor), got %sTensor", fn, lt_dtype_name(a->dtype),
             lt_dtype_name(tau->dtype));
@@ -60,9 +65,13 @@ static int check_tau(const lt_tensor *tau, const lt_tensor *a, const char *fn) {
   return 0;
 }
 
-static int lapack_info(const char *fn, const char *routine, lt_fint info) {
-  if (info == NOMEM) LT_FAIL(-1, "%s: out of memory for LAPACK %s's workspace", fn, routine);
-  if (info < 0) LT_FAIL(-1, "%s: LAPACK %s rejected argument %d (a bug)", fn, routine, (int)-info);
+/* Runs c through lt_lapack_run (on its operands' device): 0 with c->info >= 0 (the
+ * caller reads a positive info), -1 with the error set when it could not run or LAPACK
+ * rejected an argument (a bug here). */
+static int run_lapack(lt_lapack_call *c, const char *fn) {
+  if (lt_lapack_run(c, fn) < 0) return -1;
+  if (c->info < 0)
+    LT_FAIL(-1, "%s: LAPACK ?%s rejected argument %d (a bug)", fn, lt_lapack_name(c->op), (int)-c->info);
   return 0;
 }
 
@@ -79,7 +88,7 @@ static int deliver(int n, lt_tensor *const *outs, lt_tensor **res, const char *f
   return rc;
 }
 
-/* a contiguous copy of the 1-D tau (or tau itself, retained) */
+/* a contiguous copy of the 1-D tau on its device (or tau itself, retained) */
 static lt_tensor *tau_data(const lt_tensor *tau) { return lt_contiguous(tau); }
 
 /* ---- backward of the ops without a formula: an error at backward time ---- */
@@ -108,36 +117,20 @@ static lt_tensor *mark_nograd(int which, lt_tensor *r, int n, const lt_tensor *c
 
 /* ---- symeig ---- */
 
-static void syevd(lt_dtype dt, char jobz, char uplo, lt_fint n, void *a, void *w, lt_fint *info) {
-  double q[2] = {0, 0};
-  lt_fint iq = 0, lw = -1, liw = -1;
-  if (dt == LT_FLOAT32) ssyevd_(&jobz, &uplo, &n, a, &n, w, (float *)q, &lw, &iq, &liw, info, 1, 1);
-  else dsyevd_(&jobz, &uplo, &n, a, &n, w, q, &lw, &iq, &liw, info, 1, 1);
-  if (*info != 0) return;
-  liw = iq > 1 ? iq : 1;
-  void *work = lt_lapack_workspace(dt, q, 1, &lw);
-  lt_fint *iwork = xmalloc(sizeof(lt_fint) * (size_t)liw);
-  if (!work || !iwork) *info = NOMEM;
-  else if (dt == LT_FLOAT32) ssyevd_(&jobz, &uplo, &n, a, &n, w, work, &lw, iwork, &liw, info, 1, 1);
-  else dsyevd_(&jobz, &uplo, &n, a, &n, w, work, &lw, iwork, &liw, info, 1, 1);
-  free(work);
-  free(iwork);
-}
-
 static int symeig_compute(const lt_tensor *a, bool vectors, bool upper, lt_tensor **e,
                           lt_tensor **v) {
   const char *fn = "torch.symeig";
   if (check_matrix(a, fn, "a", true) < 0) return -1;
   lt_dtype dt = a->dtype;
   int64_t n = a->size[0];
-  lt_tensor *w = lt_empty(1, &n, dt, lt_cpu());
-  lt_tensor *A = n ? lt_lapack_colmajor(a, dt, n, n) : colmajor_new(dt, 0, 0);
+  lt_tensor *w = lt_empty(1, &n, dt, a->device);
+  lt_tensor *A = n ? lt_lapack_colmajor(a, dt, n, n) : colmajor_new(dt, a->device, 0, 0);
   if (!w || !A) { lt_release(w); lt_release(A); return -1; }
   if (n) {
-    lt_fint info = 0;
-    syevd(dt, vectors ? 'V' : 'N', upper ? 'U' : 'L', (lt_fint)n, lt_data(A), lt_data(w), &info);
-    if (lapack_info(fn, "?syevd", info) < 0 || info > 0) {
-      if (info > 0) lt_seterr("%s: did not converge (LAPACK ?syevd: %d off-diagonal elements)", fn, (int)info);
+    lt_lapack_call c = {.op = LT_LP_SYEVD, .c1 = vectors ? 'V' : 'N', .c2 = upper ? 'U' : 'L',
+                        .t = {A, w}};
+    if (run_lapack(&c, fn) < 0 || c.info > 0) {
+      if (c.info > 0) lt_seterr("%s: did not converge (LAPACK ?syevd: %d off-diagonal elements)", fn, (int)c.info);
       lt_release(w);
       lt_release(A);
       return -1;
@@ -174,7 +167,7 @@ static lt_tensor *pair_inverse(const lt_tensor *x, bool squared) {
   lt_tmps s = {0};
   lt_tensor *xd = lt_keep(&s, lt_to_dtype(x, LT_FLOAT64));
   lt_tensor *y = squared ? lt_tmp_bin(&s, LT_MUL, xd, xd) : xd;
-  lt_tensor *eye = lt_keep(&s, lt_eye(x->size[0], x->size[0], LT_FLOAT64));
+  lt_tensor *eye = lt_keep(&s, eye_on(x->size[0], LT_FLOAT64, x->device));
   lt_tensor *d = lt_tmp_bin(&s, LT_SUB, t_row(&s, y), t_col(&s, y));   /* y_j - y_i */
   lt_tensor *off = eye ? lt_keep(&s, lt_binary_scalar(LT_SUB, NULL, eye, 1, true)) : NULL;
   lt_tensor *F = lt_tmp_bin(&s, LT_DIV, off, lt_tmp_bin(&s, LT_ADD, d, eye));
@@ -273,21 +266,16 @@ static int symeig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool ve
 
 /* ---- eig ---- */
 
-static void geev(lt_dtype dt, char jobvr, lt_fint n, void *a, void *wr, void *wi, void *vr,
-                 lt_fint ldvr, lt_fint *info) {
-  char jobvl = 'N';
-  lt_fint one = 1, lw = -1;
-  double q[2] = {0, 0}, vl[1];
-  if (dt == LT_FLOAT32)
-    sgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, (float *)vl, &one, vr, &ldvr, (float *)q, &lw, info, 1, 1);
-  else dgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, vl, &one, vr, &ldvr, q, &lw, info, 1, 1);
-  if (*info != 0) return;
-  void *work = lt_lapack_workspace(dt, q, 1, &lw);
-  if (!work) *info = NOMEM;
-  else if (dt == LT_FLOAT32)
-    sgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, (float *)vl, &one, vr, &ldvr, work, &lw, info, 1, 1);
-  else dgeev_(&jobvl, &jobvr, &n, a, &n, wr, wi, vl, &one, vr, &ldvr, work, &lw, info, 1, 1);
-  free(work);
+/* e (n x 2) := [wr wi], column by column (device-generic copies into its column views) */
+static int eig_pairs(lt_tensor *E, const lt_tensor *wr, const lt_tensor *wi) {
+  const lt_tensor *src[2] = {wr, wi};
+  for (int c = 0; c < 2; c++) {
+    lt_tensor *col = lt_select(E, 1, c);
+    int rc = col ? lt_copy(col, src[c]) : -1;
+    lt_release(col);
+    if (rc < 0) return -1;
+  }
+  return 0;
 }
 
 static int eig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, lt_tensor **e,
@@ -298,34 +286,25 @@ static int eig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vecto
   if (check_matrix(a, fn, "a", true) < 0) return -1;
   bool p = lt_grad_pause();
   lt_dtype dt = a->dtype;
+  lt_device dev = a->device;
   int64_t n = a->size[0], esz[2] = {n, 2};
-  size_t es = lt_dtype_size(dt);
-  lt_tensor *E = lt_empty(2, esz, dt, lt_cpu());
+  lt_tensor *E = lt_empty(2, esz, dt, dev);
   lt_tensor *A = n ? lt_lapack_colmajor(a, dt, n, n) : NULL;
-  lt_tensor *V = vectors ? colmajor_new(dt, n, n) : NULL;
-  char *w = xmalloc(2 * (size_t)n * es);
-  int rc = E && (A || !n) && (V || !vectors) ? 0 : -1;
-  if (rc == 0 && !w) { lt_seterr("%s: out of memory", fn); rc = -1; }
+  lt_tensor *V = vectors ? colmajor_new(dt, dev, n, n) : NULL;
+  lt_tensor *wr = lt_empty(1, &n, dt, dev), *wi = lt_empty(1, &n, dt, dev);
+  int rc = E && (A || !n) && (V || !vectors) && wr && wi ? 0 : -1;
   if (rc == 0 && n) {
-    lt_fint info = 0;
-    double none[1];   /* V is not written without vectors, but is never NULL */
-    geev(dt, vectors ? 'V' : 'N', (lt_fint)n, lt_data(A), w, w + n * es,
-         vectors ? lt_data(V) : (void *)none, vectors ? (lt_fint)n : 1, &info);
-    rc = lapack_info(fn, "?geev", info);
-    if (rc == 0 && info > 0) {
-      lt_seterr("%s: did not converge (LAPACK ?geev: the QR algorithm failed at eigenvalue %d)", fn, (int)info);
+    lt_lapack_call c = {.op = LT_LP_GEEV, .c1 = vectors ? 'V' : 'N', .t = {A, wr, wi, V}};
+    rc = run_lapack(&c, fn);
+    if (rc == 0 && c.info > 0) {
+      lt_seterr("%s: did not converge (LAPACK ?geev: the QR algorithm failed at eigenvalue %d)", fn, (int)c.info);
       rc = -1;
     }
+    if (rc == 0) rc = eig_pairs(E, wr, wi);
   }
-  if (rc == 0) {   /* e = [wr wi] as n x 2 */
-    char *ed = lt_data(E);
-    for (int64_t i = 0; i < n; i++) {
-      memcpy(ed + (2 * i) * es, w + i * es, es);
-      memcpy(ed + (2 * i + 1) * es, w + (n + i) * es, es);
-    }
-  }
-  free(w);
   lt_release(A);
+  lt_release(wr);
+  lt_release(wi);
   lt_grad_resume(p);
   if (rc < 0) { lt_release(E); lt_release(V); return -1; }
   E = mark_nograd(NG_EIG, E, 1, &a);
@@ -342,57 +321,39 @@ static int eig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vecto
 
 /* ---- svd ---- */
 
-static void gesdd(lt_dtype dt, char jobz, lt_fint m, lt_fint n, void *a, void *s, void *u,
-                  lt_fint ldu, void *vt, lt_fint ldvt, lt_fint *info) {
-  lt_fint k = m < n ? m : n, lw = -1;
-  lt_fint *iwork = xmalloc(sizeof(lt_fint) * 8 * (size_t)(k > 0 ? k : 1));
-  double q[2] = {0, 0};
-  if (!iwork) { *info = NOMEM; return; }
-  if (dt == LT_FLOAT32)
-    sgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, (float *)q, &lw, iwork, info, 1);
-  else dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, q, &lw, iwork, info, 1);
-  if (*info == 0) {
-    void *work = lt_lapack_workspace(dt, q, 1, &lw);
-    if (!work) *info = NOMEM;
-    else if (dt == LT_FLOAT32)
-      sgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work, &lw, iwork, info, 1);
-    else dgesdd_(&jobz, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, work, &lw, iwork, info, 1);
-    free(work);
-  }
-  free(iwork);
-}
-
 static int svd_compute(const lt_tensor *a, bool some, lt_tensor **U, lt_tensor **S,
                        lt_tensor **V) {
   const char *fn = "torch.svd";
   if (check_matrix(a, fn, "a", false) < 0) return -1;
   lt_dtype dt = a->dtype;
+  lt_device dev = a->device;
   int64_t m = a->size[0], n = a->size[1], k = LT_MIN(m, n);
   int64_t ucols = some ? k : m, vcols = some ? k : n;
   int64_t vsz[2] = {n, vcols};
-  lt_tensor *s = lt_empty(1, &k, dt, lt_cpu());
-  lt_tensor *u = colmajor_new(dt, m, ucols);
-  /* V row-major n x vcols is, byte for byte, LAPACK's V^T (vcols x n, column-major) */
-  lt_tensor *v = lt_empty(2, vsz, dt, lt_cpu());
-  lt_tensor *A = NULL;
+  lt_tensor *s = lt_empty(1, &k, dt, dev);
+  lt_tensor *u = colmajor_new(dt, dev, m, ucols);
+  /* V row-major n x vcols is, element for element, LAPACK's V^T (vcols x n, column-major):
+   * the routine writes V^T into the transposed view of v */
+  lt_tensor *v = lt_empty(2, vsz, dt, dev);
+  lt_tensor *A = NULL, *vt = NULL;
   int rc = s && u && v ? 0 : -1;
   if (rc == 0 && k == 0) {
     /* nothing to decompose: the orthonormal factors of 'A' are identities */
     rc = set_eye(u) < 0 || set_eye(v) < 0 ? -1 : 0;
   } else if (rc == 0) {
     A = lt_lapack_colmajor(a, dt, m, n);
-    if (!A) rc = -1;
+    vt = lt_transpose(v, 0, 1);
+    if (!A || !vt) rc = -1;
     else {
-      lt_fint info = 0;
-      gesdd(dt, some ? 'S' : 'A', (lt_fint)m, (lt_fint)n, lt_data(A), lt_data(s), lt_data(u),
-            (lt_fint)m, lt_data(v), (lt_fint)vcols, &info);
-      rc = lapack_info(fn, "?gesdd", info);
-      if (rc == 0 && info > 0) {
-        lt_seterr("%s: did not converge (LAPACK ?gesdd info %d)", fn, (int)info);
+      lt_lapack_call c = {.op = LT_LP_GESDD, .c1 = some ? 'S' : 'A', .t = {A, s, u, vt}};
+      rc = run_lapack(&c, fn);
+      if (rc == 0 && c.info > 0) {
+        lt_seterr("%s: did not converge (LAPACK ?gesdd info %d)", fn, (int)c.info);
         rc = -1;
       }
     }
   }
+  lt_release(vt);
   lt_release(A);
   if (rc < 0) { lt_release(s); lt_release(u); lt_release(v); return -1; }
   *U = u;
@@ -486,49 +447,30 @@ static int svd_impl(lt_tensor *ru, lt_tensor *rs, lt_tensor *rv, const lt_tensor
 
 /* ---- QR: geqrf, orgqr, ormqr, qr ---- */
 
-static void geqrf(lt_dtype dt, lt_fint m, lt_fint n, void *a, void *tau, lt_fint *info) {
-  lt_fint lw = -1;
-  double q[2] = {0, 0};
-  if (dt == LT_FLOAT32) sgeqrf_(&m, &n, a, &m, tau, (float *)q, &lw, info);
-  else dgeqrf_(&m, &n, a, &m, tau, q, &lw, info);
-  if (*info != 0) return;
-  void *work = lt_lapack_workspace(dt, q, 1, &lw);
-  if (!work) *info = NOMEM;
-  else if (dt == LT_FLOAT32) sgeqrf_(&m, &n, a, &m, tau, work, &lw, info);
-  else dgeqrf_(&m, &n, a, &m, tau, work, &lw, info);
-  free(work);
-}
-
-static void orgqr(lt_dtype dt, lt_fint m, lt_fint n, lt_fint k, void *a, const void *tau,
-                  lt_fint *info) {
-  lt_fint lw = -1;
-  double q[2] = {0, 0};
-  if (dt == LT_FLOAT32) sorgqr_(&m, &n, &k, a, &m, tau, (float *)q, &lw, info);
-  else dorgqr_(&m, &n, &k, a, &m, tau, q, &lw, info);
-  if (*info != 0) return;
-  void *work = lt_lapack_workspace(dt, q, 1, &lw);
-  if (!work) *info = NOMEM;
-  else if (dt == LT_FLOAT32) sorgqr_(&m, &n, &k, a, &m, tau, work, &lw, info);
-  else dorgqr_(&m, &n, &k, a, &m, tau, work, &lw, info);
-  free(work);
-}
-
-/* a's compact QR (column-major m x n) and tau (min(m, n)) */
+/* a's compact QR (column-major m x n) and tau (min(m, n)), on a's device */
 static int geqrf_compute(const char *fn, const lt_tensor *a, lt_tensor **M, lt_tensor **T) {
   if (check_matrix(a, fn, "a", false) < 0) return -1;
   lt_dtype dt = a->dtype;
   int64_t m = a->size[0], n = a->size[1], k = LT_MIN(m, n);
-  lt_tensor *A = k ? lt_lapack_colmajor(a, dt, m, n) : colmajor_new(dt, m, n);
-  lt_tensor *tau = lt_empty(1, &k, dt, lt_cpu());
+  lt_tensor *A = k ? lt_lapack_colmajor(a, dt, m, n) : colmajor_new(dt, a->device, m, n);
+  lt_tensor *tau = lt_empty(1, &k, dt, a->device);
   if (!A || !tau) { lt_release(A); lt_release(tau); return -1; }
   if (k) {
-    lt_fint info = 0;
-    geqrf(dt, (lt_fint)m, (lt_fint)n, lt_data(A), lt_data(tau), &info);
-    if (lapack_info(fn, "?geqrf", info) < 0) { lt_release(A); lt_release(tau); return -1; }
+    lt_lapack_call c = {.op = LT_LP_GEQRF, .t = {A, tau}};
+    if (run_lapack(&c, fn) < 0) { lt_release(A); lt_release(tau); return -1; }
   }
   *M = A;
   *T = tau;
   return 0;
+}
+
+/* Q's first columns in place: q (m x c column-major, m >= c, its columns the reflectors
+ * from geqrf) := the first c columns of the product of the k reflectors of tau (k <= c);
+ * with no reflector that product is I, whose columns need no LAPACK call. */
+static int orgqr_cols(const char *fn, lt_tensor *q, const lt_tensor *tau, int64_t k) {
+  if (k == 0) return set_eye(q);
+  lt_lapack_call c = {.op = LT_LP_ORGQR, .k = k, .t = {q, (lt_tensor *)tau}};
+  return run_lapack(&c, fn);
 }
 
 static int geqrf_impl(lt_tensor *rm, lt_tensor *rtau, const lt_tensor *a, lt_tensor **m, lt_tensor **tau) {
@@ -562,16 +504,14 @@ static lt_tensor *orgqr_compute(const lt_tensor *a, const lt_tensor *tau) {
   if (k > q)
     LT_FAIL(NULL, "%s: tau has %lld reflectors, more than a (%lldx%lld) holds (at most %lld)", fn,
             (long long)k, (long long)m, (long long)n, (long long)q);
-  lt_tensor *Q = q ? lt_lapack_colmajor(a, dt, m, n) : colmajor_new(dt, m, n);
+  lt_tensor *Q = q ? lt_lapack_colmajor(a, dt, m, n) : colmajor_new(dt, a->device, m, n);
   lt_tensor *tc = tau_data(tau);
-  if (!Q || !tc) { lt_release(Q); lt_release(tc); return NULL; }
-  if (q) {
-    lt_fint info = 0;
-    double none = 0;   /* tau is not read without reflectors, but is never NULL */
-    orgqr(dt, (lt_fint)m, (lt_fint)q, (lt_fint)k, lt_data(Q), k ? lt_data(tc) : (void *)&none, &info);
-    if (lapack_info(fn, "?orgqr", info) < 0) { lt_release(Q); Q = NULL; }
-  }
+  lt_tensor *Qq = Q ? lt_narrow(Q, 1, 0, q) : NULL;   /* the first q columns, column-major */
+  int rc = Q && tc && Qq ? 0 : -1;
+  if (rc == 0 && q) rc = orgqr_cols(fn, Qq, tc, k);
+  lt_release(Qq);
   lt_release(tc);
+  if (rc < 0) { lt_release(Q); return NULL; }
   return Q;
 }
 
@@ -591,6 +531,7 @@ static lt_tensor *ormqr_compute(const lt_tensor *a, const lt_tensor *tau, const 
       check_matrix(c, fn, "c", false) < 0)
     return NULL;
   lt_dtype dt = a->dtype;
+  if (lt_lapack_same_device(a, c, fn, "a", "c") < 0) return NULL;
   if (c->dtype != dt)
     LT_FAIL(NULL, "%s: c must have a's type (%sTensor), got %sTensor", fn, lt_dtype_name(dt), lt_dtype_name(c->dtype));
   int64_t mc = c->size[0], nc = c->size[1], k = tau->size[0], nq = left ? mc : nc;
@@ -601,29 +542,23 @@ static lt_tensor *ormqr_compute(const lt_tensor *a, const lt_tensor *tau, const 
   if (k > a->size[1] || k > nq)
     LT_FAIL(NULL, "%s: tau has %lld reflectors, more than a (%lldx%lld) holds", fn, (long long)k,
             (long long)a->size[0], (long long)a->size[1]);
-  lt_tensor *C = lt_numel(c) ? lt_lapack_colmajor(c, dt, mc, nc) : colmajor_new(dt, mc, nc);
+  lt_tensor *C = lt_numel(c) ? lt_lapack_colmajor(c, dt, mc, nc) : colmajor_new(dt, c->device, mc, nc);
   if (!C) return NULL;
   if (!lt_numel(c) || k == 0) return C;   /* nothing to do: Q = I when k = 0 */
-  lt_tensor *A = lt_lapack_colmajor(a, dt, nq, a->size[1]);
+  /* the reflectors: a's first k columns (nq x k), column-major */
+  lt_tensor *ak = lt_narrow(a, 1, 0, k);
+  lt_tensor *A = ak ? lt_lapack_colmajor(ak, dt, nq, k) : NULL;
   lt_tensor *tc = tau_data(tau);
-  if (!A || !tc) { lt_release(A); lt_release(tc); lt_release(C); return NULL; }
-  char side = left ? 'L' : 'R', trans = transpose ? 'T' : 'N';
-  lt_fint M = (lt_fint)mc, N = (lt_fint)nc, K = (lt_fint)k, lda = (lt_fint)nq, lw = -1, info = 0;
-  double q[2] = {0, 0};
-  if (dt == LT_FLOAT32)
-    sormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, (float *)q, &lw, &info, 1, 1);
-  else dormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, q, &lw, &info, 1, 1);
-  if (info == 0) {
-    void *work = lt_lapack_workspace(dt, q, 1, &lw);
-    if (!work) info = NOMEM;
-    else if (dt == LT_FLOAT32)
-      sormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, work, &lw, &info, 1, 1);
-    else dormqr_(&side, &trans, &M, &N, &K, lt_data(A), &lda, lt_data(tc), lt_data(C), &M, work, &lw, &info, 1, 1);
-    free(work);
+  int rc = A && tc ? 0 : -1;
+  if (rc == 0) {
+    lt_lapack_call call = {.op = LT_LP_ORMQR, .c1 = left ? 'L' : 'R', .c2 = transpose ? 'T' : 'N',
+                           .k = k, .t = {A, tc, C}};
+    rc = run_lapack(&call, fn);
   }
+  lt_release(ak);
   lt_release(A);
   lt_release(tc);
-  if (lapack_info(fn, "?ormqr", info) < 0) { lt_release(C); return NULL; }
+  if (rc < 0) { lt_release(C); return NULL; }
   return C;
 }
 
@@ -651,15 +586,13 @@ static int qr_impl(lt_tensor *rq, lt_tensor *rr, const lt_tensor *a, lt_tensor *
     lt_tensor *top = lt_narrow(M, 0, 0, k);
     R = top ? lt_triu(NULL, top, 0) : NULL;
     lt_release(top);
-    Q = colmajor_new(dt, m, k);
-    rc = R && Q ? 0 : -1;
-    if (rc == 0 && k) {
-      /* the first k columns of the column-major M are its first m*k elements */
-      memcpy(lt_data(Q), lt_data(M), (size_t)(m * k) * lt_dtype_size(dt));
-      lt_fint info = 0;
-      orgqr(dt, (lt_fint)m, (lt_fint)k, (lt_fint)k, lt_data(Q), lt_data(T), &info);
-      rc = lapack_info(fn, "?orgqr", info);
-    }
+    /* Q from the reflectors in M's first k columns */
+    Q = colmajor_new(dt, a->device, m, k);
+    lt_tensor *left = k ? lt_narrow(M, 1, 0, k) : NULL;
+    rc = R && Q && (left || !k) ? 0 : -1;
+    if (rc == 0 && k) rc = lt_copy(Q, left);
+    if (rc == 0 && k) rc = orgqr_cols(fn, Q, T, k);
+    lt_release(left);
   }
   lt_release(M);
   lt_release(T);
@@ -686,10 +619,9 @@ static lt_tensor *pinverse(const lt_tensor *a, double rcond) {
   const char *fn = "torch.pinverse";
   if (!(rcond >= 0) || rcond != rcond)
     LT_FAIL(NULL, "%s: rcond must be a non-negative number, got %g", fn, rcond);
-  if (a && a->ndim == 2 && a->device.type == LT_CPU && lt_numel(a) == 0 &&
-      lt_lapack_check(a, fn, "a", false) == 0) {
+  if (a && a->ndim == 2 && lt_numel(a) == 0 && lt_lapack_check(a, fn, "a", false) == 0) {
     int64_t sz[2] = {a->size[1], a->size[0]};
-    return lt_zeros(2, sz, a->dtype, lt_cpu());
+    return lt_zeros(2, sz, a->dtype, a->device);
   }
   lt_tensor *U = NULL, *S = NULL, *V = NULL;
   if (lt_svd(NULL, NULL, NULL, a, true, &U, &S, &V) < 0) {

@@ -305,7 +305,8 @@ lt_tensor *lt_triu(lt_tensor *out, const lt_tensor *a, int64_t k);
 lt_tensor *lt_cross(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, int dim); /* dim<0: first of size 3 */
 
 /* ---- linear systems and factorizations through LAPACK (tensor/lapack.c) ----
- * CPU FLOAT32/FLOAT64 2-D matrices (a right-hand side B may be a vector). Results are
+ * FLOAT32/FLOAT64 2-D matrices on the CPU or a CUDA device (operands on one device; results
+ * on it; a right-hand side B may be a vector). Results are
  * column-major (strides {1, rows}), as Torch7's; a result tensor (rb, ra, out ...) of the
  * result's shape is written in place, another is made column-major of that shape. The
  * two-result functions return new references in *x and the second pointer. uplo 'U'/'L',
@@ -328,7 +329,7 @@ lt_tensor *lt_inverse(lt_tensor *out, const lt_tensor *a);
 lt_tensor *lt_potrf(lt_tensor *out, const lt_tensor *a, char uplo);
 lt_tensor *lt_potrs(lt_tensor *out, const lt_tensor *b, const lt_tensor *chol, char uplo);
 lt_tensor *lt_potri(lt_tensor *out, const lt_tensor *chol, char uplo);
-/* pivoted Cholesky (tol < 0: LAPACK's default); piv: INT32, 1-based (LAPACK's) */
+/* pivoted Cholesky (tol < 0: LAPACK's default); piv: INT32 on a's device, 1-based (LAPACK's) */
 int lt_pstrf(lt_tensor *rout, lt_tensor *pivout, const lt_tensor *a, char uplo, double tol,
              lt_tensor **r, lt_tensor **piv);
 lt_tensor *lt_cholesky(lt_tensor *out, const lt_tensor *a, bool upper);  /* PyTorch: lower */
@@ -626,6 +627,9 @@ int lt_cuda_device_properties(int device, lt_cuda_props *p);
 /* TF32 tensor-core math for float32 matrix products (off by default: IEEE float32) */
 void lt_cuda_set_tf32(bool on);
 bool lt_cuda_get_tf32(void);
+/* 1: LAPACK on this device runs through cuSOLVER; 0: on host copies (why gets the reason:
+ * libcusolver missing, LT_CUSOLVER=none ...); -1: error (no such device ...) */
+int lt_cuda_solver_available(int device, char *why, size_t n);
 
 #ifdef __cplusplus
 }

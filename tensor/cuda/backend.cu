@@ -598,5 +598,6 @@ extern "C" const lt_backend *lt_cuda_backend_init(char *err, size_t errn, void (
   lt_cuda_register_random(&cuda_backend);
   lt_cuda_register_spatial(&cuda_backend);
   lt_cuda_register_act(&cuda_backend);
+  lt_cuda_register_solver(&cuda_backend);
   return &cuda_backend;
 }

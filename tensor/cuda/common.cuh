@@ -167,3 +167,4 @@ void lt_cuda_register_index(lt_backend *b);    // index.cu
 void lt_cuda_register_random(lt_backend *b);   // random.cu
 void lt_cuda_register_spatial(lt_backend *b);  // spatial.cu
 void lt_cuda_register_act(lt_backend *b);      // act.cu
+void lt_cuda_register_solver(lt_backend *b);   // solver.cu

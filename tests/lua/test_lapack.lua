@@ -781,19 +781,9 @@ function T.help_entries()
 end
 
 ---------------------------------------------------------------------------------------
--- devices
+-- devices: CUDA tensors (results on the GPU, mixed-device errors) are tested against the
+-- CPU in tests/lua/test_cuda_lapack.lua
 ---------------------------------------------------------------------------------------
-
-function T.cuda_tensors_error()
-  if not (torch.cuda and torch.cuda.isAvailable and torch.cuda.isAvailable()) then
-    tester:skip('no GPU here: the CUDA error is checked on a GPU')
-  end
-  local a = torch.eye(3):cuda()
-  tester:assertErrorPattern(function() torch.inverse(a) end, 'torch%.inverse: not supported on CUDA tensors yet')
-  tester:assertErrorPattern(function() torch.gesv(torch.ones(3, 1):cuda(), a) end, 'torch%.gesv: not supported on CUDA tensors yet')
-  tester:assertErrorPattern(function() torch.det(a) end, 'torch%.det: not supported on CUDA tensors yet')
-  tester:assertErrorPattern(function() torch.potrf(a) end, 'torch%.potrf: not supported on CUDA tensors yet')
-end
 
 tester:add(T)
 return tester

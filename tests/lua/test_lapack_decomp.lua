@@ -529,22 +529,7 @@ function T.errors()
                             'torch%.qr: result tensor resq is DoubleTensor, expected FloatTensor', 'qr result type')
 end
 
--- CUDA tensors: a clear error (cuSOLVER is for a GPU session)
-function T.cuda_tensors_error()
-  if not (torch.cuda and torch.cuda.isAvailable and torch.cuda.isAvailable()) then
-    tester:skip('no GPU here: the CUDA error is checked on a GPU')
-  end
-  local a = torch.eye(3):double():cuda()
-  for _, name in ipairs({'svd', 'symeig', 'eig', 'qr', 'geqrf', 'pinverse'}) do
-    tester:assertErrorPattern(function() torch[name](a) end, 'torch%.' .. name .. ': not supported on CUDA tensors yet', name)
-  end
-  local ga, tau = torch.geqrf(torch.eye(3):double())
-  tester:assertErrorPattern(function() torch.orgqr(a, tau) end, 'torch%.orgqr: not supported on CUDA tensors yet', 'orgqr')
-  tester:assertErrorPattern(function() torch.ormqr(ga, tau:cuda(), ga) end, 'torch%.ormqr: not supported on CUDA tensors yet', 'ormqr tau')
-  local ru = torch.DoubleTensor(1):cuda()
-  tester:assertErrorPattern(function() torch.svd(ru, torch.DoubleTensor(), torch.DoubleTensor(), ga) end,
-                            'torch%.svd: result tensor resu is on cuda', 'svd result on the GPU')
-end
+-- CUDA tensors (results, mixed devices): tests/lua/test_cuda_lapack_decomp.lua
 
 ---------------------------------------------------------------------------- gradients
 
