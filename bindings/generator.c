@@ -109,8 +109,9 @@ static int alias_setup(lua_State *L) {
     oldJ = ltb_totensor(L, -2);
     oldq = ltb_totensor(L, -1);
     lua_pop(L, 2);   /* the table keeps them alive */
-    if (oldJ && oldJ->dtype != LT_INT64) oldJ = NULL;   /* not reusable: replaced */
-    if (oldq && (oldq->dtype != q->dtype || oldq->device.type != LT_CPU)) oldq = NULL;
+    /* not reusable (another type or device than the new J and q): replaced */
+    if (oldJ && (oldJ->dtype != LT_INT64 || !lt_same_device(oldJ->device, J->device))) oldJ = NULL;
+    if (oldq && (oldq->dtype != q->dtype || !lt_same_device(oldq->device, q->device))) oldq = NULL;
   } else {
     lua_createtable(L, 2, 0);
     lua_replace(L, 2);

@@ -242,7 +242,8 @@ double lt_random_normal(lt_generator *g);                 /* one N(0,1) (Box-Mul
 uint64_t lt_random_u64(lt_generator *g);
 /* Walker's alias method (random_alias.c): J (INT64, 0-based aliases) and q (keep
  * probabilities, probs's dtype) for the 1-D weights probs; then fill out (any shape and
- * dtype) with 0-based category indices drawn from g (NULL: the default generator). */
+ * dtype) with 0-based category indices drawn from g (NULL: the default generator). Any
+ * device (out, J and q on one): the same draws everywhere for the same generator state. */
 int lt_multinomial_alias_setup(const lt_tensor *probs, lt_tensor **J, lt_tensor **q);
 int lt_multinomial_alias_draw(lt_tensor *out, lt_generator *g, const lt_tensor *J, const lt_tensor *q);
 /* the same with J's aliases and the samples counted from jbase (Torch7's 1-based J: 1) */
@@ -396,11 +397,12 @@ lt_tensor *lt_roll(const lt_tensor *a, int64_t shift, int dim);
 /* nd (2 or 3) spatial dims; full: 'F' mode (size n + K - 1), else 'V' (n - K + 1); flip:
  * convolution (the kernel flipped), else cross-correlation. Shapes (Torch7): x nd-D with
  * k nd-D; x (p, ...) with k (p, ...) (plane i with kernel i); x (p, ...) with k (q, p, ...)
- * (output plane j sums x[i] with k[j][i]). Integer types wrap as Torch7's. CPU only;
- * recorded for autograd (float types). */
+ * (output plane j sums x[i] with k[j][i]). Integer types wrap as Torch7's. Any device
+ * (x, k and out on one); recorded for autograd (float types). */
 lt_tensor *lt_convolve(lt_tensor *out, const lt_tensor *x, const lt_tensor *k, int nd, bool full,
                        bool flip);
-/* each sub-tensor x.select(dim, i) with p-norm above maxnorm scaled by maxnorm/(norm+1e-7) */
+/* each sub-tensor x.select(dim, i) with p-norm above maxnorm scaled by maxnorm/(norm+1e-7);
+ * any device; recorded for autograd (not x:renorm in place on a leaf: a weight update) */
 lt_tensor *lt_renorm(lt_tensor *out, const lt_tensor *x, double p, int dim, double maxnorm);
 /* histc of each row of a 2-D x: rows x bins (histc's range and bin rules) */
 lt_tensor *lt_bhistc(lt_tensor *out, const lt_tensor *x, int64_t bins, double lo, double hi);

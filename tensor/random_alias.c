@@ -4,10 +4,14 @@
  *
  * Draw i of a fill uses Philox block offset + i (see philox.h): lanes 0,1 as a 64-bit
  * number pick the cell (x % K), lanes 2,3 give the uniform compared with q[k]. So the
- * samples depend only on (seed, offset, i), whatever the thread count. */
+ * samples depend only on (seed, offset, i), whatever the thread count. On other devices
+ * the setup runs on a CPU copy and the draws are rebuilt from engine ops with the same
+ * numbers (gpu_signal.c). */
 #include "internal.h"
 #include "philox.h"
+#include "gpu_signal.h"
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 int lt_multinomial_alias_setup(const lt_tensor *probs, lt_tensor **J_out, lt_tensor **q_out) {
@@ -17,8 +21,20 @@ int lt_multinomial_alias_setup(const lt_tensor *probs, lt_tensor **J_out, lt_ten
     LT_FAIL(-1, "multinomialAliasSetup: expects a 1-D tensor of probabilities, got size %s",
             lt_shape_str(probs, b, sizeof b));
   }
-  if (probs->device.type != LT_CPU)
-    LT_FAIL(-1, "multinomialAliasSetup: not supported on %s tensors yet", lt_devname(probs->device));
+  if (probs->device.type != LT_CPU) {
+    /* sequential work: on a CPU copy, J and q moved to probs's device */
+    lt_tensor *ph = lt_to_device(probs, lt_cpu()), *Jh = NULL, *qh = NULL;
+    int rc = ph ? lt_multinomial_alias_setup(ph, &Jh, &qh) : -1;
+    lt_release(ph);
+    if (rc == 0) {
+      *J_out = lt_to_device(Jh, probs->device);
+      *q_out = *J_out ? lt_to_device(qh, probs->device) : NULL;
+    }
+    lt_release(Jh);
+    lt_release(qh);
+    if (rc == 0 && !*q_out) { lt_release(*J_out); *J_out = NULL; rc = -1; }
+    return rc;
+  }
   if (!lt_dtype_is_float(probs->dtype))
     LT_FAIL(-1, "multinomialAliasSetup: expects a floating point tensor of probabilities, got %sTensor",
             lt_dtype_name(probs->dtype));
@@ -122,8 +138,13 @@ static bool buffers_overlap(const lt_tensor *a, const lt_tensor *b) {
  * samples written (the Lua binding passes Torch7's 1-based J with jbase 1). */
 int lt_multinomial_alias_draw_base(lt_tensor *out, lt_generator *g, const lt_tensor *J, const lt_tensor *q,
                                    int64_t jbase) {
-  if (out->device.type != LT_CPU || J->device.type != LT_CPU || q->device.type != LT_CPU)
-    LT_FAIL(-1, "multinomialAlias: not supported on CUDA tensors yet");
+  if (!lt_same_device(out->device, J->device) || !lt_same_device(out->device, q->device)) {
+    char d1[16], d2[16];
+    snprintf(d1, sizeof d1, "%s", lt_devname(out->device));
+    snprintf(d2, sizeof d2, "%s", lt_devname(J->device));
+    LT_FAIL(-1, "multinomialAlias: output, J and q must be on the same device (output on %s, J on %s, q on %s)",
+            d1, d2, lt_devname(q->device));
+  }
   if (J->ndim != 1 || q->ndim != 1 || J->size[0] != q->size[0] || J->size[0] == 0) {
     char b1[128], b2[128];
     LT_FAIL(-1, "multinomialAlias: expects J and q of multinomialAliasSetup (two 1-D tensors of one size), got %s and %s",
@@ -136,6 +157,8 @@ int lt_multinomial_alias_draw_base(lt_tensor *out, lt_generator *g, const lt_ten
   int64_t K = J->size[0];
   int64_t n = lt_numel(out);
   if (n == 0) return 0;
+  /* other devices: the same draws from engine ops (gpu_signal.c) */
+  if (out->device.type != LT_CPU) return lt_alias_draw_generic(out, g, J, q, jbase);
   alias_view v;
   if (alias_view_open(&v, J, q) < 0) return -1;
   /* a contiguous INT64 output is written in place; any other (or one sharing memory with

@@ -11,13 +11,27 @@
  * not (valid) with the kernel flipped (conv) or not (xcorr): padding and flipping are done
  * once on copies, and one kernel computes all four. Its inner loop adds a kernel weight
  * times a run of an input row to a run of an output row, which vectorizes; output rows
- * are split across threads (each row written by one thread, so no atomics). */
+ * are split across threads (each row written by one thread, so no atomics).
+ *
+ * Other devices (gpu_signal.c): conv2/xcorr2 of float types as one conv2d, conv3/xcorr3
+ * and integer types through this kernel on CPU copies, the result moved back; renorm is
+ * engine ops everywhere; bhistc a round trip through its CPU loop. */
 #include "internal.h"
 #include "autograd.h"
+#include "gpu_signal.h"
 #include <math.h>
 #include <stdio.h>
 
 /* ---- convolution ---- */
+
+/* the tensors a and b (named an and bn in the message) on one device */
+static int signal_devices(const char *op, const char *an, const lt_tensor *a, const char *bn, const lt_tensor *b) {
+  if (lt_same_device(a->device, b->device)) return 0;
+  char d[16];
+  snprintf(d, sizeof d, "%s", lt_devname(a->device));
+  LT_FAIL(-1, "%s: %s and %s must be on the same device (%s is on %s, %s on %s)", op, an, bn, an, d, bn,
+          lt_devname(b->device));
+}
 
 /* the three shape forms of Torch7 (conv2Dmul / conv2Dcmul / conv2Dmv and conv3D...), and
  * FORM_MVT: FORM_MV with the roles of image and kernel swapped (input plane q*P + c, kernel
@@ -149,7 +163,7 @@ static lt_tensor *narrow_ints(lt_tensor *r, lt_dtype dt) {
 static lt_tensor *conv_compute(lt_tensor *out, const lt_tensor *x, const lt_tensor *k, int nd, bool full,
                                bool flip) {
   const char *op = conv_name(nd, flip);
-  if (lt_check_cpu(op, x) < 0 || lt_check_cpu(op, k) < 0 || (out && lt_check_cpu(op, out) < 0)) return NULL;
+  if (signal_devices(op, "x", x, "k", k) < 0 || (out && signal_devices(op, "x", x, "res", out) < 0)) return NULL;
   lt_dtype dt = lt_promote(x->dtype, k->dtype);
   if (dt == LT_BOOL) LT_FAIL(NULL, "%s: BoolTensor inputs are not supported (convert with :byte() or :float())", op);
   if (out && out->dtype != dt)
@@ -218,6 +232,8 @@ static lt_tensor *conv_compute(lt_tensor *out, const lt_tensor *x, const lt_tens
   int64_t osize[4];
   if (g.form != FORM_SINGLE) osize[0] = g.Q;
   for (int d = 0; d < nd; d++) osize[ondim - nd + d] = g.os[3 - nd + d];
+  /* other devices: through conv2d or a round trip (gpu_signal.c) */
+  if (x->device.type != LT_CPU) return lt_deliver(out, lt_signal_conv_device(x, k, nd, full, flip, dt), dt);
 
   lt_dtype ct = dt == LT_FLOAT64 ? LT_FLOAT64 : lt_dtype_is_float(dt) ? LT_FLOAT32 : LT_INT64;
   lt_tensor *xc = NULL, *kc = NULL, *xp = NULL, *kf = NULL, *r = NULL;
@@ -354,35 +370,29 @@ lt_tensor *lt_convolve(lt_tensor *out, const lt_tensor *x, const lt_tensor *k, i
   if (nd != 2 && nd != 3) LT_FAIL(NULL, "convolve: %d spatial dims (2 or 3 expected)", nd);
   if (LT_AG_OUT(out, x->requires_grad || k->requires_grad)) {
     lt_dtype dt = lt_promote(x->dtype, k->dtype);
-    if (lt_is_float_dtype(dt) && (!out || lt_is_float_dtype(out->dtype)))
+    if (lt_is_float_dtype(dt) && (!out || lt_is_float_dtype(out->dtype))) {
+      if (nd == 2 && x->device.type != LT_CPU && lt_numel(x) > 0 && lt_numel(k) > 0) {
+        /* on a device, conv2/xcorr2 record through conv2d's own autograd (its efficient
+         * gradients; gpu_signal.c); an input that is also the result is read from a clone.
+         * Empty inputs (zeros, no conv2d to record) take the node below. */
+        lt_tensor *xc = out == x ? lt_clone(x) : NULL, *kc = out == k ? lt_clone(k) : NULL;
+        lt_tensor *r = (out == x && !xc) || (out == k && !kc) ? NULL
+                       : conv_compute(out, xc ? xc : x, kc ? kc : k, nd, full, flip);
+        lt_release(xc);
+        lt_release(kc);
+        return r;
+      }
       return conv_record(out, x, k, nd, full, flip);
+    }
   }
   return conv_compute(out, x, k, nd, full, flip);
 }
 
-/* ---- renorm ---- */
-
-/* the p-norm of n doubles, scaled by their largest magnitude so that large values do not
- * overflow (and small ones do not underflow) in the sum of powers; NaN propagates */
-static double pnorm(const double *v, int64_t n, double p) {
-  double m = 0;
-  bool nan = false;
-  for (int64_t i = 0; i < n; i++) {
-    double a = fabs(v[i]);
-    if (a > m) m = a;
-    else if (a != a) nan = true;
-  }
-  if (nan) return NAN;
-  if (isinf(p) || m == 0 || isinf(m)) return m;
-  double s = 0;
-  if (p == 1) { for (int64_t i = 0; i < n; i++) s += fabs(v[i]); return s; }
-  if (p == 2) { for (int64_t i = 0; i < n; i++) { double a = v[i] / m; s += a * a; } return m * sqrt(s); }
-  for (int64_t i = 0; i < n; i++) s += pow(fabs(v[i]) / m, p);
-  return m * pow(s, 1 / p);
-}
-
+/* ---- renorm ----
+ * Norms and factors from engine ops on any device (lt_renorm_scaled, gpu_signal.c): the
+ * same code on the CPU and on a GPU, recorded by autograd like any composite op. */
 lt_tensor *lt_renorm(lt_tensor *out, const lt_tensor *x, double p, int dim, double maxnorm) {
-  if (lt_check_cpu("renorm", x) < 0 || (out && lt_check_cpu("renorm", out) < 0)) return NULL;
+  if (out && signal_devices("renorm", "x", x, "res", out) < 0) return NULL;
   if (!lt_dtype_is_float(x->dtype))
     LT_FAIL(NULL, "renorm: expected a floating point tensor, got %sTensor (convert with :double())", lt_dtype_name(x->dtype));
   /* as Torch7 and PyTorch: a 1-D tensor's sub-tensors would be single numbers */
@@ -393,30 +403,17 @@ lt_tensor *lt_renorm(lt_tensor *out, const lt_tensor *x, double p, int dim, doub
   if (!(maxnorm >= 0)) LT_FAIL(NULL, "renorm: maxnorm must be non-negative (got %g)", maxnorm);
   if (out && out->dtype != x->dtype)
     LT_FAIL(NULL, "renorm: result tensor is %sTensor, expected %sTensor", lt_dtype_name(out->dtype), lt_dtype_name(x->dtype));
-  /* t:renorm(...) on a leaf is a weight constraint (an update of the leaf's value, like an
-   * optimizer step); any other use of an input that requires grad would lose its gradient */
-  if (lt_grad_enabled() && x->requires_grad && !(out == x && lt_is_leaf(x)))
-    LT_FAIL(NULL, "renorm: not differentiable (the input requires grad; use it in place on a leaf, or :detach())");
-  int64_t rows = x->size[dim], n = lt_numel(x), cols = rows ? n / rows : 0;
-  int64_t fsize[LT_MAXDIM];
-  for (int d = 0; d < x->ndim; d++) fsize[d] = d == dim ? rows : 1;
-  bool prev = lt_set_grad_enabled(false);
-  lt_tensor *xt = lt_transpose(x, 0, dim), *xd = NULL, *xc = NULL, *f = NULL, *r = NULL;
-  if (xt) xd = lt_to_dtype(xt, LT_FLOAT64);
-  if (xd) xc = lt_contiguous(xd);
-  if (xc) f = lt_empty(x->ndim, fsize, LT_FLOAT64, lt_cpu());
-  if (f) {
-    const double *v = (const double *)lt_data(xc);
-    double *fac = (double *)lt_data(f);
-    for (int64_t i = 0; i < rows; i++) {
-      double norm = pnorm(v + i * cols, cols, p);
-      fac[i] = norm > maxnorm ? maxnorm / (norm + 1e-7) : 1.0;   /* Torch7's epsilon */
-    }
-    r = lt_binary(LT_MUL, NULL, x, f, 1);
-  }
-  lt_release(xt); lt_release(xd); lt_release(xc); lt_release(f);
-  lt_set_grad_enabled(prev);
-  if (!r) return NULL;
+  /* x:renorm(...) on a leaf that requires grad is a weight constraint (an update of the
+   * leaf's value, like an optimizer step): computed without recording. Otherwise an input
+   * that requires grad is recorded; one that is also the result is read from a clone. */
+  bool update = out == x && lt_is_leaf(x) && x->requires_grad;
+  bool paused = false;
+  if (update) paused = lt_grad_pause();
+  lt_tensor *xcl = NULL;
+  if (!update && out == x && LT_AG1(x) && !(xcl = lt_clone(x))) return NULL;
+  lt_tensor *r = lt_renorm_scaled(xcl ? xcl : x, p, dim, maxnorm);
+  lt_release(xcl);
+  if (update) lt_grad_resume(paused);
   return lt_deliver(out, r, x->dtype);
 }
 
@@ -427,7 +424,7 @@ lt_tensor *lt_renorm(lt_tensor *out, const lt_tensor *x, double p, int dim, doub
  * every row, so rows are comparable), a range still empty is widened by 1 on each side,
  * values outside it and NaNs are not counted, hi falls in the last bin */
 lt_tensor *lt_bhistc(lt_tensor *out, const lt_tensor *x, int64_t bins, double lo, double hi) {
-  if (lt_check_cpu("bhistc", x) < 0 || (out && lt_check_cpu("bhistc", out) < 0)) return NULL;
+  if (out && signal_devices("bhistc", "x", x, "res", out) < 0) return NULL;
   if (x->ndim != 2)
     LT_FAIL(NULL, "bhistc: expected a 2-D tensor (one histogram per row), got a %d-D tensor", x->ndim);
   if (bins <= 0) LT_FAIL(NULL, "bhistc: bins must be positive (got %lld)", (long long)bins);
@@ -435,6 +432,8 @@ lt_tensor *lt_bhistc(lt_tensor *out, const lt_tensor *x, int64_t bins, double lo
   int64_t rows = x->size[0], cols = x->size[1];
   if (rows > 0 && bins > INT64_MAX / 8 / rows)
     LT_FAIL(NULL, "bhistc: %lld rows of %lld bins is too large", (long long)rows, (long long)bins);
+  /* other devices: a round trip through this loop (gpu_signal.c) */
+  if (x->device.type != LT_CPU) return lt_bhistc_device(out, x, bins, lo, hi);
   lt_tensor *c = lt_to_dtype(x, LT_FLOAT64);
   lt_tensor *cc = c ? lt_contiguous(c) : NULL;
   lt_release(c);

@@ -338,8 +338,13 @@ if torch.cudaAvailable() then
     same(torch.CudaLongTensor(7):random(g1, 1, 100):long(), torch.LongTensor(7):random(g2, 1, 100),
       'generators advanced alike')
     same(torch.getRNGState(), before, 'the default generator untouched')
-    tester:assertErrorPattern(function() torch.multinomialAliasSetup(torch.CudaTensor(3):fill(1)) end,
-      'not supported on CUDA')
+    -- alias sampling on the GPU draws as the CPU does (more in test_cuda_signal.lua)
+    torch.manualSeed(g1, 5)
+    torch.manualSeed(g2, 5)
+    local p = torch.Tensor{0.1, 0.2, 0.3, 0.4}
+    local gs, cs = torch.multinomialAliasSetup(p:cuda()), torch.multinomialAliasSetup(p)
+    same(torch.multinomialAlias(g1, torch.CudaLongTensor(50), gs):long(),
+      torch.multinomialAlias(g2, torch.LongTensor(50), cs), 'alias draws alike')
   end
 end
 
