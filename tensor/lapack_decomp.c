@@ -7,7 +7,7 @@
  * one code. Matrix results come back column-major (strides {1, rows}) as Torch7's do,
  * except svd's V, which is row-major (LAPACK's V^T written in place). svd and symeig are
  * recorded for autograd (PyTorch's formulas, below, made of engine ops, so they run on the
- * input's device); pinverse is made of recorded ops; the others record a node whose
+ * input's device), and so is qr; pinverse is made of recorded ops; the others record a node whose
  * backward says it has no formula, so a gradient never silently skips them. */
 #include "autograd.h"
 #include "lapack.h"
@@ -93,17 +93,16 @@ static lt_tensor *tau_data(const lt_tensor *tau) { return lt_contiguous(tau); }
 
 /* ---- backward of the ops without a formula: an error at backward time ---- */
 
-static const char *const nograd_fn[] = {"torch.eig", "torch.qr", "torch.geqrf", "torch.orgqr",
-                                        "torch.ormqr"};
-enum { NG_EIG, NG_QR, NG_GEQRF, NG_ORGQR, NG_ORMQR };
-static const char *const nograd_node[] = {"EigBackward", "QrBackward", "GeqrfBackward",
-                                          "OrgqrBackward", "OrmqrBackward"};
+static const char *const nograd_fn[] = {"torch.eig", "torch.geqrf", "torch.orgqr", "torch.ormqr"};
+enum { NG_EIG, NG_GEQRF, NG_ORGQR, NG_ORMQR };
+static const char *const nograd_node[] = {"EigBackward", "GeqrfBackward", "OrgqrBackward",
+                                          "OrmqrBackward"};
 
 static int nograd_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   LT_UNUSED(g);
   LT_UNUSED(grads);
   LT_FAIL(-1, "backward: %s has no backward formula (of the decompositions, torch.svd, "
-          "torch.symeig and torch.pinverse are differentiable)", nograd_fn[n->p[0]]);
+          "torch.symeig, torch.qr and torch.pinverse are differentiable)", nograd_fn[n->p[0]]);
 }
 
 /* r (taken) given a node that fails at backward when an input requires grad */
@@ -572,11 +571,91 @@ static lt_tensor *ormqr_impl(lt_tensor *out, const lt_tensor *a, const lt_tensor
   return r && deliver(1, &out, &r, "torch.ormqr", (const char *[]){"res"}, &got) == 0 ? got : NULL;
 }
 
+/* Backward of qr (PyTorch's linalg_qr_backward, mode 'reduced'). With k = min(m, n), split
+ * A = [X | Y] and R = [U | V], X and U the first k columns (Y, V empty when m >= n), so that
+ * X = Q U is a square-R QR and Y = Q V, i.e. V = Q^T Y. V's dependence on Q moves V's
+ * gradient into Q's, gQ' = gQ + Y gV^T, and Y's gradient is Q gV. For X = Q U (U invertible),
+ * from dX = dQ U + Q dU with Q^T dQ skew and dU upper triangular:
+ *   gX = [gQ' + Q copyltu(M)] U^-T,  M = U gU^T - gQ'^T Q,
+ * copyltu(M) = tril(M) + tril(M, -1)^T (M's lower triangle mirrored up). So
+ *   gA = [gX | Q gV].
+ * It holds for any fixed rule for the signs of R's diagonal (LAPACK's here): only that
+ * Q^T dQ is skew and dU upper triangular is used. One node per output (linear in gQ, gR: the two
+ * contributions add up), the other output's gradient zero. U^-T through lt_solve (recorded,
+ * device-generic), so under createGraph this is differentiable too.
+ * p[0]: 0 for Q, 1 for R. saved: 0 Q, 1 R, 2 a. */
+static int qr_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  lt_tmps s = {0};
+  const lt_tensor *Q, *R, *a = lt_node_saved(n, 2);
+  if (!a) return -1;
+  if (lt_grad_on) {   /* createGraph: the factors recomputed with their history (above) */
+    lt_tensor *rq = NULL, *rr = NULL;
+    if (lt_qr(NULL, NULL, a, &rq, &rr) < 0) return -1;
+    Q = lt_keep(&s, rq);
+    R = lt_keep(&s, rr);
+  } else {
+    Q = lt_node_saved(n, 0);
+    R = lt_node_saved(n, 1);
+  }
+  if (!Q || !R) { lt_tmps_free(&s); return -1; }
+  int64_t m = a->size[0], nc = a->size[1], k = LT_MIN(m, nc);
+  if (k == 0) {   /* an empty factorization: nothing depends on a */
+    lt_tmps_free(&s);
+    return (grads[0] = lt_ag_zeros_input(&n->in[0])) ? 0 : -1;
+  }
+  bool wide = nc > k, forR = n->p[0] == 1;
+  lt_tensor *U = t_cols(&s, R, k);
+  lt_tensor *gQ = NULL, *gU = NULL, *gV = NULL;
+  if (forR) {
+    gU = t_cols(&s, g, k);
+    if (wide) {
+      gV = lt_keep(&s, lt_narrow(g, 1, k, nc - k));
+      lt_tensor *Y = lt_keep(&s, lt_narrow(a, 1, k, nc - k));
+      gQ = t_mm(&s, Y, t_tr(&s, gV));   /* gQ' = Y gV^T (gQ itself zero here) */
+    }
+  } else {
+    gQ = (lt_tensor *)g;   /* gV zero: gQ' = gQ */
+  }
+  /* M = U gU^T - gQ'^T Q, each term present only when its gradient is */
+  lt_tensor *M = gU ? t_mm(&s, U, t_tr(&s, gU)) : NULL;
+  if (gQ) {
+    lt_tensor *P = t_mm(&s, t_tr(&s, gQ), Q);
+    M = M ? lt_tmp_bin(&s, LT_SUB, M, P) : lt_keep(&s, lt_unary(LT_NEG, NULL, P));
+  }
+  lt_tensor *L = M ? lt_keep(&s, lt_tril(NULL, M, 0)) : NULL;
+  lt_tensor *Ls = M ? lt_keep(&s, lt_tril(NULL, M, -1)) : NULL;
+  lt_tensor *sym = lt_tmp_bin(&s, LT_ADD, L, t_tr(&s, Ls));   /* copyltu(M) */
+  lt_tensor *B = t_mm(&s, Q, sym);
+  if (gQ) B = lt_tmp_bin(&s, LT_ADD, B, gQ);
+  /* gX = B U^-T: U gX^T = B^T */
+  lt_tensor *gXt = B && U ? lt_keep(&s, lt_solve(NULL, t_tr(&s, B), U)) : NULL;
+  if (!gXt && B && U) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "torch.qr: backward: R's first %lld columns are singular (a's first %lld "
+             "columns must be linearly independent): %s", (long long)k, (long long)k, lt_errmsg());
+    lt_seterr("%s", msg);
+  }
+  lt_tensor *gA = t_tr(&s, gXt);
+  if (wide && gA) {
+    lt_tensor *gY = gV ? t_mm(&s, Q, gV) : NULL;
+    if (!gV) {
+      int64_t ysz[2] = {m, nc - k};
+      gY = lt_keep(&s, lt_zeros(2, ysz, gA->dtype, gA->device));
+    }
+    gA = gY ? lt_keep(&s, lt_cat(NULL, (const lt_tensor *[]){gA, gY}, 2, 1)) : NULL;
+  }
+  lt_tensor *r = lt_tmps_result(&s, gA);
+  if (!r) return -1;
+  grads[0] = r;
+  return 0;
+}
+
 /* Q (m x k, orthonormal columns) and R (k x n, upper triangular), k = min(m, n): geqrf,
  * then R from the upper triangle and Q from orgqr on the first k columns (Torch7's) */
 static int qr_impl(lt_tensor *rq, lt_tensor *rr, const lt_tensor *a, lt_tensor **q, lt_tensor **r) {
   const char *fn = "torch.qr";
   *q = *r = NULL;
+  bool rec = a && LT_AG1(a);
   bool p = lt_grad_pause();
   lt_tensor *M = NULL, *T = NULL, *Q = NULL, *R = NULL;
   int rc = geqrf_compute(fn, a, &M, &T);
@@ -597,13 +676,9 @@ static int qr_impl(lt_tensor *rq, lt_tensor *rr, const lt_tensor *a, lt_tensor *
   lt_release(M);
   lt_release(T);
   lt_grad_resume(p);
-  if (rc == 0) {
-    Q = mark_nograd(NG_QR, Q, 1, &a);
-    R = mark_nograd(NG_QR, R, 1, &a);
-    rc = Q && R ? 0 : -1;
-  }
   if (rc < 0) { lt_release(Q); lt_release(R); return -1; }
   lt_tensor *res[2] = {Q, R}, *got[2];
+  if (rec && record_outputs("QrBackward", qr_backward, a, res, 2, 2, 0) < 0) return -1;
   if (deliver(2, (lt_tensor *[]){rq, rr}, res, fn, (const char *[]){"resq", "resr"}, got) < 0)
     return -1;
   *q = got[0];

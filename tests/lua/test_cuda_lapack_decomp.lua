@@ -5,8 +5,8 @@
 -- What is unique is compared directly (eigenvalues, singular values, pinverse, orgqr and
 -- ormqr of the same reflectors); factors defined up to sign through their identities
 -- (U S V^T = A, Q R = A, A V = V diag(e), orthonormal columns) on the GPU's results;
--- gradients of svd, symeig and pinverse (sign-independent losses, well-separated spectra),
--- CUDA backward against CPU backward. Skipped (with the reason) where no GPU is present.
+-- gradients of svd, symeig, qr and pinverse (sign-independent losses, well-separated
+-- spectra), CUDA backward against CPU backward, and second derivatives of svd and qr. Skipped (with the reason) where no GPU is present.
 local tester = torch.Tester()
 local ok, why = torch.cudaAvailable()
 if not ok then
@@ -400,6 +400,39 @@ function T.svd_symeig_pinverse_gradients_match_cpu()
   end
 end
 
+-- qr's gradient (tall, square, wide: the A = [X | Y] split) through Q and R. Losses that do
+-- not depend on the signs of Q's columns and R's rows (cuSOLVER and LAPACK could differ
+-- there), with weights so that every element of Q and R counts.
+function T.qr_gradients_match_cpu()
+  torch.manualSeed(9)
+  local tol = 1e-8
+  for _, sz in ipairs({{4, 4}, {5, 3}, {3, 5}}) do
+    local m, n = sz[1], sz[2]
+    local x = with_singular(m, n, spread(math.min(m, n)))
+    local tag = string.format('%dx%d', m, n)
+    grad_both(function(a)
+      local q, r = torch.qr(a)
+      return {torch.cmul(q, q), torch.cmul(r, r)}
+    end, x, 'qr Q, R ' .. tag, tol)
+    grad_both(function(a) local q = torch.qr(a); return {torch.cmul(q, q)} end, x, 'qr Q ' .. tag, tol)
+    grad_both(function(a) local _, r = torch.qr(a); return {torch.cmul(r, r)} end, x, 'qr R ' .. tag, tol)
+  end
+  -- createGraph: the factors recomputed on the GPU with history, the gradient differentiated
+  local x0 = torch.randn(3, 5):double()
+  local w1, w2, w = torch.randn(3, 3):double(), torch.randn(3, 5):double(), torch.randn(3, 5):double()
+  local function gg(x, d)
+    local q, r = torch.qr(x)
+    local l = torch.cmul(torch.cmul(q, q), d(w1)):sum() + torch.cmul(torch.cmul(r, r), d(w2)):sum()
+    local g = torch.grad(l, x, {createGraph = true})
+    return torch.cmul(g, d(w)):sum()
+  end
+  local xc, xg = x0:clone():setRequiresGrad(), gpu(x0):setRequiresGrad()
+  gg(xc, function(t) return t end):backward()
+  gg(xg, gpu):backward()
+  tester:assert(xg.grad ~= nil, 'qr second derivative: a gradient')
+  if xg.grad then close(xg.grad, xc.grad, 1e-8, 'qr second derivative') end
+end
+
 -- createGraph on the GPU: the gradient of a gradient (the factors recomputed with history)
 function T.second_derivative_matches_cpu()
   torch.manualSeed(8)
@@ -421,8 +454,8 @@ function T.no_formula_errors()
   local x = gpu(torch.randn(3, 3):double()):setRequiresGrad()
   local e = torch.eig(x)
   tester:assertErrorPattern(function() e:sum():backward() end, 'torch%.eig has no backward formula', 'eig')
-  local q = torch.qr(x)
-  tester:assertErrorPattern(function() q:sum():backward() end, 'torch%.qr has no backward formula', 'qr')
+  local f = torch.geqrf(x)
+  tester:assertErrorPattern(function() f:sum():backward() end, 'torch%.geqrf has no backward formula', 'geqrf')
 end
 
 ---------------------------------------------------------------------------------- errors

@@ -3,7 +3,7 @@
 -- orthonormal factors, QR = A, A V = V diag(e), Penrose's conditions) and hand-known
 -- values on several sizes and conditionings, float and double, contiguous, transposed and
 -- narrowed inputs; result-tensor forms; errors; first and second derivatives of svd,
--- symeig and pinverse against finite differences.
+-- symeig, qr and pinverse against finite differences.
 local tester = torch.Tester()
 local T = torch.TestSuite()
 
@@ -611,6 +611,94 @@ function T.symeig_gradients()
   tester:eq(a.grad, torch.DoubleTensor({{0, 0}, {0, 1}}), 1e-12, 'd e2/dA = v2 v2^T')
 end
 
+-- qr: PyTorch's formula (linalg.qr, 'reduced'), tall, square and wide (A = [X | Y] split),
+-- through Q only, R only and both. Random Gaussian inputs have independent columns. Q's
+-- column signs follow R's diagonal (LAPACK's), a fixed choice, so any function of Q and R
+-- is differentiable.
+function T.qr_gradients()
+  torch.manualSeed(64)
+  for _, sz in ipairs({{5, 3}, {4, 4}, {3, 5}, {4, 1}, {1, 4}, {1, 1}}) do
+    local m, n = sz[1], sz[2]
+    local k = math.min(m, n)
+    local x = torch.randn(m, n):double()
+    x.requiresGrad = true
+    local W1, W2 = torch.randn(m, k):double(), torch.randn(k, n):double()
+    local tag = m .. 'x' .. n
+    local function check(name, f)
+      local ok, msg = torch.gradcheck(f, {x}, 1e-6, 1e-6)
+      tester:assert(ok, tag .. ' ' .. name .. ': ' .. tostring(msg))
+    end
+    check('Q', function(a) local q = torch.qr(a); return torch.cmul(q, W1) end)
+    check('R', function(a) local _, r = torch.qr(a); return torch.cmul(r, W2) end)
+    check('Q and R', function(a)
+      local q, r = torch.qr(a)
+      return {torch.cmul(q, W1), torch.cmul(r, W2)}
+    end)
+    -- one scalar loss through both, backward against the sum of the two gradchecked parts
+    local q, r = torch.qr(x)
+    local loss = torch.cmul(q, W1):sum() + torch.cmul(r, W2):sum()
+    loss:backward()
+    local g = x.grad:clone()
+    x.grad = nil
+    local q1 = torch.qr(x)
+    torch.cmul(q1, W1):sum():backward()
+    local gq = x.grad:clone()
+    x.grad = nil
+    local _, r1 = torch.qr(x)
+    torch.cmul(r1, W2):sum():backward()
+    tester:eq(g, gq + x.grad, 1e-10, tag .. ': the gradient through Q and R is the sum of the two')
+    x.grad = nil
+  end
+  -- hand-checked values. A column a: R = (+-|a|), Q = a / R, so d R / da = Q and Q's sum
+  -- q1 + q2 has gradient (I - Q Q^T) 1 / R
+  local a = torch.DoubleTensor({{3}, {4}})
+  a.requiresGrad = true
+  local q, r = torch.qr(a)
+  r:sum():backward()
+  tester:eq(a.grad, q:detach(), 1e-12, 'd R / da = Q for a column')
+  a.grad = nil
+  q, r = torch.qr(a)
+  q:sum():backward()
+  local Q, R = q:detach(), r:detach()[1][1]
+  local want = (torch.ones(2, 1):double() - Q * (Q:t() * torch.ones(2, 1):double())) / R
+  tester:eq(a.grad, want, 1e-12, 'd sum(Q) / da = (I - Q Q^T) 1 / R')
+  -- a row [x y]: Q = (1) (a constant), R = [x y], so d sum(R) / da = [1 1], d sum(Q) / da = 0
+  local w = torch.DoubleTensor({{-2, 5}})
+  w.requiresGrad = true
+  q, r = torch.qr(w)
+  tester:eq(q:detach(), torch.DoubleTensor({{1}}), 0, 'Q of a row')
+  local l = q:sum() * 3 + r:sum()
+  l:backward()
+  tester:eq(w.grad, torch.DoubleTensor({{1, 1}}), 1e-12, 'd (3 sum(Q) + sum(R)) / da for a row')
+  -- empty matrices: a zero gradient of a's shape
+  for _, sz in ipairs({{0, 3}, {3, 0}}) do
+    local e = torch.DoubleTensor(sz[1], sz[2])
+    e.requiresGrad = true
+    local qe, re = torch.qr(e)
+    local le = qe:sum() + re:sum()
+    le:backward()
+    tester:eq(e.grad:size():totable(), sz, 'empty ' .. sz[1] .. 'x' .. sz[2] .. ': gradient of its size')
+  end
+  -- result tensors: the same gradient
+  local x = torch.randn(4, 3):double()
+  x.requiresGrad = true
+  local W = torch.randn(3, 3):double()
+  local _, r2 = torch.qr(x)
+  torch.cmul(r2, W):sum():backward()
+  local g0 = x.grad:clone()
+  x.grad = nil
+  local rq, rr = torch.DoubleTensor(), torch.DoubleTensor()
+  torch.qr(rq, rr, x)
+  torch.cmul(rr, W):sum():backward()
+  tester:eq(x.grad, g0, 1e-12, 'qr(resq, resr, a): the same gradient')
+  -- a rank-deficient a (an exactly zero diagonal in R): an error at backward naming qr
+  local s = torch.DoubleTensor({{1, 0}, {0, 0}})
+  s.requiresGrad = true
+  local qs = torch.qr(s)
+  tester:assertErrorPattern(function() qs:sum():backward() end,
+                            "torch%.qr: backward: R's first 2 columns are singular", 'rank-deficient a')
+end
+
 -- second derivatives: gradgradcheck checks the gradient computed with createGraph (itself
 -- differentiated by backward) against finite differences of the gradient
 function T.second_derivatives()
@@ -648,6 +736,18 @@ function T.second_derivatives()
     local _, v = torch.symeig(a + a:t(), 'V', 'L')
     return torch.cmul(torch.cmul(v, v), W)
   end, x)
+  -- qr, through both factors, a tall and a wide input
+  for _, sz in ipairs({{3, 2}, {2, 3}}) do
+    local m, n = sz[1], sz[2]
+    local k = math.min(m, n)
+    local y = torch.randn(m, n):double()
+    y.requiresGrad = true
+    local W1, W2 = torch.randn(m, k):double(), torch.randn(k, n):double()
+    check('qr Q and R ' .. m .. 'x' .. n, function(a)
+      local q, r = torch.qr(a)
+      return {torch.cmul(q, W1), torch.cmul(r, W2)}
+    end, y)
+  end
   -- a hand-checked second derivative: s1 = |a| of a 1 x 2 row a, whose Hessian is
   -- (I - a a^T / |a|^2) / |a|: at a = (3, 4), d/da of sum(d s1 / da) = ((16 - 12), (9 - 12)) / 125
   local a = torch.DoubleTensor({{3, 4}})
@@ -670,9 +770,15 @@ end
 function T.backward_not_implemented()
   local a = torch.randn(3, 3):double()
   a.requiresGrad = true
+  -- qr has a formula now: no error, a gradient
   local q, r = torch.qr(a)
-  tester:assert(q.requiresGrad, 'qr output has history')
-  tester:assertErrorPattern(function() q:sum():backward() end, 'torch%.qr has no backward formula', 'qr backward')
+  tester:assert(q.requiresGrad and r.requiresGrad, 'qr outputs have history')
+  local ok, err = pcall(function() q:sum():backward() end)
+  tester:assert(ok, 'qr backward runs: ' .. tostring(err))
+  tester:assert(a.grad ~= nil and a.grad:size(1) == 3, 'qr backward gives a gradient')
+  local gm, gtau = torch.geqrf(a)
+  tester:assertErrorPattern(function() gm:sum():backward() end, 'torch%.geqrf has no backward formula', 'geqrf backward')
+  tester:assertErrorPattern(function() gtau:sum():backward() end, 'torch%.geqrf has no backward formula', 'geqrf tau backward')
   local e = torch.eig(a)
   tester:assertErrorPattern(function() e:sum():backward() end, 'torch%.eig has no backward formula', 'eig backward')
   local ga, tau = torch.geqrf(a)
