@@ -7,8 +7,9 @@
  * one code. Matrix results come back column-major (strides {1, rows}) as Torch7's do,
  * except svd's V, which is row-major (LAPACK's V^T written in place). svd and symeig are
  * recorded for autograd (PyTorch's formulas, below, made of engine ops, so they run on the
- * input's device), and so is qr; pinverse is made of recorded ops; the others record a node whose
- * backward says it has no formula, so a gradient never silently skips them. */
+ * input's device), and so are qr and eig (real, distinct eigenvalues); pinverse is made of
+ * recorded ops; the others record a node whose backward says it has no formula, so a
+ * gradient never silently skips them. */
 #include "autograd.h"
 #include "lapack.h"
 #include <stdio.h>
@@ -93,16 +94,15 @@ static lt_tensor *tau_data(const lt_tensor *tau) { return lt_contiguous(tau); }
 
 /* ---- backward of the ops without a formula: an error at backward time ---- */
 
-static const char *const nograd_fn[] = {"torch.eig", "torch.geqrf", "torch.orgqr", "torch.ormqr"};
-enum { NG_EIG, NG_GEQRF, NG_ORGQR, NG_ORMQR };
-static const char *const nograd_node[] = {"EigBackward", "GeqrfBackward", "OrgqrBackward",
-                                          "OrmqrBackward"};
+static const char *const nograd_fn[] = {"torch.geqrf", "torch.orgqr", "torch.ormqr"};
+enum { NG_GEQRF, NG_ORGQR, NG_ORMQR };
+static const char *const nograd_node[] = {"GeqrfBackward", "OrgqrBackward", "OrmqrBackward"};
 
 static int nograd_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   LT_UNUSED(g);
   LT_UNUSED(grads);
   LT_FAIL(-1, "backward: %s has no backward formula (of the decompositions, torch.svd, "
-          "torch.symeig, torch.qr and torch.pinverse are differentiable)", nograd_fn[n->p[0]]);
+          "torch.symeig, torch.eig, torch.qr and torch.pinverse are differentiable)", nograd_fn[n->p[0]]);
 }
 
 /* r (taken) given a node that fails at backward when an input requires grad */
@@ -277,23 +277,105 @@ static int eig_pairs(lt_tensor *E, const lt_tensor *wr, const lt_tensor *wi) {
   return 0;
 }
 
+/* Backward (PyTorch's linalg_eig_backward, for a real a with real, distinct eigenvalues
+ * L and LAPACK's eigenvectors V, each column of 2-norm 1). From A V = V L, with dV = V C:
+ * X = V^-1 dA V gives dL = diag(X) and C_ij = X_ij / (L_j - L_i) off the diagonal, while
+ * v_i^T dv_i = 0 (unit columns) fixes C_ii = -sum_{k != i} (V^T V)_ik C_ki. Collecting the
+ * coefficients of X:
+ *   gA = V^-T (diag(gL) + F o (G - (V^T V) diag(diag(G)))) V^T,  G = V^T gV,
+ * F_ij = 1/(L_j - L_i), F_ii = 0. One node per output (linear in gE, gV: the contributions
+ * add up); e's imaginary column gets no gradient (distinct real eigenvalues stay real under
+ * small perturbations). V^-T through lt_solve (recorded, device-generic). Complex or
+ * repeated eigenvalues: an error (no gradient there).
+ * p[0]: 0 for e, 1 for V. saved: 0 e (n x 2), 1 V, 2 a. */
+static int eig_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
+  const char *fn = "torch.eig";
+  lt_tmps s = {0};
+  const lt_tensor *E, *V;
+  if (lt_grad_on) {   /* createGraph: the factors recomputed with their history (above) */
+    const lt_tensor *a = lt_node_saved(n, 2);
+    lt_tensor *re = NULL, *rv = NULL;
+    if (!a || lt_eig(NULL, NULL, a, true, &re, &rv) < 0) return -1;
+    E = lt_keep(&s, re);
+    V = lt_keep(&s, rv);
+  } else {
+    E = lt_node_saved(n, 0);
+    V = lt_node_saved(n, 1);
+  }
+  if (!E || !V) { lt_tmps_free(&s); return -1; }
+  if (E->size[0] == 0) {   /* a 0 x 0 matrix: nothing depends on a */
+    lt_tmps_free(&s);
+    return (grads[0] = lt_ag_zeros_input(&n->in[0])) ? 0 : -1;
+  }
+  lt_tensor *L = lt_keep(&s, lt_select(E, 1, 0));
+  lt_tensor *F = L ? lt_keep(&s, pair_inverse(L, false)) : NULL;
+  if (!F) { lt_tmps_free(&s); return -1; }
+  /* the spectrum: real (imaginary parts exactly 0) and distinct (F finite); checks only,
+   * nothing recorded */
+  bool p = lt_grad_pause();
+  lt_tensor *wi = lt_keep(&s, lt_select(E, 1, 1));
+  lt_tensor *wabs = lt_tmp_una(&s, LT_ABS, wi);
+  double imax = 0;
+  int rc = wabs ? lt_reduce_all(LT_RMAX, wabs, 0, &imax) : -1;
+  int nf = rc < 0 ? -1 : lt_nonfinite(F);
+  lt_grad_resume(p);
+  if (rc < 0 || nf < 0) { lt_tmps_free(&s); return -1; }
+  if (imax != 0) {
+    lt_tmps_free(&s);
+    LT_FAIL(-1, "%s: backward: complex eigenvalues: no gradient (defined only when every "
+            "eigenvalue is real and distinct)", fn);
+  }
+  if (nf) {
+    lt_tmps_free(&s);
+    LT_FAIL(-1, "%s: backward: repeated eigenvalues: no gradient (defined only when every "
+            "eigenvalue is real and distinct; 1/(L_j - L_i) is infinite)", fn);
+  }
+  lt_tensor *Vt = t_tr(&s, V), *M;
+  if (n->p[0] == 0) {
+    /* diag(gL) V^T: the rows of V^T scaled by gL */
+    lt_tensor *gL = lt_keep(&s, lt_select(g, 1, 0));
+    M = lt_tmp_bin(&s, LT_MUL, t_col(&s, gL), Vt);
+  } else {
+    lt_tensor *G = t_mm(&s, Vt, g);
+    lt_tensor *dG = G ? lt_keep(&s, lt_diag(NULL, G, 0)) : NULL;
+    lt_tensor *VtV_d = lt_tmp_bin(&s, LT_MUL, t_mm(&s, Vt, V), t_row(&s, dG));
+    lt_tensor *inner = lt_tmp_bin(&s, LT_MUL, F, lt_tmp_bin(&s, LT_SUB, G, VtV_d));
+    M = t_mm(&s, inner, Vt);
+  }
+  /* gA = V^-T M: V^T gA = M */
+  lt_tensor *gA = M && Vt ? lt_keep(&s, lt_solve(NULL, M, Vt)) : NULL;
+  if (!gA && M && Vt) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: backward: the eigenvectors are linearly dependent (a is not "
+             "diagonalizable): %s", fn, lt_errmsg());
+    lt_seterr("%s", msg);
+  }
+  lt_tensor *r = lt_tmps_result(&s, gA);
+  if (!r) return -1;
+  grads[0] = r;
+  return 0;
+}
+
 static int eig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vectors, lt_tensor **e,
                     lt_tensor **v) {
   const char *fn = "torch.eig";
   *e = NULL;
   *v = NULL;
   if (check_matrix(a, fn, "a", true) < 0) return -1;
+  bool rec = LT_AG1(a);
+  /* recording: the eigenvectors are needed for the gradient even when not asked for */
+  bool want_v = vectors || rec;
   bool p = lt_grad_pause();
   lt_dtype dt = a->dtype;
   lt_device dev = a->device;
   int64_t n = a->size[0], esz[2] = {n, 2};
   lt_tensor *E = lt_empty(2, esz, dt, dev);
   lt_tensor *A = n ? lt_lapack_colmajor(a, dt, n, n) : NULL;
-  lt_tensor *V = vectors ? colmajor_new(dt, dev, n, n) : NULL;
+  lt_tensor *V = want_v ? colmajor_new(dt, dev, n, n) : NULL;
   lt_tensor *wr = lt_empty(1, &n, dt, dev), *wi = lt_empty(1, &n, dt, dev);
-  int rc = E && (A || !n) && (V || !vectors) && wr && wi ? 0 : -1;
+  int rc = E && (A || !n) && (V || !want_v) && wr && wi ? 0 : -1;
   if (rc == 0 && n) {
-    lt_lapack_call c = {.op = LT_LP_GEEV, .c1 = vectors ? 'V' : 'N', .t = {A, wr, wi, V}};
+    lt_lapack_call c = {.op = LT_LP_GEEV, .c1 = want_v ? 'V' : 'N', .t = {A, wr, wi, V}};
     rc = run_lapack(&c, fn);
     if (rc == 0 && c.info > 0) {
       lt_seterr("%s: did not converge (LAPACK ?geev: the QR algorithm failed at eigenvalue %d)", fn, (int)c.info);
@@ -306,10 +388,10 @@ static int eig_impl(lt_tensor *re, lt_tensor *rv, const lt_tensor *a, bool vecto
   lt_release(wi);
   lt_grad_resume(p);
   if (rc < 0) { lt_release(E); lt_release(V); return -1; }
-  E = mark_nograd(NG_EIG, E, 1, &a);
-  if (V) V = mark_nograd(NG_EIG, V, 1, &a);
-  if (!E || (vectors && !V)) { lt_release(E); lt_release(V); return -1; }
   lt_tensor *res[2] = {E, V}, *got[2];
+  if (rec && record_outputs("EigBackward", eig_backward, a, res, 2, vectors ? 2 : 1, 0) < 0)
+    return -1;
+  if (!vectors) { lt_release(res[1]); res[1] = NULL; }
   if (deliver(vectors ? 2 : 1, (lt_tensor *[]){re, rv}, res, fn, (const char *[]){"rese", "resv"},
               got) < 0)
     return -1;

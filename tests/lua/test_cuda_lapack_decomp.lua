@@ -6,7 +6,8 @@
 -- ormqr of the same reflectors); factors defined up to sign through their identities
 -- (U S V^T = A, Q R = A, A V = V diag(e), orthonormal columns) on the GPU's results;
 -- gradients of svd, symeig, qr and pinverse (sign-independent losses, well-separated
--- spectra), CUDA backward against CPU backward, and second derivatives of svd and qr. Skipped (with the reason) where no GPU is present.
+-- spectra) and of eig (real, distinct eigenvalues), CUDA backward against CPU backward,
+-- and second derivatives of svd, qr and eig. Skipped (with the reason) where no GPU is present.
 local tester = torch.Tester()
 local ok, why = torch.cudaAvailable()
 if not ok then
@@ -433,6 +434,41 @@ function T.qr_gradients_match_cpu()
   if xg.grad then close(xg.grad, xc.grad, 1e-8, 'qr second derivative') end
 end
 
+-- eig's gradient (real, distinct eigenvalues) through e and V. eig runs on a CPU copy of
+-- the data on a GPU (cuSOLVER has no geev), so V's signs are the CPU's and V itself is
+-- compared; the backward's products and solve run on the GPU. Then createGraph (eig
+-- recomputed on the GPU with history) and the complex-eigenvalue error.
+function T.eig_gradients_match_cpu()
+  torch.manualSeed(10)
+  local tol = 1e-8
+  for _, l in ipairs({{-0.7}, {-1.5, 0.5, 2}, {-2, -0.5, 1, 1.8, 3}}) do
+    local n = #l
+    local P = orth(n) + torch.eye(n):double() * 0.5
+    local x = P * torch.diag(torch.DoubleTensor(l)) * torch.inverse(P)
+    grad_both(function(a) return {torch.eig(a)} end, x, 'eig e n=' .. n, tol)
+    grad_both(function(a) local e, v = torch.eig(a, 'V'); return {e, v} end, x, 'eig e, V n=' .. n, tol)
+  end
+  local P = orth(3) + torch.eye(3):double() * 0.5
+  local x0 = P * torch.diag(torch.DoubleTensor({-1, 0.5, 2})) * torch.inverse(P)
+  local w1, w = torch.randn(3, 3):double(), torch.randn(3, 3):double()
+  local function gg(x, d)
+    local e, v = torch.eig(x, 'V')
+    local l = torch.cmul(torch.cmul(v, v), d(w1)):sum() + e:select(2, 1):sum() * 0.3
+    local g = torch.grad(l, x, {createGraph = true})
+    return torch.cmul(g, d(w)):sum()
+  end
+  local xc, xg = x0:clone():setRequiresGrad(), gpu(x0):setRequiresGrad()
+  gg(xc, function(t) return t end):backward()
+  gg(xg, gpu):backward()
+  tester:assert(xg.grad ~= nil, 'eig second derivative: a gradient')
+  if xg.grad then close(xg.grad, xc.grad, 1e-8, 'eig second derivative') end
+  -- no gradient for complex eigenvalues, on the GPU as on the CPU
+  local r = gpu(torch.DoubleTensor({{0, -1, 0}, {1, 0, 0}, {0, 0, 2}})):setRequiresGrad()
+  local e = torch.eig(r)
+  tester:assertErrorPattern(function() e:select(2, 1):sum():backward() end,
+                            'torch%.eig: backward: complex eigenvalues: no gradient', 'eig complex eigenvalues')
+end
+
 -- createGraph on the GPU: the gradient of a gradient (the factors recomputed with history)
 function T.second_derivative_matches_cpu()
   torch.manualSeed(8)
@@ -452,8 +488,6 @@ end
 -- the ops without a formula fail at backward on the GPU as on the CPU
 function T.no_formula_errors()
   local x = gpu(torch.randn(3, 3):double()):setRequiresGrad()
-  local e = torch.eig(x)
-  tester:assertErrorPattern(function() e:sum():backward() end, 'torch%.eig has no backward formula', 'eig')
   local f = torch.geqrf(x)
   tester:assertErrorPattern(function() f:sum():backward() end, 'torch%.geqrf has no backward formula', 'geqrf')
 end

@@ -3,7 +3,7 @@
 -- orthonormal factors, QR = A, A V = V diag(e), Penrose's conditions) and hand-known
 -- values on several sizes and conditionings, float and double, contiguous, transposed and
 -- narrowed inputs; result-tensor forms; errors; first and second derivatives of svd,
--- symeig, qr and pinverse against finite differences.
+-- symeig, eig (real, distinct eigenvalues), qr and pinverse against finite differences.
 local tester = torch.Tester()
 local T = torch.TestSuite()
 
@@ -699,6 +699,111 @@ function T.qr_gradients()
                             "torch%.qr: backward: R's first 2 columns are singular", 'rank-deficient a')
 end
 
+-- eig: PyTorch's formula (linalg_eig_backward) for real, distinct eigenvalues, through e
+-- only, V only and both. V's columns have 2-norm 1 (LAPACK's), their signs LAPACK's choice:
+-- losses through V are sign-independent (v o v). e's imaginary column gets no gradient.
+
+-- S diag(l) S^-1 with a well-conditioned S: real eigenvalues l, a non-symmetric matrix
+local function with_eigs(l)
+  local n = #l
+  local S = orth(n) + eye(n) * 0.5
+  return S * torch.diag(torch.DoubleTensor(l)) * torch.inverse(S)
+end
+
+function T.eig_gradients()
+  torch.manualSeed(65)
+  local inputs = {
+    {'1x1', torch.DoubleTensor({{-0.7}})},
+    {'S diag(l) S^-1 3x3', with_eigs({-1.5, 0.5, 2})},
+    {'S diag(l) S^-1 5x5', with_eigs({-2, -0.5, 1, 1.8, 3})},
+  }
+  -- upper triangular with distinct diagonal, plus a small perturbation
+  local up = torch.triu(torch.randn(4, 4):double()) + torch.diag(torch.DoubleTensor({-3, -1, 1, 3}))
+  inputs[#inputs + 1] = {'triangular + perturbation 4x4', up + torch.randn(4, 4):double() * 0.05}
+  for _, it in ipairs(inputs) do
+    local tag, x = it[1], it[2]:clone()
+    local n = x:size(1)
+    x.requiresGrad = true
+    local W = torch.randn(n, n):double()
+    local function check(name, f)
+      local ok, msg = torch.gradcheck(f, {x}, 1e-6, 1e-6)
+      tester:assert(ok, tag .. ' ' .. name .. ': ' .. tostring(msg))
+    end
+    check('e (eigenvalues only)', function(a) return torch.eig(a) end)
+    check("e of 'V'", function(a) local e = torch.eig(a, 'V'); return e end)
+    check('V', function(a) local _, v = torch.eig(a, 'V'); return torch.cmul(torch.cmul(v, v), W) end)
+    check('e and V', function(a)
+      local e, v = torch.eig(a, 'V')
+      return {e, torch.cmul(torch.cmul(v, v), W)}
+    end)
+    -- sum of the eigenvalues = trace: the gradient is I; the imaginary column gives 0
+    local e = torch.eig(x)
+    e:select(2, 1):sum():backward()
+    tester:eq(x.grad, eye(n), 1e-10, tag .. ': d sum(e) / dA = I')
+    x.grad = nil
+    e = torch.eig(x, 'V')
+    e:select(2, 2):sum():backward()
+    tester:eq(x.grad, torch.zeros(n, n):double(), 0, tag .. ': the imaginary column: zero gradient')
+    x.grad = nil
+  end
+  -- a hand-checked value: A = [[1, 2], [0, 3]], eigenvalue 1 has right eigenvector
+  -- v = (1, 0) and left w = (1, -1) (w^T A = w^T), so d l / dA = w v^T / (w^T v)
+  local a = torch.DoubleTensor({{1, 2}, {0, 3}})
+  a.requiresGrad = true
+  local e = torch.eig(a)
+  local i = math.abs(e[1][1] - 1) < 1e-12 and 1 or 2
+  tester:assert(math.abs(e[i][1] - 1) < 1e-12, 'eigenvalue 1 found')
+  e:narrow(1, i, 1):narrow(2, 1, 1):sum():backward()
+  tester:eq(a.grad, torch.DoubleTensor({{1, 0}, {-1, 0}}), 1e-12, 'd l1 / dA = w v^T')
+  -- result tensors: the same gradient
+  local x = with_eigs({-1, 2, 4})
+  x.requiresGrad = true
+  local W = torch.randn(3, 3):double()
+  local function loss(ee, v)
+    local w = W:typeAs(v)
+    return torch.cmul(torch.cmul(v, v), w):sum() + ee:select(2, 1):dot(w:select(2, 1))
+  end
+  loss(torch.eig(x, 'V')):backward()
+  local g0 = x.grad:clone()
+  x.grad = nil
+  local re, rv = torch.DoubleTensor(), torch.DoubleTensor()
+  torch.eig(re, rv, x, 'V')
+  loss(re, rv):backward()
+  tester:eq(x.grad, g0, 1e-12, 'eig(rese, resv, a): the same gradient')
+  -- float32: the formula in float, against the float64 gradient
+  local xf = x:detach():float()
+  xf.requiresGrad = true
+  loss(torch.eig(xf, 'V')):backward()
+  tester:eq(xf.grad:double(), g0, 1e-3, 'float32 gradient')
+  -- an empty matrix: an empty gradient
+  local z = torch.DoubleTensor(0, 0)
+  z.requiresGrad = true
+  local ez, vz = torch.eig(z, 'V')
+  ;(ez:sum() + vz:sum()):backward()
+  tester:eq(z.grad:size():totable(), {0, 0}, 'empty: a 0x0 gradient')
+end
+
+-- no gradient where it is not defined: complex eigenvalues, repeated ones; an error at
+-- backward naming torch.eig, through e and through V
+function T.eig_gradient_errors()
+  local cases = {
+    -- a rotation next to 2: eigenvalues +-i, 2
+    {torch.DoubleTensor({{0, -1, 0}, {1, 0, 0}, {0, 0, 2}}), 'torch%.eig: backward: complex eigenvalues: no gradient', 'complex'},
+    -- diagonal with a repeated value (V = I: F infinite)
+    {torch.DoubleTensor({{2, 0, 0}, {0, 5, 0}, {0, 0, 2}}), 'torch%.eig: backward: repeated eigenvalues: no gradient', 'repeated'},
+    -- a Jordan block (defective): the eigenvalue 1 twice
+    {torch.DoubleTensor({{1, 1}, {0, 1}}), 'torch%.eig: backward: repeated eigenvalues: no gradient', 'defective'},
+  }
+  for _, c in ipairs(cases) do
+    local a = c[1]:clone()
+    a.requiresGrad = true
+    local e = torch.eig(a)
+    tester:assertErrorPattern(function() e:select(2, 1):sum():backward() end, c[2], c[3] .. ': through e')
+    local _, v = torch.eig(a, 'V')
+    tester:assertErrorPattern(function() v:sum():backward() end, c[2], c[3] .. ': through V')
+  end
+end
+
 -- second derivatives: gradgradcheck checks the gradient computed with createGraph (itself
 -- differentiated by backward) against finite differences of the gradient
 function T.second_derivatives()
@@ -736,6 +841,14 @@ function T.second_derivatives()
     local _, v = torch.symeig(a + a:t(), 'V', 'L')
     return torch.cmul(torch.cmul(v, v), W)
   end, x)
+  -- eig, through e and V, a non-symmetric matrix with real, distinct eigenvalues
+  local xe = with_eigs({-1.5, 0.5, 2})
+  xe.requiresGrad = true
+  check('eig e', function(a) return torch.eig(a) end, xe)
+  check('eig e, V', function(a)
+    local e, v = torch.eig(a, 'V')
+    return {e, torch.cmul(torch.cmul(v, v), W)}
+  end, xe)
   -- qr, through both factors, a tall and a wide input
   for _, sz in ipairs({{3, 2}, {2, 3}}) do
     local m, n = sz[1], sz[2]
@@ -779,8 +892,12 @@ function T.backward_not_implemented()
   local gm, gtau = torch.geqrf(a)
   tester:assertErrorPattern(function() gm:sum():backward() end, 'torch%.geqrf has no backward formula', 'geqrf backward')
   tester:assertErrorPattern(function() gtau:sum():backward() end, 'torch%.geqrf has no backward formula', 'geqrf tau backward')
-  local e = torch.eig(a)
-  tester:assertErrorPattern(function() e:sum():backward() end, 'torch%.eig has no backward formula', 'eig backward')
+  -- eig has one too (real, distinct eigenvalues): a gradient, where random a's may not
+  local xe = with_eigs({-1, 1, 2})
+  xe.requiresGrad = true
+  local e = torch.eig(xe)
+  local ok2, err2 = pcall(function() e:sum():backward() end)
+  tester:assert(ok2 and xe.grad ~= nil, 'eig backward gives a gradient: ' .. tostring(err2))
   local ga, tau = torch.geqrf(a)
   tester:assertErrorPattern(function() torch.orgqr(ga, tau):sum():backward() end, 'has no backward formula', 'orgqr backward')
   -- without grad, nothing is recorded
