@@ -372,6 +372,71 @@ done:
 
 /* ---- gels: least squares (m >= n) or least norm (m < n) ---- */
 
+/* a column-major copy of the r x c block at the top left of the column-major t (the
+ * call layer takes matrices whose leading dimension is their row count) */
+static lt_tensor *top_left(const lt_tensor *t, int64_t r, int64_t c) {
+  lt_tensor *v = lt_narrow(t, 0, 0, r), *w = v ? lt_narrow(v, 1, 0, c) : NULL;
+  lt_tensor *m = w ? lt_lapack_colmajor(w, t->dtype, r, c) : NULL;
+  lt_release(v);
+  lt_release(w);
+  return m;
+}
+
+/* that block of t := src (r x c) */
+static int put_top_left(lt_tensor *t, const lt_tensor *src) {
+  lt_tensor *v = lt_narrow(t, 0, 0, src->size[0]), *w = v ? lt_narrow(v, 1, 0, src->size[1]) : NULL;
+  int rc = w ? lt_copy(w, src) : -1;
+  lt_release(v);
+  lt_release(w);
+  return rc;
+}
+
+int lt_gels_qr(lt_tensor *A, lt_tensor *B, int32_t *info, const char *fn) {
+  int64_t m = A->size[0], n = A->size[1], k = B->size[1], q = LT_MIN(m, n);
+  bool tall = m >= n;
+  *info = 0;
+  /* the QR factorization of A (tall) or of A^T (wide: A = R^T Q^T, LAPACK's LQ) */
+  lt_tensor *At = tall ? NULL : lt_transpose(A, 0, 1);
+  lt_tensor *F = tall ? (lt_retain(A), A) : At ? lt_lapack_colmajor(At, A->dtype, n, m) : NULL;
+  lt_tensor *tau = F ? lt_empty(1, &q, A->dtype, A->device) : NULL, *R = NULL, *Y = NULL;
+  int rc = -1;
+  if (!tau) goto done;
+  lt_lapack_call c = {.op = LT_LP_GEQRF, .t = {F, tau}};
+  if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "geqrf", c.info) < 0)) goto done;
+  if (tall) {   /* B := Q^T B, then R X = its top n rows */
+    c = (lt_lapack_call){.op = LT_LP_ORMQR, .c1 = 'L', .c2 = 'T', .k = q, .t = {F, tau, B}};
+    if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "ormqr", c.info) < 0)) goto done;
+  }
+  R = top_left(F, q, q);
+  Y = R ? top_left(B, q, k) : NULL;
+  if (!Y) goto done;
+  /* tall: R X = Y; wide: R^T Z = Y (L Z = B as LAPACK's LQ path) */
+  c = (lt_lapack_call){.op = LT_LP_TRTRS, .c1 = 'U', .c2 = tall ? 'N' : 'T', .c3 = 'N', .t = {R, Y}};
+  if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "trtrs", c.info) < 0)) goto done;
+  if (c.info > 0) { *info = c.info; rc = 0; goto done; }
+  if (put_top_left(B, Y) < 0) goto done;
+  if (!tall) {   /* X = Q [Z; 0], and A gets the factorization as LAPACK's LQ leaves it */
+    lt_tensor *low = lt_narrow(B, 0, m, n - m);
+    int f = low ? lt_fill(low, 0) : -1;
+    lt_release(low);
+    if (f < 0) goto done;
+    c = (lt_lapack_call){.op = LT_LP_ORMQR, .c1 = 'L', .c2 = 'N', .k = q, .t = {F, tau, B}};
+    if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "ormqr", c.info) < 0)) goto done;
+    lt_tensor *Ft = lt_transpose(F, 0, 1);
+    int cp = Ft ? lt_copy(A, Ft) : -1;
+    lt_release(Ft);
+    if (cp < 0) goto done;
+  }
+  rc = 0;
+done:
+  lt_release(At);
+  lt_release(F);
+  lt_release(tau);
+  lt_release(R);
+  lt_release(Y);
+  return rc;
+}
+
 int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a,
             lt_tensor **x, lt_tensor **qr) {
   const char *fn = "torch.gels";
@@ -387,8 +452,12 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
   int rc = -1;
   if (!A || !B) goto done;
   if (m > 0 && n > 0 && k > 0) {
+    /* the CPU: LAPACK's gels; a device: QR, ormqr and a triangular solve (cuSOLVER has
+     * no gels for every shape) */
     lt_lapack_call c = {.op = LT_LP_GELS, .c1 = 'N', .t = {A, B}};
-    if (lt_lapack_run(&c, fn) < 0) goto done;
+    if (A->device.type != LT_CPU) {
+      if (lt_gels_qr(A, B, &c.info, fn) < 0) goto done;
+    } else if (lt_lapack_run(&c, fn) < 0) goto done;
     if (c.info < 0) { illegal(fn, "gels", c.info); goto done; }
     if (c.info > 0) {
       lt_seterr("%s: A does not have full rank (element (%d,%d) of its triangular factor is zero)",

@@ -119,6 +119,12 @@ int lt_lapack_results(int n, lt_tensor *const *outs, lt_tensor *const *res, cons
  * sizes down), at least `least` (and 1); NULL when out of memory (no error set). */
 void *lt_lapack_workspace(lt_dtype dt, const void *q, int64_t least, lt_fint *lwork);
 
+/* LAPACK's gels 'N' (A m x n, B max(m, n) x k, both column-major, on any device; A and B
+ * left as gels leaves them, info as gels's) through geqrf, ormqr and trtrs, which cuSOLVER
+ * and cuBLAS have: lt_gels uses it on a device (lapack.c); the tests compare it with gels
+ * on the CPU. */
+int lt_gels_qr(lt_tensor *A, lt_tensor *B, int32_t *info, const char *fn);
+
 /* a and b (named na, nb) on one device, else an error */
 int lt_lapack_same_device(const lt_tensor *a, const lt_tensor *b, const char *fn,
                           const char *na, const char *nb);

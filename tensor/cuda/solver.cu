@@ -5,7 +5,8 @@
 // cuSOLVER is opened with dlopen on first use, not linked: the backend (and everything else
 // on the GPU) keeps working on a machine without libcusolver, where this entry answers 1 and
 // the engine runs the routine on host copies (tensor/lapack_run.c). So it answers for
-// routines cuSOLVER lacks (gels, pstrf; geev, whose 64-bit-only interface is left for
+// routines cuSOLVER lacks (gels, which lapack.c composes on a GPU from geqrf, ormqr and
+// trtrs instead; pstrf; geev, whose 64-bit-only interface is left for
 // later) and for empty operands (the CPU's quick returns are the reference there).
 // LT_CUSOLVER=<path> names the library to open (no other); LT_CUSOLVER=none opens none
 // (every routine then round-trips: the GPU tests use it to check that path). A library

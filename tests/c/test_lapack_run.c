@@ -3,7 +3,7 @@
  * takes (host copies, the written operands copied back), which must give exactly what
  * the direct run gives. */
 #include "harness.h"
-#include "lapack_call.h"
+#include "lapack.h"
 #include <string.h>
 
 /* the column-major r x c matrix of the row-major values v */
@@ -245,4 +245,47 @@ TEST(lapack_run_bad_calls) {
   c = (lt_lapack_call){.op = LT_LP_GETRF};
   CHECK_ERR(lt_lapack_run(&c, "torch.y") == 0, "torch.y: bad LAPACK call");
   CHECK(strcmp(lt_lapack_name(LT_LP_SYEVD), "syevd") == 0);
+}
+
+/* lt_gels_qr (what a GPU runs for gels: geqrf, ormqr, trtrs) against LAPACK's gels on the
+ * same data: the solution, the rows below it, the factored A, and rank deficiency */
+TEST(lapack_gels_qr_matches_gels) {
+  int64_t shapes[][3] = {{7, 4, 2}, {4, 7, 3}, {5, 5, 1}, {6, 1, 2}, {1, 6, 1}};
+  lt_generator g;
+  lt_generator_seed(&g, 3);
+  for (int k = 0; k < 2; k++) {
+    lt_dtype dt = k ? LT_FLOAT32 : LT_FLOAT64;
+    double tol = k ? 2e-4 : 1e-11;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+      int64_t m = shapes[s][0], n = shapes[s][1], r = m > n ? m : n, nr = shapes[s][2];
+      int64_t asz[2] = {m, n}, bsz[2] = {r, nr};
+      lt_tensor *a0 = TMP(lt_empty(2, asz, dt, lt_cpu())), *b0 = TMP(lt_zeros(2, bsz, dt, lt_cpu()));
+      lt_normal(a0, &g, 0, 1);
+      lt_tensor *btop = TMP(lt_narrow(b0, 0, 0, m));
+      lt_normal(btop, &g, 0, 1);
+      lt_tensor *a1 = TMP(twin(TMP(lt_lapack_colmajor(a0, dt, m, n)))), *b1 = TMP(lt_lapack_colmajor(b0, dt, r, nr));
+      lt_tensor *a2 = TMP(twin(a1)), *b2 = TMP(twin(b1));
+      lt_lapack_call c = {.op = LT_LP_GELS, .c1 = 'N', .t = {a1, b1}};
+      CHECK(lt_lapack_run(&c, "test") == 0 && c.info == 0);
+      int32_t info = -1;
+      CHECK(lt_gels_qr(a2, b2, &info, "test") == 0 && info == 0);
+      /* the solution (first n rows) and, when tall, the residual part below: up to
+       * rounding; A's factors: R's or L's diagonal up to sign, as Householder signs agree */
+      for (int64_t i = 0; i < r; i++)
+        for (int64_t j = 0; j < nr; j++) CHECK_NEAR(at(b2, i, j), at(b1, i, j), tol * 10);
+      for (int64_t i = 0; i < (m < n ? m : n); i++) CHECK_NEAR(fabs(at(a2, i, i)), fabs(at(a1, i, i)), tol * 10);
+    }
+  }
+  /* a rank-deficient A (an exactly zero column, or row): info names the zero of the
+   * triangular factor, as gels's */
+  static const double Dt[] = {1, 0, 0, 0, 0, 0}, Y[] = {1, 2, 3};
+  for (int wide = 0; wide < 2; wide++) {
+    lt_tensor *a1 = TMP(cm(Dt, wide ? 2 : 3, wide ? 3 : 2, LT_FLOAT64)), *b1 = TMP(cm(Y, 3, 1, LT_FLOAT64));
+    lt_tensor *a2 = TMP(twin(a1)), *b2 = TMP(twin(b1));
+    lt_lapack_call c = {.op = LT_LP_GELS, .c1 = 'N', .t = {a1, b1}};
+    CHECK(lt_lapack_run(&c, "test") == 0);
+    int32_t info = 0;
+    CHECK(lt_gels_qr(a2, b2, &info, "test") == 0);
+    CHECK(info == c.info && info == 2);
+  }
 }
