@@ -53,10 +53,13 @@ void lt_seterr(const char *fmt, ...) {
 }
 
 const char *lt_devname(lt_device d) {
-  static _Thread_local char buf[16];
+  /* a ring of buffers: the names of up to four devices can be used in one message */
+  static _Thread_local char buf[4][16];
+  static _Thread_local unsigned next;
   if (d.type == LT_CPU) return "cpu";
-  snprintf(buf, sizeof buf, "cuda:%d", d.index);
-  return buf;
+  char *b = buf[next++ % 4];
+  snprintf(b, sizeof buf[0], "cuda:%d", d.index);
+  return b;
 }
 
 double lt_load(lt_dtype t, const void *p) {

@@ -43,7 +43,7 @@
 
 /* ---- errors: set the message and return the failure value ---- */
 #define LT_FAIL(ret, ...) do { lt_seterr(__VA_ARGS__); return ret; } while (0)
-const char *lt_devname(lt_device d);   /* "cpu", "cuda:0" */
+const char *lt_devname(lt_device d);   /* "cpu", "cuda:0" (valid for the next three calls too) */
 
 /* ---- checks shared by entry points ---- */
 int lt_check_dim(const char *op, const lt_tensor *t, int dim);  /* 0 ok, -1 error */

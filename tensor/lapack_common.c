@@ -13,12 +13,9 @@
 
 int lt_lapack_same_device(const lt_tensor *a, const lt_tensor *b, const char *fn,
                           const char *na, const char *nb) {
-  if (a->device.type != b->device.type || a->device.index != b->device.index) {
-    char da[32];   /* lt_devname's buffer serves one name at a time */
-    snprintf(da, sizeof da, "%s", lt_devname(a->device));
-    LT_FAIL(-1, "%s: %s is on %s and %s is on %s, expected one device", fn, na, da, nb,
-            lt_devname(b->device));
-  }
+  if (a->device.type != b->device.type || a->device.index != b->device.index)
+    LT_FAIL(-1, "%s: %s is on %s and %s is on %s, expected one device", fn, na,
+            lt_devname(a->device), nb, lt_devname(b->device));
   return 0;
 }
 
@@ -108,12 +105,9 @@ lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, cons
   if (out->dtype != res->dtype)
     LT_FAIL(NULL, "%s: result tensor %s is %sTensor, expected %sTensor", fn, arg,
             lt_dtype_name(out->dtype), lt_dtype_name(res->dtype));
-  if (out->device.type != res->device.type || out->device.index != res->device.index) {
-    char dout[32];   /* lt_devname's buffer serves one name at a time */
-    snprintf(dout, sizeof dout, "%s", lt_devname(out->device));
-    LT_FAIL(NULL, "%s: result tensor %s is on %s, expected a tensor on %s", fn, arg, dout,
-            lt_devname(res->device));
-  }
+  if (out->device.type != res->device.type || out->device.index != res->device.index)
+    LT_FAIL(NULL, "%s: result tensor %s is on %s, expected a tensor on %s", fn, arg,
+            lt_devname(out->device), lt_devname(res->device));
   if (!lt_same_size(out, res) || !out->storage) {
     /* Torch7: the result comes back column-major (strides {1, rows}) */
     if (res->ndim == 2) {

@@ -216,12 +216,9 @@ int lt_lapack_run(lt_lapack_call *c, const char *fn) {
     LT_FAIL(-1, "%s: bad LAPACK call (a bug)", fn);
   lt_device dev = c->t[0]->device;
   for (int i = 1; i < 4; i++)
-    if (c->t[i] && !same_dev(c->t[i]->device, dev)) {
-      char d0[32];   /* lt_devname's buffer serves one name at a time */
-      snprintf(d0, sizeof d0, "%s", lt_devname(dev));
-      LT_FAIL(-1, "%s: LAPACK %s's operands are on %s and %s (a bug)", fn, names[c->op], d0,
-              lt_devname(c->t[i]->device));
-    }
+    if (c->t[i] && !same_dev(c->t[i]->device, dev))
+      LT_FAIL(-1, "%s: LAPACK %s's operands are on %s and %s (a bug)", fn, names[c->op],
+              lt_devname(dev), lt_devname(c->t[i]->device));
   if (dev.type == LT_CPU) return cpu_run(c, fn);
   const lt_backend *be = lt_backend_for(dev);
   if (!be) return -1;

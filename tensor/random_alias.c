@@ -138,13 +138,9 @@ static bool buffers_overlap(const lt_tensor *a, const lt_tensor *b) {
  * samples written (the Lua binding passes Torch7's 1-based J with jbase 1). */
 int lt_multinomial_alias_draw_base(lt_tensor *out, lt_generator *g, const lt_tensor *J, const lt_tensor *q,
                                    int64_t jbase) {
-  if (!lt_same_device(out->device, J->device) || !lt_same_device(out->device, q->device)) {
-    char d1[16], d2[16];
-    snprintf(d1, sizeof d1, "%s", lt_devname(out->device));
-    snprintf(d2, sizeof d2, "%s", lt_devname(J->device));
+  if (!lt_same_device(out->device, J->device) || !lt_same_device(out->device, q->device))
     LT_FAIL(-1, "multinomialAlias: output, J and q must be on the same device (output on %s, J on %s, q on %s)",
-            d1, d2, lt_devname(q->device));
-  }
+            lt_devname(out->device), lt_devname(J->device), lt_devname(q->device));
   if (J->ndim != 1 || q->ndim != 1 || J->size[0] != q->size[0] || J->size[0] == 0) {
     char b1[128], b2[128];
     LT_FAIL(-1, "multinomialAlias: expects J and q of multinomialAliasSetup (two 1-D tensors of one size), got %s and %s",

@@ -27,10 +27,8 @@
 /* the tensors a and b (named an and bn in the message) on one device */
 static int signal_devices(const char *op, const char *an, const lt_tensor *a, const char *bn, const lt_tensor *b) {
   if (lt_same_device(a->device, b->device)) return 0;
-  char d[16];
-  snprintf(d, sizeof d, "%s", lt_devname(a->device));
-  LT_FAIL(-1, "%s: %s and %s must be on the same device (%s is on %s, %s on %s)", op, an, bn, an, d, bn,
-          lt_devname(b->device));
+  LT_FAIL(-1, "%s: %s and %s must be on the same device (%s is on %s, %s on %s)", op, an, bn, an,
+          lt_devname(a->device), bn, lt_devname(b->device));
 }
 
 /* the three shape forms of Torch7 (conv2Dmul / conv2Dcmul / conv2Dmv and conv3D...), and

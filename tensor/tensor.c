@@ -187,11 +187,9 @@ int lt_check_dim(const char *op, const lt_tensor *t, int dim) {
 }
 
 int lt_check_same_device(const char *op, const lt_tensor *a, const lt_tensor *b) {
-  if (!lt_same_device(a->device, b->device)) {
-    char d1[16];
-    snprintf(d1, sizeof d1, "%s", lt_devname(a->device));
-    LT_FAIL(-1, "%s: tensors on different devices (%s and %s)", op, d1, lt_devname(b->device));
-  }
+  if (!lt_same_device(a->device, b->device))
+    LT_FAIL(-1, "%s: tensors on different devices (%s and %s)", op, lt_devname(a->device),
+            lt_devname(b->device));
   return 0;
 }
 

@@ -69,3 +69,12 @@ TEST(core_half_roundtrip) {
     CHECK_NEAR(h, vals[i], fabs(vals[i]) * 1e-3);
   }
 }
+
+/* lt_devname: the names of several devices can be used in one message */
+const char *lt_devname(lt_device d);   /* internal.h */
+TEST(core_devname_several_in_one_message) {
+  char msg[64];
+  lt_device c0 = {LT_CUDA, 0}, c1 = {LT_CUDA, 1}, c2 = {LT_CUDA, 12}, cpu = {LT_CPU, 0};
+  snprintf(msg, sizeof msg, "%s %s %s %s", lt_devname(c0), lt_devname(c1), lt_devname(cpu), lt_devname(c2));
+  CHECK(strcmp(msg, "cuda:0 cuda:1 cpu cuda:12") == 0);
+}
