@@ -1,9 +1,9 @@
 /* lapack.c: linear systems and factorizations through LAPACK (lt_lapack_run,
  * lapack_call.h: OpenBLAS or cuSOLVER): gesv, trtrs, gels, inverse, potrf, potrs,
- * potri, pstrf, cholesky, solve, det, logdet, slogdet; and the autograd of det, logdet,
- * slogdet, inverse, gesv/solve and cholesky (the wrappers are static here, as nn_conv.c's
- * are). The checks and column-major helpers it shares with lapack_decomp.c are in
- * lapack_common.c.
+ * potri, pstrf, cholesky, solve; and the autograd of inverse, gesv/solve and cholesky
+ * (the wrappers are static here, as nn_conv.c's are). Determinants are in lapack_det.c
+ * (from lt_lapack_lu, here); the checks, batch and column-major helpers shared with
+ * lapack_decomp.c in lapack_common.c.
  *
  * Every routine works on a column-major copy of its inputs (LAPACK overwrites them, and
  * wants Fortran order), so inputs of any layout, and result tensors that alias inputs
@@ -15,9 +15,8 @@
  * lt_lapack_run (lapack_run.c: OpenBLAS on the CPU, cuSOLVER or a CPU round trip on a
  * device), on column-major tensors made on the input's device; everything else here
  * (triangles, symmetrizing, batches, the backward formulas) is device-generic engine ops,
- * so the CPU tests run the code the GPU runs. The host only sees copies: the pivots
- * (host memory on every device), the diagonal of an LU factorization (det), and the SVD
- * of a singular matrix (det's backward), each copied to the CPU. */
+ * so the CPU tests run the code the GPU runs. The host only sees copies (the pivots are
+ * host memory on every device). */
 #include "lapack.h"
 #include "autograd.h"
 #include <limits.h>
@@ -43,6 +42,12 @@ static int check_uplo(char c, const char *fn, const char *what, const char *allo
 
 static int illegal(const char *fn, const char *routine, int32_t info) {
   LT_FAIL(-1, "%s: LAPACK %s rejected its argument %d (a bug)", fn, routine, -info);
+}
+
+/* c run; an argument LAPACK rejected (info < 0) is an error too (a bug) */
+static int run_ok(lt_lapack_call *c, const char *fn) {
+  if (lt_lapack_run(c, fn) < 0) return -1;
+  return c->info < 0 ? illegal(fn, lt_lapack_name(c->op), c->info) : 0;
 }
 
 /* LAPACK's info: < 0 an argument it rejected (a bug); > 0 a zero pivot, reported as
@@ -150,51 +155,6 @@ static int64_t first_zero_diag(const lt_tensor *a) {
 
 /* ---- batches (PyTorch's): a (*, r, c) tensor is its matrices one by one ---- */
 
-/* the transpose of the last two dims (of each matrix of a batch) */
-static lt_tensor *tr2(const lt_tensor *t) { return lt_transpose(t, t->ndim - 2, t->ndim - 1); }
-
-static int64_t batch_count(const lt_tensor *t) {
-  int64_t nb = 1;
-  for (int i = 0; i < t->ndim - 2; i++) nb *= t->size[i];
-  return nb;
-}
-
-/* the i-th matrix (row-major order of the batch) of the (*, r, c) tensor t: a 2-D view */
-static lt_tensor *batch_mat(const lt_tensor *t, int64_t i) {
-  lt_tensor *v = lt_alias(t);
-  if (!v) return NULL;
-  for (int d = t->ndim - 3; d >= 0; d--) {
-    v->offset += (i % t->size[d]) * t->stride[d];
-    i /= t->size[d];
-  }
-  v->ndim = 2;
-  v->size[0] = t->size[t->ndim - 2];
-  v->size[1] = t->size[t->ndim - 1];
-  v->stride[0] = t->stride[t->ndim - 2];
-  v->stride[1] = t->stride[t->ndim - 1];
-  return v;
-}
-
-/* a batch of square float/double matrices (at least 3 dims) */
-static int check_batch(const lt_tensor *a, const char *fn, const char *arg) {
-  char b[64];
-  if (lt_lapack_check_type(a, fn, arg) < 0) return -1;
-  if (a->size[a->ndim - 1] != a->size[a->ndim - 2])
-    LT_FAIL(-1, "%s: %s must be a batch of square matrices, got size %s", fn, arg, lt_shape_str(a, b, sizeof b));
-  return 0;
-}
-
-/* the error of matrix i of a batch: the message gets the batch element appended */
-static void batch_error(const lt_tensor *t, int64_t i) {
-  char msg[512], idx[128] = "";
-  size_t k = 0;
-  snprintf(msg, sizeof msg, "%s", lt_errmsg());
-  int64_t rest = i, pos[LT_MAXDIM];
-  for (int d = t->ndim - 3; d >= 0; d--) { pos[d] = rest % t->size[d]; rest /= t->size[d]; }
-  for (int d = 0; d < t->ndim - 2 && k + 24 < sizeof idx; d++)
-    k += (size_t)snprintf(idx + k, sizeof idx - k, d ? ",%lld" : "%lld", (long long)pos[d] + 1);
-  lt_seterr("%s in matrix [%s] of the batch", msg, idx);
-}
 
 /* ---- gesv: X = A^-1 B and the LU factors of A ---- */
 
@@ -232,7 +192,7 @@ static int gesv_impl(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_
   *x = *lu = NULL;
   if (distinct(rb, ra, fn) < 0) return -1;
   if (a->ndim <= 2) return gesv_2d(rb, ra, b, a, x, lu, fn);
-  if (check_batch(a, fn, "A") < 0 || lt_lapack_check_type(b, fn, "B") < 0 || same_type(b, a, fn, "B", "A") < 0 ||
+  if (lt_lapack_check_batch(a, fn, "A") < 0 || lt_lapack_check_type(b, fn, "B") < 0 || same_type(b, a, fn, "B", "A") < 0 ||
       lt_lapack_same_device(b, a, fn, "B", "A") < 0)
     return -1;
   bool same = b->ndim == a->ndim && b->size[a->ndim - 2] == a->size[a->ndim - 2];
@@ -244,11 +204,11 @@ static int gesv_impl(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_
   lt_tensor *X = lt_empty(b->ndim, b->size, a->dtype, a->device);
   lt_tensor *LU = X ? lt_empty(a->ndim, a->size, a->dtype, a->device) : NULL;
   int rc = X && LU ? 0 : -1;
-  for (int64_t i = 0; rc == 0 && i < batch_count(a); i++) {
-    lt_tensor *ai = batch_mat(a, i), *bi = batch_mat(b, i), *xi = NULL, *lui = NULL;
-    lt_tensor *xo = batch_mat(X, i), *luo = batch_mat(LU, i);
+  for (int64_t i = 0; rc == 0 && i < lt_lapack_batch_count(a); i++) {
+    lt_tensor *ai = lt_lapack_batch_mat(a, i), *bi = lt_lapack_batch_mat(b, i), *xi = NULL, *lui = NULL;
+    lt_tensor *xo = lt_lapack_batch_mat(X, i), *luo = lt_lapack_batch_mat(LU, i);
     rc = ai && bi && xo && luo ? gesv_2d(xo, luo, bi, ai, &xi, &lui, fn) : -1;
-    if (rc < 0 && ai && bi) batch_error(a, i);
+    if (rc < 0 && ai && bi) lt_lapack_batch_error(a, i);
     lt_release(xi); lt_release(lui);
     lt_release(ai); lt_release(bi); lt_release(xo); lt_release(luo);
   }
@@ -263,7 +223,7 @@ static int solve_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   bool needB = n->in[0].fn != NULL, needA = n->in[1].fn != NULL;
   const lt_tensor *A = lt_node_saved(n, 0), *X = needA ? lt_node_saved(n, 1) : NULL;
   if (!A || (needA && !X)) return -1;
-  lt_tensor *At = tr2(A);
+  lt_tensor *At = lt_lapack_tr2(A);
   lt_tensor *gB = At ? lt_solve(NULL, g, At) : NULL;
   lt_release(At);
   if (!gB) return -1;
@@ -271,7 +231,7 @@ static int solve_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
     lt_tensor *p;
     if (X->ndim == 1) p = lt_ger(NULL, gB, X);
     else {
-      lt_tensor *Xt = tr2(X);
+      lt_tensor *Xt = lt_lapack_tr2(X);
       p = Xt ? lt_matmul(NULL, gB, Xt) : NULL;
       lt_release(Xt);
     }
@@ -402,17 +362,17 @@ int lt_gels_qr(lt_tensor *A, lt_tensor *B, int32_t *info, const char *fn) {
   int rc = -1;
   if (!tau) goto done;
   lt_lapack_call c = {.op = LT_LP_GEQRF, .t = {F, tau}};
-  if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "geqrf", c.info) < 0)) goto done;
+  if (run_ok(&c, fn) < 0) goto done;
   if (tall) {   /* B := Q^T B, then R X = its top n rows */
     c = (lt_lapack_call){.op = LT_LP_ORMQR, .c1 = 'L', .c2 = 'T', .k = q, .t = {F, tau, B}};
-    if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "ormqr", c.info) < 0)) goto done;
+    if (run_ok(&c, fn) < 0) goto done;
   }
   R = top_left(F, q, q);
   Y = R ? top_left(B, q, k) : NULL;
   if (!Y) goto done;
   /* tall: R X = Y; wide: R^T Z = Y (L Z = B as LAPACK's LQ path) */
   c = (lt_lapack_call){.op = LT_LP_TRTRS, .c1 = 'U', .c2 = tall ? 'N' : 'T', .c3 = 'N', .t = {R, Y}};
-  if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "trtrs", c.info) < 0)) goto done;
+  if (run_ok(&c, fn) < 0) goto done;
   if (c.info > 0) { *info = c.info; rc = 0; goto done; }
   if (put_top_left(B, Y) < 0) goto done;
   if (!tall) {   /* X = Q [Z; 0], and A gets the factorization as LAPACK's LQ leaves it */
@@ -421,7 +381,7 @@ int lt_gels_qr(lt_tensor *A, lt_tensor *B, int32_t *info, const char *fn) {
     lt_release(low);
     if (f < 0) goto done;
     c = (lt_lapack_call){.op = LT_LP_ORMQR, .c1 = 'L', .c2 = 'N', .k = q, .t = {F, tau, B}};
-    if (lt_lapack_run(&c, fn) < 0 || (c.info < 0 && illegal(fn, "ormqr", c.info) < 0)) goto done;
+    if (run_ok(&c, fn) < 0) goto done;
     lt_tensor *Ft = lt_transpose(F, 0, 1);
     int cp = Ft ? lt_copy(A, Ft) : -1;
     lt_release(Ft);
@@ -455,10 +415,7 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
     /* the CPU: LAPACK's gels; a device: QR, ormqr and a triangular solve (cuSOLVER has
      * no gels for every shape) */
     lt_lapack_call c = {.op = LT_LP_GELS, .c1 = 'N', .t = {A, B}};
-    if (A->device.type != LT_CPU) {
-      if (lt_gels_qr(A, B, &c.info, fn) < 0) goto done;
-    } else if (lt_lapack_run(&c, fn) < 0) goto done;
-    if (c.info < 0) { illegal(fn, "gels", c.info); goto done; }
+    if ((A->device.type != LT_CPU ? lt_gels_qr(A, B, &c.info, fn) : run_ok(&c, fn)) < 0) goto done;
     if (c.info > 0) {
       lt_seterr("%s: A does not have full rank (element (%d,%d) of its triangular factor is zero)",
                 fn, c.info, c.info);
@@ -477,11 +434,9 @@ done:
   return rc;
 }
 
-/* ---- LU-based: inverse, det ---- */
+/* ---- LU-based: inverse (and the LU factors lapack_det.c takes its determinants from) ---- */
 
-/* A column-major LU factorization of the square a: returns the factors, the pivots in
- * *ipiv (malloc'd) and getrf's info (> 0: U(info,info) is zero). */
-static lt_tensor *lu_factor(const lt_tensor *a, const char *fn, int32_t **ipiv, int32_t *info) {
+lt_tensor *lt_lapack_lu(const lt_tensor *a, const char *fn, int32_t **ipiv, int32_t *info) {
   *ipiv = NULL;
   *info = 0;
   if (lt_lapack_check(a, fn, "A", true) < 0) return NULL;
@@ -492,9 +447,8 @@ static lt_tensor *lu_factor(const lt_tensor *a, const char *fn, int32_t **ipiv, 
   if (!*ipiv) { lt_release(A); LT_FAIL(NULL, "%s: out of memory", fn); }
   if (n > 0) {
     lt_lapack_call c = {.op = LT_LP_GETRF, .t = {A}, .ipiv = *ipiv};
-    int rc = lt_lapack_run(&c, fn);
+    int rc = run_ok(&c, fn);
     *info = c.info;
-    if (rc == 0 && c.info < 0) rc = illegal(fn, "getrf", c.info);
     if (rc < 0) { free(*ipiv); *ipiv = NULL; lt_release(A); return NULL; }
   }
   return A;
@@ -503,7 +457,7 @@ static lt_tensor *lu_factor(const lt_tensor *a, const char *fn, int32_t **ipiv, 
 static lt_tensor *inverse_2d(lt_tensor *out, const lt_tensor *a) {
   const char *fn = "torch.inverse";
   int32_t *ipiv, info;
-  lt_tensor *A = lu_factor(a, fn, &ipiv, &info), *r = NULL;
+  lt_tensor *A = lt_lapack_lu(a, fn, &ipiv, &info), *r = NULL;
   if (!A) return NULL;
   if (check_info(fn, "getrf", info, "the matrix is singular", "U") < 0) goto done;
   if (a->size[0] > 0) {
@@ -523,13 +477,13 @@ done:
  * results (of a's shape) row-major, then handed to out */
 typedef lt_tensor *(*mat_fn)(lt_tensor *out, const lt_tensor *a, char opt, const char *fn);
 static lt_tensor *batched(lt_tensor *out, const lt_tensor *a, char opt, const char *fn, mat_fn f) {
-  if (check_batch(a, fn, "A") < 0) return NULL;
+  if (lt_lapack_check_batch(a, fn, "A") < 0) return NULL;
   lt_tensor *R = lt_empty(a->ndim, a->size, a->dtype, a->device);
   int rc = R ? 0 : -1;
-  for (int64_t i = 0; rc == 0 && i < batch_count(a); i++) {
-    lt_tensor *ai = batch_mat(a, i), *ri = batch_mat(R, i);
+  for (int64_t i = 0; rc == 0 && i < lt_lapack_batch_count(a); i++) {
+    lt_tensor *ai = lt_lapack_batch_mat(a, i), *ri = lt_lapack_batch_mat(R, i);
     lt_tensor *y = ai && ri ? f(ri, ai, opt, fn) : NULL;
-    if (!y) { rc = -1; if (ai && ri) batch_error(a, i); }
+    if (!y) { rc = -1; if (ai && ri) lt_lapack_batch_error(a, i); }
     lt_release(y);
     lt_release(ai);
     lt_release(ri);
@@ -553,7 +507,7 @@ static lt_tensor *inverse_impl(lt_tensor *out, const lt_tensor *a) {
 static int inverse_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
   const lt_tensor *Y = lt_node_saved(n, 0);
   if (!Y) return -1;
-  lt_tensor *Yt = tr2(Y);
+  lt_tensor *Yt = lt_lapack_tr2(Y);
   lt_tensor *p = Yt ? lt_matmul(NULL, Yt, g) : NULL;
   lt_tensor *q = p ? lt_matmul(NULL, p, Yt) : NULL;
   grads[0] = q ? lt_unary(LT_NEG, NULL, q) : NULL;
@@ -584,227 +538,6 @@ lt_tensor *lt_inverse(lt_tensor *out, const lt_tensor *a) {
   return r;
 }
 
-/* sign and log|det| from the LU factors A (on any device) and their pivots (host memory):
- * the diagonal is copied to the CPU (info > 0: singular, sign 0, log -inf) */
-static int lu_slogdet(const lt_tensor *A, const int32_t *ipiv, int32_t info, double *sign,
-                      double *logabs, double *det) {
-  int64_t n = A->size[0];
-  double s = 1, l = 0, d = 1;
-  bool cpu = A->device.type == LT_CPU;   /* read in place; a device's diagonal is copied */
-  lt_tensor *dg = n > 0 && !cpu ? lt_diag(NULL, A, 0) : NULL;
-  lt_tensor *u = dg ? lt_to_device(dg, lt_cpu()) : NULL;
-  lt_release(dg);
-  if (n > 0 && !cpu && !u) return -1;
-  for (int64_t i = 0; i < n; i++) {
-    int64_t ii[2] = {i, i};
-    double ui = cpu ? lt_get(A, ii) : lt_get(u, &i);
-    if (ipiv[i] != i + 1) { s = -s; d = -d; }
-    d *= ui;
-    if (ui < 0) s = -s;
-    l += log(fabs(ui));
-  }
-  lt_release(u);
-  if (info > 0) { s = 0; l = -INFINITY; d = 0; }
-  *sign = s;
-  *logabs = l;
-  *det = d;
-  return 0;
-}
-
-enum { DET, LOGDET, SLOGDET };
-static const char *det_fn[] = {"torch.det", "torch.logdet", "torch.slogdet"};
-
-/* the three values of a's determinant as double numbers (named as fn) */
-static int det_values_named(const lt_tensor *a, const char *fn, double *sign, double *logabs,
-                            double *det) {
-  int32_t *ipiv, info;
-  bool p = lt_grad_pause();
-  lt_tensor *A = lu_factor(a, fn, &ipiv, &info);
-  int rc = A ? lu_slogdet(A, ipiv, info, sign, logabs, det) : -1;
-  lt_grad_resume(p);
-  free(ipiv);
-  lt_release(A);
-  return rc;
-}
-
-static int det_values(const lt_tensor *a, int kind, double *sign, double *logabs, double *det) {
-  return det_values_named(a, det_fn[kind], sign, logabs, det);
-}
-
-/* The cofactor matrix of a (the gradient of det at a, singular or not), without history,
- * on a's device: with a = U S V^T, cof(a) = det(U) det(V) U diag(p) V^T, p_i the product
- * of the other singular values. For a singular a, where A^-T does not exist. Computed in
- * double on a CPU copy of a (a rare path; the SVD's host loop is short), then copied back. */
-static lt_tensor *cofactors(const lt_tensor *a) {
-  const char *fn = "torch.det";
-  int64_t n = a->size[0], one = 1;
-  bool p = lt_grad_pause();
-  lt_tensor *ac = lt_to_device(a, lt_cpu());
-  lt_tensor *A = ac ? lt_lapack_colmajor(ac, LT_FLOAT64, n, n) : NULL;
-  lt_tensor *U = A ? lt_lapack_colmajor_empty(LT_FLOAT64, lt_cpu(), n, n) : NULL;
-  lt_tensor *VT = U ? lt_lapack_colmajor_empty(LT_FLOAT64, lt_cpu(), n, n) : NULL;
-  lt_tensor *S = VT ? lt_empty(1, &n, LT_FLOAT64, lt_cpu()) : NULL;
-  lt_tensor *P = S ? lt_empty(2, (int64_t[]){one, n}, LT_FLOAT64, lt_cpu()) : NULL;
-  lt_tensor *UP = NULL, *C = NULL, *Cd = NULL, *r = NULL;
-  if (!P) goto done;
-  lt_lapack_call c = {.op = LT_LP_GESDD, .c1 = 'A', .t = {A, S, U, VT}};
-  if (lt_lapack_run(&c, fn) < 0) goto done;
-  if (c.info != 0) { lt_seterr("%s: backward: the SVD of the matrix did not converge", fn); goto done; }
-  double su, sv, l, d;   /* det(U) and det(V^T): +-1 */
-  if (det_values_named(U, fn, &su, &l, &d) < 0 || det_values_named(VT, fn, &sv, &l, &d) < 0) goto done;
-  for (int64_t i = 0; i < n; i++) {   /* p_i, then C = sign U diag(p) V^T */
-    double pi = su * sv;
-    for (int64_t j = 0; j < n; j++) if (j != i) pi *= lt_get(S, &j);
-    if (lt_put(P, (int64_t[]){0, i}, pi) < 0) goto done;
-  }
-  UP = lt_binary(LT_MUL, NULL, U, P, 1);   /* U diag(p): column i scaled by p_i */
-  C = UP ? lt_mm(NULL, UP, VT) : NULL;
-  Cd = C ? lt_to_dtype(C, a->dtype) : NULL;
-  r = Cd ? lt_to_device(Cd, a->device) : NULL;
-done:
-  lt_release(ac);
-  lt_release(A);
-  lt_release(U);
-  lt_release(VT);
-  lt_release(S);
-  lt_release(P);
-  lt_release(UP);
-  lt_release(C);
-  lt_release(Cd);
-  lt_grad_resume(p);
-  return r;
-}
-
-/* g (one value per matrix: 0-dim, or the batch's shape) as (batch..., 1, 1), to
- * broadcast over each matrix */
-static lt_tensor *per_matrix(const lt_tensor *g, const lt_tensor *A) {
-  int64_t size[LT_MAXDIM];
-  for (int d = 0; d < A->ndim - 2; d++) size[d] = A->size[d];
-  size[A->ndim - 2] = size[A->ndim - 1] = 1;
-  return lt_reshape(g, A->ndim, size);
-}
-
-/* the cofactors of every matrix of A (2-D or a batch), without history */
-static lt_tensor *all_cofactors(const lt_tensor *A) {
-  if (A->ndim == 2) return cofactors(A);
-  bool p = lt_grad_pause();
-  lt_tensor *C = lt_empty(A->ndim, A->size, A->dtype, A->device);
-  int rc = C ? 0 : -1;
-  for (int64_t i = 0; rc == 0 && i < batch_count(A); i++) {
-    lt_tensor *ai = batch_mat(A, i), *ci = batch_mat(C, i), *c = ai ? cofactors(ai) : NULL;
-    rc = c && ci ? lt_copy(ci, c) : -1;
-    lt_release(ai);
-    lt_release(ci);
-    lt_release(c);
-  }
-  lt_grad_resume(p);
-  if (rc < 0) { lt_release(C); return NULL; }
-  return C;
-}
-
-/* any zero among the values of t (one per matrix: read on a CPU copy) */
-static bool has_zero(const lt_tensor *t) {
-  bool p = lt_grad_pause();
-  lt_tensor *h = lt_to_device(t, lt_cpu()), *c = h ? lt_contiguous(h) : NULL;
-  bool z = false;
-  for (int64_t i = 0; c && i < lt_numel(c); i++)
-    z = z || lt_load(c->dtype, (const char *)lt_data(c) + i * (int64_t)lt_dtype_size(c->dtype)) == 0;
-  lt_release(c);
-  lt_release(h);
-  lt_grad_resume(p);
-  return z;
-}
-
-/* det: g det A^-T; logdet and slogdet's log|det|: g A^-T (through inverse, recorded, so
- * second derivatives work). det where a matrix is singular: g cof(A), not recorded
- * further. Saved: 0 A; for det, 1 the output. Batches: one g and det per matrix. */
-static int det_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
-  const lt_tensor *A = lt_node_saved(n, 0);
-  if (!A) return -1;
-  const lt_tensor *D = n->p[0] == DET ? lt_node_saved(n, 1) : NULL;
-  if (n->p[0] == DET && !D) return -1;
-  lt_tmps s = {0};
-  lt_tensor *gv = lt_keep(&s, per_matrix(g, A)), *r = NULL;
-  if (n->p[0] == DET && has_zero(D)) {
-    lt_tensor *c = lt_keep(&s, all_cofactors(A));
-    r = c && gv ? lt_keep(&s, lt_binary(LT_MUL, NULL, c, gv, 1)) : NULL;
-  } else {
-    lt_tensor *inv = gv ? lt_keep(&s, lt_inverse(NULL, A)) : NULL;
-    if (gv && !inv) {
-      lt_seterr("%s: backward: %s (a singular matrix has no gradient here)", det_fn[n->p[0]], lt_errmsg());
-      lt_tmps_free(&s);
-      return -1;
-    }
-    lt_tensor *it = inv ? lt_keep(&s, tr2(inv)) : NULL;
-    r = it ? lt_keep(&s, lt_binary(LT_MUL, NULL, it, gv, 1)) : NULL;
-    if (r && D) {
-      lt_tensor *dv = lt_keep(&s, per_matrix(D, A));
-      r = dv ? lt_keep(&s, lt_binary(LT_MUL, NULL, r, dv, 1)) : NULL;
-    }
-  }
-  grads[0] = lt_tmps_result(&s, r);
-  return grads[0] ? 0 : -1;
-}
-
-static lt_tensor *det_tensor(const lt_tensor *a, int kind, lt_tensor **sign_out) {
-  const char *fn = det_fn[kind];
-  if (sign_out) *sign_out = NULL;
-  int nbd = a->ndim > 2 ? a->ndim - 2 : 0;
-  if (nbd && check_batch(a, fn, "A") < 0) return NULL;
-  /* one value per matrix: a 0-dim tensor for a matrix, the batch's shape for a batch;
-   * written on the CPU, then moved to a's device */
-  lt_tensor *r = nbd ? lt_empty(nbd, a->size, a->dtype, lt_cpu()) : lt_scalar_tensor(0, a->dtype, lt_cpu());
-  lt_tensor *sg = !r || !sign_out ? NULL : nbd ? lt_empty(nbd, a->size, a->dtype, lt_cpu())
-                                                : lt_scalar_tensor(0, a->dtype, lt_cpu());
-  if (!r || (sign_out && !sg)) { lt_release(r); lt_release(sg); return NULL; }
-  size_t es = lt_dtype_size(a->dtype);
-  for (int64_t i = 0; i < (nbd ? batch_count(a) : 1); i++) {
-    lt_tensor *m = nbd ? batch_mat(a, i) : lt_alias(a);
-    double sign, logabs, det;
-    int rc = m ? det_values(m, kind, &sign, &logabs, &det) : -1;
-    lt_release(m);
-    if (rc < 0) {
-      if (nbd) batch_error(a, i);
-      lt_release(r);
-      lt_release(sg);
-      return NULL;
-    }
-    double v = kind == DET ? det : kind == SLOGDET ? logabs : sign < 0 ? NAN : logabs;
-    lt_store(a->dtype, (char *)lt_data(r) + i * (int64_t)es, v);
-    if (sg) lt_store(a->dtype, (char *)lt_data(sg) + i * (int64_t)es, sign);
-  }
-  if (a->device.type != LT_CPU) {
-    lt_tensor *rd = lt_to_device(r, a->device), *sd = sg ? lt_to_device(sg, a->device) : NULL;
-    lt_release(r);
-    lt_release(sg);
-    r = rd;
-    sg = sd;
-    if (!r || (sign_out && !sg)) { lt_release(r); lt_release(sg); return NULL; }
-  }
-  if (lt_grad_on && a->requires_grad) {
-    static const char *names[] = {"DetBackward", "LogdetBackward", "SlogdetBackward"};
-    lt_node *nd = lt_node_new(names[kind], det_backward, 1, &a);
-    if (!nd) { lt_release(r); lt_release(sg); return NULL; }
-    nd->p[0] = kind;
-    if (lt_node_save(nd, 0, a, false) < 0 || (kind == DET && lt_node_save(nd, 1, r, true) < 0)) {
-      lt_node_release(nd);
-      lt_release(r);
-      lt_release(sg);
-      return NULL;
-    }
-    if (!(r = lt_node_attach(nd, r))) { lt_release(sg); return NULL; }
-  }
-  if (sign_out) *sign_out = sg;
-  return r;
-}
-
-lt_tensor *lt_det(const lt_tensor *a) { return det_tensor(a, DET, NULL); }
-lt_tensor *lt_logdet(const lt_tensor *a) { return det_tensor(a, LOGDET, NULL); }
-int lt_slogdet(const lt_tensor *a, lt_tensor **sign, lt_tensor **logabsdet) {
-  *logabsdet = det_tensor(a, SLOGDET, sign);
-  return *logabsdet ? 0 : -1;
-}
-
 /* ---- Cholesky: potrf, potrs, potri, pstrf, cholesky ---- */
 
 static lt_tensor *potrf_2d(lt_tensor *out, const lt_tensor *a, char uplo, const char *fn) {
@@ -814,8 +547,7 @@ static lt_tensor *potrf_2d(lt_tensor *out, const lt_tensor *a, char uplo, const 
   if (!A) return NULL;
   if (n > 0) {
     lt_lapack_call c = {.op = LT_LP_POTRF, .c1 = uplo, .t = {A}};
-    if (lt_lapack_run(&c, fn) < 0) goto done;
-    if (c.info < 0) { illegal(fn, "potrf", c.info); goto done; }
+    if (run_ok(&c, fn) < 0) goto done;
     if (c.info > 0) {
       lt_seterr("%s: the matrix is not positive definite (its leading minor of order %d is "
                 "not positive)", fn, c.info);
@@ -863,9 +595,9 @@ static int cholesky_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) 
   const lt_tensor *F = lt_node_saved(n, 0);
   if (!F) return -1;
   lt_tmps s = {0};
-  lt_tensor *L = upper ? lt_keep(&s, tr2(F)) : (lt_tensor *)F;
-  lt_tensor *gL = upper ? lt_keep(&s, tr2(g)) : (lt_tensor *)g;
-  lt_tensor *Lt = L ? lt_keep(&s, tr2(L)) : NULL;
+  lt_tensor *L = upper ? lt_keep(&s, lt_lapack_tr2(F)) : (lt_tensor *)F;
+  lt_tensor *gL = upper ? lt_keep(&s, lt_lapack_tr2(g)) : (lt_tensor *)g;
+  lt_tensor *Lt = L ? lt_keep(&s, lt_lapack_tr2(L)) : NULL;
   lt_tensor *P = Lt && gL ? lt_keep(&s, lt_matmul(NULL, Lt, gL)) : NULL;
   lt_tensor *Pl = P ? lt_keep(&s, lt_tril(NULL, P, 0)) : NULL;
   /* the diagonal halved: Pl - 0.5 (Pl .* I), for every matrix of a batch */
@@ -873,10 +605,10 @@ static int cholesky_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) 
   lt_tensor *D = Pl && I ? lt_keep(&s, lt_binary(LT_MUL, NULL, Pl, I, 1)) : NULL;
   lt_tensor *phi = Pl && D ? lt_keep(&s, lt_binary(LT_SUB, NULL, Pl, D, 0.5)) : NULL;
   lt_tensor *Li = L ? lt_keep(&s, lt_inverse(NULL, L)) : NULL;
-  lt_tensor *Lit = Li ? lt_keep(&s, tr2(Li)) : NULL;
+  lt_tensor *Lit = Li ? lt_keep(&s, lt_lapack_tr2(Li)) : NULL;
   lt_tensor *G1 = Lit && phi ? lt_keep(&s, lt_matmul(NULL, Lit, phi)) : NULL;
   lt_tensor *G = G1 ? lt_keep(&s, lt_matmul(NULL, G1, Li)) : NULL;
-  lt_tensor *Gt = G ? lt_keep(&s, tr2(G)) : NULL;
+  lt_tensor *Gt = G ? lt_keep(&s, lt_lapack_tr2(G)) : NULL;
   lt_tensor *S = G && Gt ? lt_keep(&s, lt_binary(LT_ADD, NULL, G, Gt, 1)) : NULL;
   lt_tensor *R = S ? lt_keep(&s, lt_binary_scalar(LT_MUL, NULL, S, 0.5, false)) : NULL;
   grads[0] = lt_tmps_result(&s, R);
@@ -928,8 +660,7 @@ lt_tensor *lt_potrs(lt_tensor *out, const lt_tensor *b, const lt_tensor *chol, c
   if (!A || !B) goto done;
   if (n > 0 && k > 0) {
     lt_lapack_call c = {.op = LT_LP_POTRS, .c1 = uplo, .t = {A, B}};
-    if (lt_lapack_run(&c, fn) < 0) goto done;
-    if (c.info < 0) { illegal(fn, "potrs", c.info); goto done; }
+    if (run_ok(&c, fn) < 0) goto done;
   }
   as_vector_if(B, vec);
   r = lt_lapack_result(out, B, fn, "res");
@@ -987,8 +718,7 @@ int lt_pstrf(lt_tensor *rout, lt_tensor *pivout, const lt_tensor *a, char uplo, 
   if (!A || !P) goto done;
   if (n > 0) {
     lt_lapack_call c = {.op = LT_LP_PSTRF, .c1 = uplo, .t = {A, P}, .tol = tol};
-    if (lt_lapack_run(&c, fn) < 0) goto done;
-    if (c.info < 0) { illegal(fn, "pstrf", c.info); goto done; }
+    if (run_ok(&c, fn) < 0) goto done;
     if (c.info > 0) {
       lt_seterr("%s: the matrix is rank deficient or not positive semidefinite (computed rank "
                 "%d of %lld)", fn, c.rank, (long long)n);

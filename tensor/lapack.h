@@ -1,4 +1,5 @@
-/* lapack.h: private to the engine's LAPACK files (tensor/lapack.c, lapack_decomp.c, lapack_common.c).
+/* lapack.h: private to the engine's LAPACK files (tensor/lapack.c, lapack_det.c, lapack_decomp.c,
+ * lapack_common.c, lapack_run.c).
  *
  * OpenBLAS exports the Fortran LAPACK routines; we declare the ones we call here instead
  * of depending on lapacke.h. Fortran ABI: every argument by pointer, integers are 32-bit
@@ -124,6 +125,21 @@ void *lt_lapack_workspace(lt_dtype dt, const void *q, int64_t least, lt_fint *lw
  * and cuBLAS have: lt_gels uses it on a device (lapack.c); the tests compare it with gels
  * on the CPU. */
 int lt_gels_qr(lt_tensor *A, lt_tensor *B, int32_t *info, const char *fn);
+
+/* ---- batches (PyTorch's): a (*, r, c) tensor is its matrices one by one (lapack_common.c) ---- */
+int64_t lt_lapack_batch_count(const lt_tensor *t);
+/* the i-th matrix (row-major order of the batch) of t: a 2-D view */
+lt_tensor *lt_lapack_batch_mat(const lt_tensor *t, int64_t i);
+/* a batch of square float/double matrices (at least 3 dims), else an error naming arg */
+int lt_lapack_check_batch(const lt_tensor *a, const char *fn, const char *arg);
+/* the error of matrix i of a batch: the batch element is appended to the message */
+void lt_lapack_batch_error(const lt_tensor *t, int64_t i);
+/* the transpose of the last two dims (of each matrix of a batch) */
+static inline lt_tensor *lt_lapack_tr2(const lt_tensor *t) { return lt_transpose(t, t->ndim - 2, t->ndim - 1); }
+
+/* the column-major LU factorization of the square a (lapack.c): the factors, the pivots
+ * in *ipiv (malloc'd, host) and getrf's info (> 0: U(info,info) is zero) */
+lt_tensor *lt_lapack_lu(const lt_tensor *a, const char *fn, int32_t **ipiv, int32_t *info);
 
 /* a and b (named na, nb) on one device, else an error */
 int lt_lapack_same_device(const lt_tensor *a, const lt_tensor *b, const char *fn,

@@ -1,6 +1,6 @@
-/* lapack_common.c: what the engine's LAPACK files (lapack.c, lapack_decomp.c) share,
- * declared in lapack.h: argument checks, column-major copies and results, and LAPACK
- * workspace allocation. */
+/* lapack_common.c: what the engine's LAPACK files (lapack.c, lapack_det.c,
+ * lapack_decomp.c) share, declared in lapack.h: argument checks, column-major copies and
+ * results, LAPACK workspace allocation, and batches of matrices. */
 #include "lapack.h"
 #include "internal.h"
 #include <limits.h>
@@ -145,3 +145,47 @@ void *lt_lapack_workspace(lt_dtype dt, const void *q, int64_t least, lt_fint *lw
   return malloc((size_t)w * lt_dtype_size(dt));
 }
 
+/* ---- batches (PyTorch's): a (*, r, c) tensor is its matrices one by one ---- */
+
+int64_t lt_lapack_batch_count(const lt_tensor *t) {
+  int64_t nb = 1;
+  for (int i = 0; i < t->ndim - 2; i++) nb *= t->size[i];
+  return nb;
+}
+
+/* the i-th matrix (row-major order of the batch) of the (*, r, c) tensor t: a 2-D view */
+lt_tensor *lt_lapack_batch_mat(const lt_tensor *t, int64_t i) {
+  lt_tensor *v = lt_alias(t);
+  if (!v) return NULL;
+  for (int d = t->ndim - 3; d >= 0; d--) {
+    v->offset += (i % t->size[d]) * t->stride[d];
+    i /= t->size[d];
+  }
+  v->ndim = 2;
+  v->size[0] = t->size[t->ndim - 2];
+  v->size[1] = t->size[t->ndim - 1];
+  v->stride[0] = t->stride[t->ndim - 2];
+  v->stride[1] = t->stride[t->ndim - 1];
+  return v;
+}
+
+/* a batch of square float/double matrices (at least 3 dims) */
+int lt_lapack_check_batch(const lt_tensor *a, const char *fn, const char *arg) {
+  char b[64];
+  if (lt_lapack_check_type(a, fn, arg) < 0) return -1;
+  if (a->size[a->ndim - 1] != a->size[a->ndim - 2])
+    LT_FAIL(-1, "%s: %s must be a batch of square matrices, got size %s", fn, arg, lt_shape_str(a, b, sizeof b));
+  return 0;
+}
+
+/* the error of matrix i of a batch: the message gets the batch element appended */
+void lt_lapack_batch_error(const lt_tensor *t, int64_t i) {
+  char msg[512], idx[128] = "";
+  size_t k = 0;
+  snprintf(msg, sizeof msg, "%s", lt_errmsg());
+  int64_t rest = i, pos[LT_MAXDIM];
+  for (int d = t->ndim - 3; d >= 0; d--) { pos[d] = rest % t->size[d]; rest /= t->size[d]; }
+  for (int d = 0; d < t->ndim - 2 && k + 24 < sizeof idx; d++)
+    k += (size_t)snprintf(idx + k, sizeof idx - k, d ? ",%lld" : "%lld", (long long)pos[d] + 1);
+  lt_seterr("%s in matrix [%s] of the batch", msg, idx);
+}
