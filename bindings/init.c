@@ -515,13 +515,12 @@ static const luaL_Reg storage_methods[] = {
   {"data", s_data}, {NULL, NULL}};
 
 /* ---- the tensor metatables ---- */
-int ltb_tensor_index(lua_State *L);      /* tensor.c */
-int ltb_tensor_newindex(lua_State *L);   /* tensor.c */
-int ltb_tensor_tostring(lua_State *L);   /* tensor.c */
+int ltb_tensor_index(lua_State *L);      /* tensor_access.c */
+int ltb_tensor_newindex(lua_State *L);   /* tensor_access.c */
+int ltb_tensor_tostring(lua_State *L);   /* tensor_access.c */
 int ltb_tensor_len(lua_State *L);        /* tensor.c */
 void ltb_set_operators(lua_State *L);    /* math.c: fills the metatable at the top */
 
-int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first);
 static int construct(lua_State *L) {
   int idx = (int)lua_tointeger(L, lua_upvalueindex(1));
   return ltb_tensor_new(L, (lt_dtype)(idx % LT_NDTYPES), (lt_device){(int8_t)(idx / LT_NDTYPES), 0}, 1);
@@ -670,6 +669,7 @@ int luaopen_torch_core(lua_State *L) {
   lua_setfield(L, torch, "Storage");
 
   ltb_open_tensor(L);
+  ltb_open_tensor_access(L);
   ltb_open_math(L);
   ltb_open_reduce(L);
   ltb_open_linalg(L);

@@ -103,7 +103,18 @@ lt_generator *ltb_opt_generator(lua_State *L);
 void ltb_account(lua_State *L, int64_t nbytes);
 
 /* the family openers, called by luaopen_torch_core in this order */
-void ltb_open_tensor(lua_State *L);     /* tensor.c: constructors, views, indexing, types */
+void ltb_open_tensor(lua_State *L);     /* tensor.c: constructors, views, types */
+void ltb_open_tensor_access(lua_State *L);   /* tensor_access.c: item, totable, apply, map */
+/* tensor.c: a number argument (booleans as 0/1), and one element of t pushed as a Lua
+ * value (any device) */
+double ltb_checkvalue(lua_State *L, int idx);
+void ltb_push_element(lua_State *L, const lt_tensor *t, const int64_t *index);
+/* tensor.c: a view of all of t (recorded when t is in the graph) */
+lt_tensor *ltb_view_alias(const lt_tensor *t);
+/* tensor.c: Torch7's constructor forms (torch.FloatTensor(...)) from argument `first` on:
+ * _on on device dev, ltb_tensor_new on the current CUDA device for a CUDA type */
+int ltb_tensor_new_on(lua_State *L, lt_dtype dt, lt_device dev, int first);
+int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first);
 void ltb_open_math(lua_State *L);       /* math.c: pointwise ops and operators */
 void ltb_open_reduce(lua_State *L);     /* reduce.c */
 void ltb_open_linalg(lua_State *L);     /* linalg.c */

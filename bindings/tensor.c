@@ -1,10 +1,9 @@
-/* tensor.c: tensor construction, shape queries, views, indexing, copies and types. */
+/* tensor.c: tensor construction, shape queries, views, copies and types. Element access
+ * (item, totable, t[i] reading and writing, tostring, apply/map) is in tensor_access.c. */
 #include "lt_lua.h"
-#include "autograd.h"   /* lt_ag_assign: index assignment into tensors in the graph */
 #include <string.h>
-#include <math.h>
 
-static double checkvalue(lua_State *L, int idx) {
+double ltb_checkvalue(lua_State *L, int idx) {
   if (lua_isboolean(L, idx)) return lua_toboolean(L, idx);
   return luaL_checknumber(L, idx);
 }
@@ -15,7 +14,7 @@ static void push_number(lua_State *L, lt_dtype dt, double v, int64_t iv) {
   else lua_pushinteger(L, iv);
 }
 
-static void push_element(lua_State *L, const lt_tensor *t, const int64_t *index) {
+void ltb_push_element(lua_State *L, const lt_tensor *t, const int64_t *index) {
   if (t->device.type != LT_CPU) {
     /* one element from a device: copy a 1-element view to the CPU */
     lt_tensor *v = lt_alias(t);
@@ -93,14 +92,13 @@ static lt_tensor *from_table(lua_State *L, int idx, lt_dtype dt) {
 #define is_options_table ltb_is_options
 #define apply_options ltb_apply_options
 
-static int tensor_new_on(lua_State *L, lt_dtype dt, lt_device dev, int first);
 /* torch.CudaTensor(...) and the other Cuda constructors make tensors on the current
  * device (torch.cuda.setDevice) */
 int ltb_tensor_new(lua_State *L, lt_dtype dt, lt_device dev, int first) {
   if (dev.type == LT_CUDA) dev.index = (int8_t)lt_cuda_get_device();
-  return tensor_new_on(L, dt, dev, first);
+  return ltb_tensor_new_on(L, dt, dev, first);
 }
-static int tensor_new_on(lua_State *L, lt_dtype dt, lt_device dev, int first) {
+int ltb_tensor_new_on(lua_State *L, lt_dtype dt, lt_device dev, int first) {
   int top = lua_gettop(L);
   lt_tensor *opt_target = NULL;
   int opt = 0;
@@ -214,7 +212,7 @@ static int fill_new(lua_State *L, double v, int last_is_value) {
   double val = v;
   if (last_is_value) {
     if (top < first) return luaL_error(L, "bad arguments to 'full' (sizes and a value expected)");
-    val = checkvalue(L, top--);
+    val = ltb_checkvalue(L, top--);
   }
   int nd = checksizes_only(L, first, top, size);
   if (res) {
@@ -245,7 +243,7 @@ static int t_onesLike(lua_State *L) { ltb_push(L, like_new(L, 1)); return 1; }
 
 static int t_fill(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
-  if (lt_fill(t, checkvalue(L, 2)) < 0) return ltb_fail(L);
+  if (lt_fill(t, ltb_checkvalue(L, 2)) < 0) return ltb_fail(L);
   lua_settop(L, 1);
   return 1;
 }
@@ -317,7 +315,7 @@ static int t_isSetTo(lua_State *L) {
 
 /* ---- views ---- */
 /* a new header on t's view; recorded (a view op) when t requires grad */
-static lt_tensor *view_alias(const lt_tensor *t) {
+lt_tensor *ltb_view_alias(const lt_tensor *t) {
   if (lt_grad_enabled() && t->requires_grad && t->storage) return lt_view(t, t->ndim, t->size);
   return lt_alias(t);
 }
@@ -397,7 +395,7 @@ static int t_select(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int d = ltb_checkdim(L, 2, t->ndim);
   int64_t i = ltb_checkindex(L, 3, t->size[d]);
-  if (t->ndim == 1) { push_element(L, t, &i); return 1; }   /* a number, like t[i] */
+  if (t->ndim == 1) { ltb_push_element(L, t, &i); return 1; }   /* a number, like t[i] */
   ltb_push(L, lt_select(t, d, i));
   return 1;
 }
@@ -416,7 +414,7 @@ static int t_sub(lua_State *L) {
       return luaL_error(L, "bad argument to 'sub' (range %d to %d out of bounds for dimension %d of size %d)", (int)a, (int)b, d + 1, (int)t->size[d]);
     lo[d] = a; hi[d] = b;
   }
-  lt_tensor *v = view_alias(t);
+  lt_tensor *v = ltb_view_alias(t);
   if (!v) return ltb_fail(L);
   for (int d = 0; d < nargs / 2; d++) {
     lt_tensor *n = lt_narrow(v, d, lo[d] - 1, hi[d] - lo[d] + 1);
@@ -429,7 +427,7 @@ static int t_sub(lua_State *L) {
 static int t_t(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
   if (t->ndim != 2 && t->ndim != 1) return luaL_error(L, "bad argument #1 to 't' (expected a 1-D or 2-D tensor, got %d-D)", t->ndim);
-  ltb_push(L, t->ndim == 2 ? lt_transpose(t, 0, 1) : view_alias(t));
+  ltb_push(L, t->ndim == 2 ? lt_transpose(t, 0, 1) : ltb_view_alias(t));
   return 1;
 }
 static int t_transpose(lua_State *L) {
@@ -487,7 +485,7 @@ static int t_squeeze(lua_State *L) {
   }
   if (all && r->ndim == 0 && lt_numel(r) == 1) {
     ltb_push(L, r);           /* anchored while the element is read */
-    push_element(L, r, NULL);
+    ltb_push_element(L, r, NULL);
     return 1;
   }
   ltb_push(L, r);
@@ -642,366 +640,6 @@ static int t_cpu(lua_State *L) {
   return convert(L, t->dtype, lt_cpu());
 }
 
-/* ---- element access ---- */
-static int t_item(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
-  if (lt_numel(t) != 1) {
-    char b[128];
-    return luaL_error(L, "bad argument #1 to 'item' (expected a tensor with one element, got size %s)", lt_shape_str(t, b, sizeof b));
-  }
-  int64_t idx[LT_MAXDIM] = {0};
-  push_element(L, t, idx);
-  return 1;
-}
-
-static void totable_rec(lua_State *L, const lt_tensor *t, int d, int64_t *idx) {
-  lua_createtable(L, (int)t->size[d], 0);
-  for (int64_t i = 0; i < t->size[d]; i++) {
-    idx[d] = i;
-    if (d == t->ndim - 1) push_element(L, t, idx);
-    else totable_rec(L, t, d + 1, idx);
-    lua_rawseti(L, -2, i + 1);
-  }
-}
-static int t_totable(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
-  if (lt_numel(t) > ((int64_t)1 << 26))
-    return luaL_error(L, "bad argument #1 to 'totable' (%I elements are too many for a Lua table)", (LUAI_UACINT)lt_numel(t));
-  lt_tensor *c = lt_to_device(t, lt_cpu());
-  if (!c) return ltb_fail(L);
-  ltb_push(L, c);
-  int64_t idx[LT_MAXDIM] = {0};
-  if (c->ndim == 0) {
-    if (lt_numel(c)) push_element(L, c, idx);
-    else lua_newtable(L);
-  } else totable_rec(L, c, 0, idx);
-  return 1;
-}
-
-/* Resolves t[key] for a number or table key: a view (new ref), or an element
- * (returns NULL and fills idx). When steps is given the view is not made: steps receives
- * the selects and narrows that reach it from t (*nsteps of them), for an assignment. */
-static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool *is_elem,
-                          lt_ag_step *steps, int *nsteps) {
-  *is_elem = false;
-  if (steps) *nsteps = 0;
-  if (lua_type(L, k) == LUA_TNUMBER) {
-    if (t->ndim == 0) luaL_error(L, "index: cannot index a tensor with no dimensions");
-    int isint;
-    lua_Integer i = lua_tointegerx(L, k, &isint);   /* no UB for 0.5, inf, NaN, 1e300 */
-    if (!isint) luaL_error(L, "index: %s is not an integer index", lua_tostring(L, k));
-    lua_Integer orig = i;
-    if (i < 0) i += t->size[0] + 1;
-    if (i < 1 || i > t->size[0]) luaL_error(L, "index %d out of range for dimension 1 of size %d", (int)orig, (int)t->size[0]);
-    if (steps) { steps[0] = (lt_ag_step){.narrow = false, .dim = 0, .start = i - 1}; *nsteps = 1; }
-    if (t->ndim == 1) { idx[0] = i - 1; *is_elem = true; return NULL; }
-    if (steps) return NULL;
-    lt_tensor *v = lt_select(t, 0, i - 1);
-    if (!v) ltb_fail(L);
-    return v;
-  }
-  /* table: one entry per leading dim */
-  int n = (int)lua_rawlen(L, k);
-  if (n > t->ndim) luaL_error(L, "index: %d indices for a tensor with %d dimensions", n, t->ndim);
-  bool all_numbers = n == t->ndim && n > 0;
-  for (int j = 1; j <= n && all_numbers; j++) {
-    lua_rawgeti(L, k, j);
-    all_numbers = lua_type(L, -1) == LUA_TNUMBER;
-    lua_pop(L, 1);
-  }
-  if (all_numbers) {
-    for (int j = 0; j < n; j++) {
-      lua_rawgeti(L, k, j + 1);
-      lua_Integer i = lua_tointeger(L, -1), orig = i;
-      lua_pop(L, 1);
-      if (i < 0) i += t->size[j] + 1;
-      if (i < 1 || i > t->size[j]) luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, j + 1, (int)t->size[j]);
-      idx[j] = i - 1;
-      if (steps) steps[j] = (lt_ag_step){.narrow = false, .dim = 0, .start = i - 1};
-    }
-    if (steps) *nsteps = n;
-    *is_elem = true;
-    return NULL;
-  }
-  /* the view, built one entry at a time from t (v holds the view so far, NULL: t itself;
-   * sizes are read from cur) */
-  const lt_tensor *cur = t;
-  int64_t cursize[LT_MAXDIM];
-  int curnd = t->ndim;
-  memcpy(cursize, t->size, sizeof(int64_t) * t->ndim);
-  lt_tensor *v = NULL;
-  int d = 0;  /* the current dim of the view */
-  for (int j = 1; j <= n; j++) {
-    lua_rawgeti(L, k, j);
-    lt_ag_step st;
-    int64_t size = cursize[d];
-    if (lua_type(L, -1) == LUA_TNUMBER) {
-      lua_Integer i = lua_tointeger(L, -1), orig = i;
-      if (i < 0) i += size + 1;
-      if (i < 1 || i > size) { lt_release(v); luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, j, (int)size); }
-      st = (lt_ag_step){.narrow = false, .dim = d, .start = i - 1};
-      for (int e = d; e < curnd - 1; e++) cursize[e] = cursize[e + 1];
-      curnd--;
-    } else if (lua_istable(L, -1)) {
-      int m = (int)lua_rawlen(L, -1);
-      lua_Integer a = 1, b = size;
-      if (m >= 1) { lua_rawgeti(L, -1, 1); a = lua_tointeger(L, -1); lua_pop(L, 1); b = a; }
-      if (m >= 2) { lua_rawgeti(L, -1, 2); b = lua_tointeger(L, -1); lua_pop(L, 1); }
-      lua_Integer oa = a, ob = b;
-      if (a < 0) a += size + 1;
-      if (b < 0) b += size + 1;
-      if (a < 1 || b > size || a > b + 1) {
-        lt_release(v);
-        luaL_error(L, "index: range {%d, %d} out of bounds for dimension %d of size %d", (int)oa, (int)ob, j, (int)size);
-      }
-      st = (lt_ag_step){.narrow = true, .dim = d, .start = a - 1, .len = b - a + 1};
-      cursize[d] = b - a + 1;
-      d++;
-    } else {
-      lt_release(v);
-      luaL_error(L, "index: entry %d must be a number or a table, got %s", j, luaL_typename(L, -1));
-      return NULL;
-    }
-    lua_pop(L, 1);
-    if (steps) { steps[(*nsteps)++] = st; continue; }
-    lt_tensor *nv = st.narrow ? lt_narrow(cur, st.dim, st.start, st.len) : lt_select(cur, st.dim, st.start);
-    lt_release(v);
-    if (!(v = nv)) ltb_fail(L);
-    cur = v;
-  }
-  if (steps) return NULL;
-  if (!v && !(v = view_alias(t))) ltb_fail(L);   /* t[{}] */
-  return v;
-}
-
-static bool is_mask(const lt_tensor *m) { return m->dtype == LT_UINT8 || m->dtype == LT_BOOL; }
-
-/* t[longStorage]: the element at those (1-based) indices, one per dimension (Torch7) */
-static bool storage_index(lua_State *L, const lt_tensor *t, int k, int64_t *idx) {
-  lt_storage *s = ltb_tostorage(L, k);
-  if (!s) return false;
-  if (s->dtype != LT_INT64 || s->device.type != LT_CPU) luaL_argerror(L, k, "index storage must be a LongStorage");
-  if (s->size != t->ndim || t->ndim == 0)
-    luaL_error(L, "index: a LongStorage of %d indices for a tensor with %d dimensions", (int)s->size, t->ndim);
-  for (int d = 0; d < t->ndim; d++) {
-    int64_t i = ((int64_t *)s->data)[d], orig = i;
-    if (i < 0) i += t->size[d] + 1;
-    if (i < 1 || i > t->size[d]) luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, d + 1, (int)t->size[d]);
-    idx[d] = i - 1;
-  }
-  return true;
-}
-
-/* t.new(...): Torch7's constructor of t's type (x.new() makes an empty tensor), on t's
- * device (upvalue 2) */
-static int t_new_of_type(lua_State *L) {
-  int idx = (int)lua_tointeger(L, lua_upvalueindex(1));
-  int dev = (int)lua_tointeger(L, lua_upvalueindex(2));
-  return tensor_new_on(L, (lt_dtype)(idx % LT_NDTYPES), (lt_device){(int8_t)(idx / LT_NDTYPES), (int8_t)dev}, 1);
-}
-
-int ltb_tensor_index(lua_State *L) {
-  if (lua_type(L, 2) == LUA_TSTRING) {        /* methods: the hot path */
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
-    const char *k = lua_tostring(L, 2);
-    if (ltb_autograd_index(L, ltb_checktensor(L, 1), k)) return 1;
-    if (!strcmp(k, "new")) {
-      lt_tensor *t = ltb_checktensor(L, 1);
-      lua_pushinteger(L, ltb_typeidx(t->dtype, t->device));
-      lua_pushinteger(L, t->device.type == LT_CPU ? 0 : t->device.index);
-      lua_pushcclosure(L, t_new_of_type, 2);
-    }
-    return 1;
-  }
-  lt_tensor *t = ltb_checktensor(L, 1);
-  int kt = lua_type(L, 2);
-  if (kt == LUA_TNUMBER || kt == LUA_TTABLE) {
-    int64_t idx[LT_MAXDIM];
-    bool elem;
-    lt_tensor *v = resolve(L, t, 2, idx, &elem, NULL, NULL);
-    if (elem) { push_element(L, t, idx); return 1; }
-    ltb_push(L, v);
-    return 1;
-  }
-  int64_t eidx[LT_MAXDIM];
-  if (storage_index(L, t, 2, eidx)) { push_element(L, t, eidx); return 1; }
-  lt_tensor *k = ltb_totensor(L, 2);
-  if (k) {
-    if (is_mask(k)) { ltb_push(L, lt_masked_select(NULL, t, k)); return 1; }
-    lt_tensor *ix = ltb_checkindices(L, 2);
-    lt_tensor *r = lt_index_select(NULL, t, 0, ix);
-    lt_release(ix);
-    ltb_push(L, r);
-    return 1;
-  }
-  lua_pushnil(L);
-  return 1;
-}
-
-static void assign(lua_State *L, lt_tensor *v, int vi) {
-  lt_tensor *src = ltb_totensor(L, vi);
-  int rc = src ? lt_copy(v, src) : lt_fill(v, checkvalue(L, vi));
-  if (rc < 0) ltb_fail(L);
-}
-
-/* an assignment that autograd must see: grad mode on and t or the value requires grad */
-static bool assign_records(const lt_tensor *t, const lt_tensor *src) {
-  return lt_grad_enabled() && (t->requires_grad || (src && src->requires_grad));
-}
-
-/* t[region] = value through the engine's index assignment (recorded, or refused, per the
- * out policy; a plain write into a leaf) */
-static int assign_steps(lua_State *L, lt_tensor *t, int ns, const lt_ag_step *steps, int vi) {
-  lt_tensor *src = ltb_totensor(L, vi);
-  double val = src ? 0 : checkvalue(L, vi);
-  if (lt_ag_assign(t, ns, steps, src, val) < 0) return ltb_fail(L);
-  return 0;
-}
-
-int ltb_tensor_newindex(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
-  int kt = lua_type(L, 2);
-  if (kt == LUA_TSTRING && ltb_autograd_newindex(L, t, lua_tostring(L, 2))) return 0;
-  if (kt == LUA_TNUMBER || kt == LUA_TTABLE) {
-    int64_t idx[LT_MAXDIM];
-    bool elem;
-    if (assign_records(t, ltb_totensor(L, 3))) {
-      lt_ag_step steps[LT_MAXDIM];
-      int ns;
-      resolve(L, t, 2, idx, &elem, steps, &ns);
-      return assign_steps(L, t, ns, steps, 3);
-    }
-    lt_tensor *v = resolve(L, t, 2, idx, &elem, NULL, NULL);
-    if (elem) {
-      if (t->device.type != LT_CPU) {
-        /* the value is checked before the alias is made: a bad one raises, which would leak it */
-        bool exact = t->dtype == LT_INT64 && lua_isinteger(L, 3);
-        double val = exact ? 0 : checkvalue(L, 3);
-        lt_tensor *e = lt_alias(t);
-        if (!e) return ltb_fail(L);
-        for (int d = 0; d < t->ndim; d++) e->offset += idx[d] * t->stride[d];
-        e->ndim = 0;
-        int rc;
-        if (exact) {   /* exact past 2^53: copy the int64 up */
-          lt_tensor *c = lt_empty(0, NULL, LT_INT64, lt_cpu());
-          if (c) *(int64_t *)lt_data(c) = (int64_t)lua_tointeger(L, 3);
-          rc = c ? lt_copy(e, c) : -1;
-          lt_release(c);
-        } else
-          rc = lt_fill(e, val);
-        lt_release(e);
-        if (rc < 0) return ltb_fail(L);
-        return 0;
-      }
-      if (t->dtype == LT_INT64 && lua_isinteger(L, 3)) {   /* exact past 2^53 */
-        int64_t off = t->offset;
-        for (int d = 0; d < t->ndim; d++) off += idx[d] * t->stride[d];
-        ((int64_t *)t->storage->data)[off] = (int64_t)lua_tointeger(L, 3);
-        (t->storage->base ? t->storage->base : t->storage)->version++;   /* the root's counter */
-        return 0;
-      }
-      if (lt_put(t, idx, checkvalue(L, 3)) < 0) return ltb_fail(L);
-      return 0;
-    }
-    ltb_push(L, v);  /* anchor for errors */
-    assign(L, v, 3);
-    return 0;
-  }
-  int64_t eidx[LT_MAXDIM];
-  if (storage_index(L, t, 2, eidx)) {
-    if (t->device.type != LT_CPU) return luaL_error(L, "index: element assignment by LongStorage on a GPU tensor");
-    if (assign_records(t, NULL)) {
-      lt_ag_step steps[LT_MAXDIM];
-      for (int d = 0; d < t->ndim; d++) steps[d] = (lt_ag_step){.narrow = false, .dim = 0, .start = eidx[d]};
-      return assign_steps(L, t, t->ndim, steps, 3);
-    }
-    if (lt_put(t, eidx, checkvalue(L, 3)) < 0) return ltb_fail(L);
-    return 0;
-  }
-  lt_tensor *k = ltb_totensor(L, 2);
-  if (k) {
-    lt_tensor *src = ltb_totensor(L, 3);
-    if (is_mask(k)) {
-      int rc = src ? lt_masked_copy(t, k, src) : lt_masked_fill(t, k, checkvalue(L, 3));
-      if (rc < 0) return ltb_fail(L);
-      return 0;
-    }
-    double v = src ? 0 : checkvalue(L, 3);   /* before the indices: a bad value would leak them */
-    lt_tensor *ix = ltb_checkindices(L, 2);
-    int rc = src ? lt_index_copy(t, 0, ix, src) : lt_index_fill(t, 0, ix, v);
-    lt_release(ix);
-    if (rc < 0) return ltb_fail(L);
-    return 0;
-  }
-  if (kt == LUA_TSTRING) return luaL_error(L, "cannot set field '%s' of a tensor", lua_tostring(L, 2));
-  return luaL_typeerror(L, 2, "index (number, table or tensor)");
-}
-
-int ltb_tensor_tostring(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, ltb_torch_ref);
-  lua_getfield(L, -1, "_tensorstring");
-  if (lua_isfunction(L, -1)) {
-    lua_pushvalue(L, 1);
-    lua_call(L, 1, 1);
-    return 1;
-  }
-  char b[128];
-  lua_pushfstring(L, "[%s of size %s]", ltb_typename(t->dtype, t->device), lt_shape_str(t, b, sizeof b));
-  return 1;
-}
-
-/* ---- apply / map / map2: call a Lua function per element ---- */
-static int64_t next_index(const lt_tensor *t, int64_t *idx) {
-  for (int d = t->ndim - 1; d >= 0; d--) {
-    if (++idx[d] < t->size[d]) return 1;
-    idx[d] = 0;
-  }
-  return 0;
-}
-static int elementwise_call(lua_State *L, int nt) {
-  static const char *names[] = {"", "apply", "map", "map2"};
-  const char *fn = names[nt];
-  lt_tensor *ts[3];
-  for (int i = 0; i < nt; i++) {
-    ts[i] = ltb_checktensor(L, 1 + i);
-    if (ts[i]->device.type != LT_CPU) return luaL_error(L, "bad argument #%d to '%s' (a CPU tensor expected; copy it with :float())", i + 1, fn);
-  }
-  luaL_checktype(L, 1 + nt, LUA_TFUNCTION);
-  if (lt_grad_enabled() && ts[0]->requires_grad && !lt_is_leaf(ts[0]))
-    return luaL_error(L, "%s: cannot rewrite a tensor that has a gradient history with a Lua function "
-                      "(the gradient would be wrong); apply it to a clone() under torch.noGrad, or to t:detach()", fn);
-  /* walk private views anchored on the stack: the function may close, resize or re-set
-   * the tensors it was given without pulling their memory from under the walk */
-  for (int i = 0; i < nt; i++) {
-    lt_tensor *v = lt_alias(ts[i]);
-    if (!v) return ltb_fail(L);
-    ltb_push(L, v);
-    ts[i] = v;
-  }
-  int64_t n = lt_numel(ts[0]);
-  for (int i = 1; i < nt; i++)
-    if (lt_numel(ts[i]) != n) return luaL_error(L, "bad argument #%d to '%s' (tensors have different numbers of elements)", i + 1, fn);
-  if (n == 0) { lua_settop(L, 1); return 1; }
-  int64_t idx[3][LT_MAXDIM] = {{0}};
-  for (int64_t e = 0; e < n; e++) {
-    lua_pushvalue(L, 1 + nt);
-    for (int i = 0; i < nt; i++) push_element(L, ts[i], idx[i]);
-    lua_call(L, nt, 1);
-    if (lua_type(L, -1) == LUA_TNUMBER || lua_isboolean(L, -1)) {
-      if (lt_put(ts[0], idx[0], checkvalue(L, -1)) < 0) return ltb_fail(L);
-    } else if (!lua_isnil(L, -1)) return luaL_error(L, "%s: the function must return a number or nothing", fn);
-    lua_pop(L, 1);
-    for (int i = 0; i < nt; i++) next_index(ts[i], idx[i]);
-  }
-  lua_settop(L, 1);
-  return 1;
-}
-static int t_apply(lua_State *L) { return elementwise_call(L, 1); }
-static int t_map(lua_State *L) { return elementwise_call(L, 2); }
-static int t_map2(lua_State *L) { return elementwise_call(L, 3); }
-
 /* ---- module-level type functions ---- */
 static int f_isTensor(lua_State *L) { lua_pushboolean(L, ltb_totensor(L, 1) != NULL); return 1; }
 static int f_isStorage(lua_State *L) { lua_pushboolean(L, ltb_tostorage(L, 1) != NULL); return 1; }
@@ -1042,8 +680,7 @@ static const luaL_Reg methods[] = {
   {"float", t_float}, {"double", t_double}, {"long", t_long}, {"int", t_int},
   {"short", t_short}, {"char", t_char}, {"byte", t_byte}, {"bool", t_bool},
   {"half", t_half}, {"bfloat16", t_bfloat16}, {"cuda", t_cuda}, {"cpu", t_cpu},
-  {"item", t_item}, {"totable", t_totable}, {"apply", t_apply}, {"map", t_map},
-  {"map2", t_map2}, {NULL, NULL}};
+  {NULL, NULL}};
 
 static const luaL_Reg functions[] = {
   {"zeros", t_zeros}, {"ones", t_ones}, {"full", t_full}, {"zerosLike", t_zerosLike},
@@ -1056,7 +693,7 @@ static const luaL_Reg functions[] = {
   {"view", t_view}, {"reshape", t_reshape}, {"narrow", t_narrow}, {"select", t_select},
   {"transpose", t_transpose}, {"t", t_t}, {"permute", t_permute}, {"expand", t_expand},
   {"squeeze", t_squeeze}, {"unsqueeze", t_unsqueeze}, {"unfold", t_unfold},
-  {"clone", t_clone}, {"contiguous", t_contiguous}, {"totable", t_totable},
+  {"clone", t_clone}, {"contiguous", t_contiguous},
   {"fill", t_fill}, {"zero", t_zero}, {"viewAs", t_viewAs}, {"expandAs", t_expandAs},
   {"isContiguous", t_isContiguous}, {"isSameSizeAs", t_isSameSizeAs}, {"stride", t_stride},
   {NULL, NULL}};
