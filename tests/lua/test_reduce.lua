@@ -298,5 +298,35 @@ function T.histc()
   tester:assertErrorPattern(function() x:histc(3, 2, 1) end, 'min 2 is larger than max 1')
 end
 
+-- long contiguous lines, reduced in place in pieces: values and 1-based indices past the
+-- piece boundaries, compared with a float64 loop
+function T.long_lines()
+  for _, tp in ipairs{'torch.FloatTensor', 'torch.DoubleTensor'} do
+    local n = 5003
+    local x = torch.Tensor(n):type(tp)
+    local ref, ref2 = 0, 0
+    for i = 1, n do
+      local v = ((i * 7919) % 1013) / 64 - 7
+      x[i] = v
+      ref, ref2 = ref + v, ref2 + v * v
+    end
+    x[4500], x[2049] = 100, -100
+    ref = ref + 100 - ((4500 * 7919) % 1013) / 64 + 7 - 100 - ((2049 * 7919) % 1013) / 64 + 7
+    tester:eq(x:sum(), ref, 1e-9 * n, tp .. ' sum')
+    local v, i = x:max(1)
+    tester:assert(v[1] == 100 and i[1] == 4500, tp .. ' max index past a piece')
+    v, i = x:min(1)
+    tester:assert(v[1] == -100 and i[1] == 2049, tp .. ' min index past a piece')
+    x[4999] = 0 / 0
+    tester:assert(x:max() ~= x:max(), tp .. ' NaN in the last piece propagates')
+    local b = torch.Tensor(n):type(tp):fill(1)
+    b[3000] = 0
+    tester:assert(b:all() == false, tp .. ' all sees a zero past the first piece')
+    b:zero()
+    b[4096 + 7] = 2
+    tester:assert(b:any() == true, tp .. ' any sees a nonzero past the first piece')
+  end
+end
+
 tester:add(T)
 return tester
