@@ -5,6 +5,7 @@
 #define LT_NN_UTIL_H
 
 #include "autograd.h"
+#include "pointwise.h"
 #include <math.h>
 
 /* ---- helpers ---- */
@@ -85,7 +86,29 @@ static inline lt_tensor *retained(const lt_tensor *t) { lt_retain((lt_tensor *)t
  * (logsumexp is their sum: callers that subtract it from an element should subtract the
  * two parts in turn, as log-softmax does), softmax_line returns log(sum(exp(x))). Sums are
  * accumulated in double. */
-#define SOFTMAX_LINE(T, EXP)                                                          \
+/* sum of exp(x[i] - mx) over n values at stride st, in double; y (may be NULL) gets the
+ * exps. Contiguous float32 runs take lt_expsum_f32 (vectorized). */
+static inline double expsum_float(const float *x, float mx, float *y, int64_t n, int64_t st) {
+  if (st == 1) return lt_expsum_f32(x, mx, y, n);
+  double sum = 0;
+  for (int64_t i = 0; i < n; i++) {
+    float e = expf(x[i * st] - mx);
+    if (y) y[i * st] = e;
+    sum += e;
+  }
+  return sum;
+}
+static inline double expsum_double(const double *x, double mx, double *y, int64_t n, int64_t st) {
+  double sum = 0;
+  for (int64_t i = 0; i < n; i++) {
+    double e = exp(x[i * st] - mx);
+    if (y) y[i * st] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+#define SOFTMAX_LINE(T)                                                               \
   static inline double softmax_parts_##T(const T *x, T *y, int64_t n, int64_t st, bool lg, \
                                          double *mxp) {                               \
     T mx = -INFINITY;                                                                 \
@@ -98,7 +121,7 @@ static inline lt_tensor *retained(const lt_tensor *t) { lt_retain((lt_tensor *)t
     *mxp = mx;                                                                        \
     double sum = 0;                                                                   \
     if (lg || !y) {                                                                   \
-      for (int64_t i = 0; i < n; i++) sum += EXP(x[i * st] - mx);                     \
+      sum = expsum_##T(x, mx, NULL, n, st);                                           \
       double ls = log(sum);                                                           \
       if (y) {   /* (x - max) - log(sum): x - logsumexp would round it to T first */   \
         T tl = (T)ls;                                                                 \
@@ -106,7 +129,7 @@ static inline lt_tensor *retained(const lt_tensor *t) { lt_retain((lt_tensor *)t
       }                                                                               \
       return ls;                                                                      \
     }                                                                                 \
-    for (int64_t i = 0; i < n; i++) { T e = EXP(x[i * st] - mx); y[i * st] = e; sum += e; } \
+    sum = expsum_##T(x, mx, y, n, st);                                                \
     T inv = (T)(1.0 / sum);                                                           \
     for (int64_t i = 0; i < n; i++) y[i * st] *= inv;                                 \
     return log(sum);                                                                  \
@@ -115,7 +138,7 @@ static inline lt_tensor *retained(const lt_tensor *t) { lt_retain((lt_tensor *)t
     double mx, ls = softmax_parts_##T(x, y, n, st, lg, &mx);                          \
     return ls + mx;                                                                   \
   }
-SOFTMAX_LINE(float, expf)
-SOFTMAX_LINE(double, exp)
+SOFTMAX_LINE(float)
+SOFTMAX_LINE(double)
 
 #endif

@@ -262,6 +262,25 @@ __attribute__((constructor)) static void register_loops(void) {
   INT_TYPES(R_INT_ALL)
   register_vector_loops();
 }
+#define EXPSUM_CHUNK 1024
+double lt_expsum_f32(const float *x, float c, float *y, int64_t n) {
+  float buf[EXPSUM_CHUNK];
+  static const int64_t strides[2] = {sizeof(float), sizeof(float)};
+  lt_loop_fn ex = lt_unary_loops[LT_EXP][LT_FLOAT32];
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int64_t b = 0; b < n; b += EXPSUM_CHUNK) {
+    int64_t w = n - b < EXPSUM_CHUNK ? n - b : EXPSUM_CHUNK, i = 0;
+    float *o = y ? y + b : buf;
+    for (int64_t j = 0; j < w; j++) o[j] = x[b + j] - c;
+    char *d[2] = {(char *)o, (char *)o};   /* in place: each vector is read before written */
+    ex(d, strides, w, NULL);
+    for (; i + 8 <= w; i += 8)
+      for (int u = 0; u < 8; u++) a[u] += o[i + u];
+    for (; i < w; i++) a[0] += o[i];
+  }
+  return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
 #if defined(__x86_64__) && defined(__GNUC__) && defined(LT_HAVE_MVEC)
 /* the last-level cache's size: sysfs first (virtual machines' CPUID can report the host's),
  * then glibc, else 32 MiB */

@@ -168,7 +168,7 @@ static int reduce_all_impl(lt_reduce_op op, const lt_tensor *a, double param, do
   double *cen = &buf[2 * M].d;
   int kind = lt_first_kind(op, param);
   lt_rpass P = {&L, lt_data(a), a->dtype, (int64_t)lt_dtype_size(a->dtype), fl, kind,
-             param, NULL, val, idx};
+             param, NULL, val, idx, false};
   lt_rpass_run(&P);
   /* merge the lines in order; the index becomes a position in the whole tensor */
   lt_rstate s;
@@ -350,7 +350,7 @@ static int reduce_dim_into(lt_reduce_op op, const lt_tensor *a, int dim, double 
   double *cen = k2 >= 0 ? &buf[M * (1 + own_idx)].d : NULL;
   int kind = lt_first_kind(op, param);
   lt_rpass P = {&L, lt_data(a), a->dtype, (int64_t)lt_dtype_size(a->dtype), fl, kind,
-             param, NULL, val, idx};
+             param, NULL, val, idx, false};
   if (n > 0) lt_rpass_run(&P);
   else {
     lt_rstate s;
@@ -361,6 +361,7 @@ static int reduce_dim_into(lt_reduce_op op, const lt_tensor *a, int dim, double 
     for (int64_t m = 0; m < M; m++) cen[m] = op == LT_RLOGSUMEXP ? val[m].d : val[m].d / (double)n;
     P.kind = k2;
     P.c = cen;
+    P.fexp = vals->dtype == LT_FLOAT32;
     if (n > 0) lt_rpass_run(&P);
   }
   if (arg) {

@@ -85,6 +85,8 @@ typedef struct {
   const double *c;        /* per output: the centre of K_SQDEV / K_EXPSUM */
   lt_rval *val;           /* per output results */
   int64_t *idx;           /* per output indices (max/min), may be NULL */
+  bool fexp;              /* K_EXPSUM of contiguous float32 lines: the exps in float (vector
+                           * exp); set where the result is float32 anyway */
 } lt_rpass;
 /* store a line's final state as output m */
 void lt_rpass_put(const lt_rpass *P, int64_t m, const lt_rstate *st);

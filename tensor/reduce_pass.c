@@ -11,6 +11,7 @@
  *    dim of a contiguous tensor), whole rows are accumulated into per-column
  *    accumulators, which vectorizes; few column blocks are split along the reduced dim. */
 #include "reduce_impl.h"
+#include "pointwise.h"
 #include <math.h>
 
 /* ---- layout ---- */
@@ -389,6 +390,8 @@ static void line_reduce(const lt_rpass *P, const char *p, int64_t b, int64_t n, 
     const char *r = q + i * s * P->es;
     if (P->fl) {
       if (s == 1 && P->dt == LT_FLOAT64) vk_d(P->kind, (const double *)r, w, b + i, c, P->p, st);
+      else if (s == 1 && P->dt == LT_FLOAT32 && P->kind == K_EXPSUM && P->fexp)
+        kadd(st, lt_expsum_f32((const float *)r, (float)c, NULL, w));
       else if (s == 1 && P->dt == LT_FLOAT32) vk_f(P->kind, (const float *)r, w, b + i, c, P->p, st);
       else {
         lt_rload_d(P->dt, r, s, w, bd);

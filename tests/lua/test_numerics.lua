@@ -119,6 +119,44 @@ function T.softmax_edges()
   tester:assertle(maxerr(u, { 1e-3 }), 1e-9, 'uniform softmax of 3e38')
 end
 
+-- float32 lines longer than a vector and than the exp chunk (1,024), of lengths that are
+-- not multiples of 8: softmax, log-softmax and logsumexp against a float64 loop, with
+-- -inf, a large spread and a NaN line
+function T.softmax_long_float_lines()
+  for _, n in ipairs{ 5, 13, 1024, 2500 } do
+    local x = torch.FloatTensor(3, n)
+    for i = 1, 3 do
+      for j = 1, n do x[i][j] = ((i * 31 + j * 7919) % 997) / 997 * 40 - 20 end
+    end
+    x[2][math.min(n, 1030)] = -inf
+    x[3][n] = 0 / 0
+    local xd = x:double()
+    for i = 1, 2 do
+      local mx, s = -inf, 0
+      for j = 1, n do mx = math.max(mx, xd[i][j]) end
+      for j = 1, n do s = s + math.exp(xd[i][j] - mx) end
+      local lse = mx + math.log(s)
+      local sm, ls = torch.softmax(x, 2)[i]:double(), torch.logSoftmax(x, 2)[i]:double()
+      local err, lerr = 0, 0
+      for j = 1, n do
+        local r = math.exp(xd[i][j] - lse)
+        err = math.max(err, math.abs(sm[j] - r) / math.max(r, 1e-30))
+        if xd[i][j] > -inf then lerr = math.max(lerr, math.abs(ls[j] - (xd[i][j] - lse))) end
+      end
+      local what = string.format('n=%d row %d', n, i)
+      tester:assertle(err, 2e-5, what .. ': float32 softmax relative error')
+      tester:assertle(lerr, 1e-5 * (1 + math.abs(lse)), what .. ': float32 log-softmax')
+      tester:eq(x:logsumexp(2)[i][1], lse, 1e-6 * (1 + math.abs(lse)), what .. ': float32 logsumexp')
+      if i == 2 and n >= 1030 then
+        tester:asserteq(sm[1030], 0, what .. ': softmax of -inf is 0')
+        tester:asserteq(ls[1030], -inf, what .. ': log-softmax of -inf is -inf')
+      end
+    end
+    tester:assert(torch.softmax(x, 2)[3]:hasNaN() and x:logsumexp(2)[3][1] ~= x:logsumexp(2)[3][1],
+                  'n=' .. n .. ': a NaN line stays NaN')
+  end
+end
+
 -- BCE of probabilities: logs clamped at -100 (forward), p(1-p) at 1e-12 (backward)
 function T.bce_stable()
   local ps = { 0, 1, 1e-30, 0.5, 1 - 1e-7, 1e-7 }
