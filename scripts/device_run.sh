@@ -15,20 +15,28 @@ run() {
   [ "$l" -le 2 ] && { echo "=== skipped (out of time): $*"; return 124; }
   timeout "$l" "$@"
 }
-export LD_LIBRARY_PATH="$PWD/.devlibs"
+export LD_LIBRARY_PATH="$PWD/.devlibs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if ! ls /usr/local/cuda/lib64/libcublas.so.13 >/dev/null 2>&1; then
   d=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
   [ -n "$d" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
 fi
-# cuSOLVER (opened by tensor/cuda/solver.cu on first use): the toolkit's, else pip's wheel
+# cuSOLVER (opened by tensor/cuda/solver.cu on first use): the toolkit's, else pip's wheels
+# (wherever under site-packages/nvidia they put it, with the libraries it needs: cusparse,
+# nvJitLink)
 if ! ls /usr/local/cuda/lib64/libcusolver.so.12 >/dev/null 2>&1; then
-  d=$(python3 -c 'import nvidia.cusolver, os; print(os.path.join(list(nvidia.cusolver.__path__)[0], "lib"))' 2>/dev/null)
-  [ -n "$d" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d"
+  for sp in $(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null); do
+    [ -d "$sp/nvidia" ] || continue
+    for lib in libcusolver.so.12 'libcusparse.so.1*' 'libnvJitLink.so.1*'; do
+      f=$(find "$sp/nvidia" -name "$lib" 2>/dev/null | head -n 1)
+      [ -n "$f" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$f")"
+    done
+  done
 fi
 { date; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; nproc
   ldd build/lib/libluatorch_cuda.so | grep -E 'not found|cublas'
   python3 -c 'import ctypes; ctypes.CDLL("libcusolver.so.12"); print("libcusolver.so.12 loads")' 2>&1 | tail -n 1
-  build/bin/th -e 'print("cudaAvailable", torch.cudaAvailable())'; } > "$OUT/machine.txt" 2>&1
+  build/bin/th -e 'print("cudaAvailable", torch.cudaAvailable())'
+  build/bin/th -e 'print("solverAvailable", torch.cuda.solverAvailable())'; } > "$OUT/machine.txt" 2>&1
 for f in tests/lua/test_cuda*.lua; do
   n=$(basename "$f" .lua)
   echo "=== $n" >> "$OUT/test_cuda.log"

@@ -129,7 +129,7 @@ static int symeig_compute(const lt_tensor *a, bool vectors, bool upper, lt_tenso
     lt_lapack_call c = {.op = LT_LP_SYEVD, .c1 = vectors ? 'V' : 'N', .c2 = upper ? 'U' : 'L',
                         .t = {A, w}};
     if (run_lapack(&c, fn) < 0 || c.info > 0) {
-      if (c.info > 0) lt_seterr("%s: did not converge (LAPACK ?syevd: %d off-diagonal elements)", fn, (int)c.info);
+      if (c.info > 0) lt_seterr("%s: the eigenvalue algorithm did not converge (?syevd info %d)", fn, (int)c.info);
       lt_release(w);
       lt_release(A);
       return -1;

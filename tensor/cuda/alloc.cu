@@ -132,6 +132,13 @@ static int c_mem_stats(int dev, lt_cuda_mem_stats *out, bool reset_peak) {
   if (reset_peak) dstats[dev].peak = dstats[dev].allocated;
   return 0;
 }
+void lt_cu_cache_empty(int dev) {
+  int cur = 0;
+  cudaGetDevice(&cur);
+  cache_empty(dev);
+  cudaSetDevice(cur);
+  cudaGetLastError();
+}
 static int c_empty_cache(int dev) {
   if (dev >= 0 && !valid_dev(dev)) { seterr("cuda: device %d out of range", dev + 1); return -1; }
   int cur = 0;

@@ -154,6 +154,7 @@ cudaStream_t lt_cu_stream(int dev);
 // same size. For temporaries inside one backend call; results are allocated by the engine.
 void *lt_cu_alloc(size_t nbytes, int dev);
 void lt_cu_free(void *p, size_t nbytes, int dev);
+void lt_cu_cache_empty(int dev);   // the device's cached blocks back to the driver (waits for it)
 cublasHandle_t lt_cu_blas(int dev);  // the device's cuBLAS handle (NULL with the error set)
 
 #define MAX_DEVICES 64

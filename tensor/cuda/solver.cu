@@ -20,6 +20,7 @@ extern "C" {
 }
 #include <cusolverDn.h>
 #include <dlfcn.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -102,12 +103,22 @@ static int unusable[MAX_DEVICES];   // the status that failed making the handle:
 static pthread_mutex_t handle_lock = PTHREAD_MUTEX_INITIALIZER;
 
 // the device's cuSOLVER handle on its stream; NULL when cuSOLVER cannot start there (a
-// library the driver does not support ...): the routines then run on host copies
+// library the driver does not support ...): the routines then run on host copies. Memory
+// held by the caching allocator is given back and the creation tried once more before
+// that, since running out of memory then is not lasting.
 static cusolverDnHandle_t handle_for(int dev) {
   pthread_mutex_lock(&handle_lock);
   cusolverDnHandle_t h = handles[dev];
   if (!h && !unusable[dev]) {
     cusolverStatus_t st = p_cusolverDnCreate(&h);
+    if (st == CUSOLVER_STATUS_ALLOC_FAILED) {
+      lt_cu_cache_empty(dev);
+      st = p_cusolverDnCreate(&h);
+      if (st == CUSOLVER_STATUS_ALLOC_FAILED) {   // not marked unusable: tried again next call
+        pthread_mutex_unlock(&handle_lock);
+        return NULL;
+      }
+    }
     if (st != CUSOLVER_STATUS_SUCCESS) h = NULL;
     else if ((st = p_cusolverDnSetStream(h, lt_cu_stream(dev))) != CUSOLVER_STATUS_SUCCESS) {
       p_cusolverDnDestroy(h);
@@ -413,15 +424,17 @@ static int run(lt_lapack_call *c, int dev) {
   }
 }
 
-// an operand with no elements: the routine is a quick return, left to the CPU's
-static bool any_empty(const lt_lapack_call *c) {
+// an operand with no elements: the routine is a quick return, left to the CPU's; one of
+// more than INT_MAX elements: beyond the 32-bit interface used here (its sizes and
+// workspace sizes are int), so left to the host copies too
+static bool for_host(const lt_lapack_call *c) {
   for (int i = 0; i < 4; i++)
-    if (c->t[i] && h_numel(c->t[i]) == 0) return true;
+    if (c->t[i] && (h_numel(c->t[i]) == 0 || h_numel(c->t[i]) > INT_MAX)) return true;
   return c->op == LT_LP_ORGQR || c->op == LT_LP_ORMQR ? c->k == 0 : false;
 }
 
 static int c_lapack(lt_lapack_call *c) {
-  if (c->op == LT_LP_GELS || c->op == LT_LP_PSTRF || c->op == LT_LP_GEEV || any_empty(c)) return 1;
+  if (c->op == LT_LP_GELS || c->op == LT_LP_PSTRF || c->op == LT_LP_GEEV || for_host(c)) return 1;
   pthread_once(&load_once, load);
   if (!loaded) return 1;
   int dev = c->t[0]->device.index;

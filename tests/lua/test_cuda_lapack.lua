@@ -309,7 +309,7 @@ function T.errors()
                             'torch%.pstrf: the matrix is rank deficient or not positive semidefinite %(computed rank 1 of 2%)')
   local bad = torch.cat({torch.eye(3):double():view(1, 3, 3), torch.zeros(1, 3, 3):double()}, 1):cuda()
   tester:assertErrorPattern(function() torch.inverse(bad) end,
-                            'torch%.inverse: the matrix is singular %(U%(1,1%) is zero%) in matrix %[2%] of the batch')
+                            'torch%.inverse: the matrix is singular %(U%(%d+,%d+%) is zero%) in matrix %[2%] of the batch')
   tester:assertErrorPattern(function() torch.cholesky(-bad) end, 'not positive definite .* in matrix %[1%] of the batch')
   -- types and devices
   tester:assertErrorPattern(function() torch.inverse(torch.eye(3):long():cuda()) end,
@@ -433,6 +433,24 @@ function T.solver_in_use()
   else
     tester:assert(on, 'cuSOLVER in use: ' .. tostring(why))
   end
+end
+
+-- trtrs runs in IEEE float32 whatever setTF32 chose for products (trsm's blocks are
+-- gemms: with TF32 the error would be near 1e-3), and leaves the setting as it was
+function T.trtrs_ignores_tf32()
+  torch.manualSeed(8)
+  local n = 512
+  local u = torch.potrf(spd(n, 'torch.DoubleTensor'))
+  local b = torch.randn(n, 4):double()
+  local ref = torch.trtrs(b, u)
+  local was = torch.cuda.getTF32()
+  torch.cuda.setTF32(true)
+  local ok, x = pcall(torch.trtrs, b:float():cuda(), u:float():cuda())
+  local still = torch.cuda.getTF32()
+  torch.cuda.setTF32(was)
+  tester:assert(ok, 'trtrs with TF32 on: ' .. tostring(x))
+  tester:assert(still == true, 'trtrs leaves TF32 on')
+  if ok then close(x, ref, 'float trtrs 512 with TF32 on', 1e-4) end
 end
 
 -- sizes where cuSOLVER's blocked code and workspaces are used (float64, against the CPU;
