@@ -13,7 +13,7 @@ LUA_LIB := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 BLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
 BLAS_INC := -I/usr/include/x86_64-linux-gnu/openblas-openmp
 CFLAGS  ?= -O3 -march=x86-64-v2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fwrapv -fopenmp -fPIC -Itensor $(BLAS_INC)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -fwrapv -fno-math-errno -fopenmp -fPIC -Itensor $(BLAS_INC)
 LDLIBS  := -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lm -ldl -lpthread -fopenmp
 # glibc's vector math (libmvec: AVX2 exp/tanh for the float32 loops) where the toolchain has it
 MVEC    := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -lmvec -o /dev/null 2>/dev/null && echo yes)
