@@ -169,8 +169,13 @@ INT_TYPES(B_INT_ALL)
 #include <unistd.h>
 #include <string.h>
 #include <stdio.h>
-__m256 _ZGVdN8v_expf(__m256);
-__m256 _ZGVdN8v_tanhf(__m256);
+/* libmvec's AVX2 float functions (glibc's vector ABI: 8 lanes, "d" for AVX2); each is
+ * within a few ulp of the scalar one (glibc's libm-test-ulps) */
+#define MVEC_FLOAT_FNS(X) X(EXP, expf) X(TANH, tanhf) X(LOG, logf) X(LOG1P, log1pf) \
+  X(EXPM1, expm1f) X(SIN, sinf) X(COS, cosf) X(TAN, tanf) X(ASIN, asinf) X(ACOS, acosf) \
+  X(ATAN, atanf) X(SINH, sinhf) X(COSH, coshf) X(LOG2, log2f) X(LOG10, log10f) X(EXP2, exp2f)
+#define MVEC_DECL(E, F) __m256 _ZGVdN8v_##F(__m256);
+MVEC_FLOAT_FNS(MVEC_DECL)
 #define VEC_TARGET __attribute__((target("avx2,fma")))
 /* lt_sigmoidf's two-sided form with one division: e = exp(-|x|) (never overflows, so the
  * tiny results of very negative x keep their value), r = 1 / (1 + e); x >= 0: r, else
@@ -232,8 +237,8 @@ int64_t lt_set_stream_min(int64_t n) {  /* for tests: the threshold, returning t
       SCALAR(dd, s, n - i, NULL);                                                      \
     }                                                                                  \
   }
-DEF_VEC_UNARY(v_EXP_FLOAT32, u_EXP_FLOAT32, _ZGVdN8v_expf(x))
-DEF_VEC_UNARY(v_TANH_FLOAT32, u_TANH_FLOAT32, _ZGVdN8v_tanhf(x))
+#define MVEC_LOOP(E, F) DEF_VEC_UNARY(v_##E##_FLOAT32, u_##E##_FLOAT32, _ZGVdN8v_##F(x))
+MVEC_FLOAT_FNS(MVEC_LOOP)
 DEF_VEC_UNARY(v_SIGMOID_FLOAT32, u_SIGMOID_FLOAT32, sigmoid8(x))
 static void register_vector_loops(void);
 #else
@@ -301,8 +306,8 @@ static void register_vector_loops(void) {
   __builtin_cpu_init();
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
   stream_min = l3_bytes() / 4;   /* floats filling the L3 */
-  lt_unary_loops[LT_EXP][LT_FLOAT32] = v_EXP_FLOAT32;
-  lt_unary_loops[LT_TANH][LT_FLOAT32] = v_TANH_FLOAT32;
+#define MVEC_REG(E, F) lt_unary_loops[LT_##E][LT_FLOAT32] = v_##E##_FLOAT32;
+  MVEC_FLOAT_FNS(MVEC_REG)
   lt_unary_loops[LT_SIGMOID][LT_FLOAT32] = v_SIGMOID_FLOAT32;
 }
 #endif
