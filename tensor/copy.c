@@ -152,6 +152,21 @@ int lt_copy(lt_tensor *dst, const lt_tensor *src) {
             (long long)lt_numel(src));
   }
   if (n == 0) return 0;
+  if (lt_check_writable("copy", "self", dst) < 0) return -1;
+  /* the cheap test first: two storages that own their buffers never share one (storage
+   * views and wrapped buffers own none); then the memory spans */
+  if ((dst->storage == src->storage || !dst->storage->owned || !src->storage->owned) &&
+      lt_may_overlap(dst, src)) {
+    /* memmove's rule: the result is as if src were read entirely first. The same elements
+     * in the same order need nothing; any other sharing goes through a temporary, since
+     * a strided or chunked copy would read elements it has already overwritten. */
+    if (lt_same_layout(dst, src)) return 0;
+    lt_tensor *tmp = lt_empty(src->ndim, src->size, src->dtype, src->device);
+    int rc = tmp ? lt_copy(tmp, src) : -1;
+    if (rc == 0) rc = lt_copy(dst, tmp);
+    lt_release(tmp);
+    return rc;
+  }
   lt_bump_version(dst);
   if (dst->device.type == LT_CPU && src->device.type == LT_CPU) {
     if (lt_same_size(dst, src)) return lt_cpu_copy(dst, src);

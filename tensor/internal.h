@@ -305,4 +305,15 @@ void lt_view_init(lt_tensor *v, const lt_tensor *t);
 /* threads */
 int lt_threads(void);
 
+/* ---- memory overlap (tensor.c) ----
+ * lt_may_overlap: the spans of memory a's and b's elements cover intersect (on one device);
+ * conservative: interleaved views that share no element also count. lt_same_layout: the
+ * same elements in the same order (an in-place operand). lt_internal_overlap: certainly
+ * several elements of t at one address (a dim of size > 1 with stride 0, as from expand).
+ * lt_check_writable: fails with an error naming fn and what when t cannot be a result. */
+bool lt_may_overlap(const lt_tensor *a, const lt_tensor *b);
+bool lt_same_layout(const lt_tensor *a, const lt_tensor *b);
+bool lt_internal_overlap(const lt_tensor *t);
+int lt_check_writable(const char *fn, const char *what, const lt_tensor *t);
+
 #endif

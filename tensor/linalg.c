@@ -52,9 +52,10 @@ static bool same_view(const lt_tensor *a, const lt_tensor *b) {
   return true;
 }
 
-/* out and t share a buffer (conservative: the same storage) */
+/* out and t share a buffer (conservative: the same storage, or memory spans that meet,
+ * as a tensor on a storage view and one on its base do) */
 static bool shares(const lt_tensor *out, const lt_tensor *t) {
-  return out && t && out->storage && out->storage == t->storage;
+  return out && t && out->storage && (out->storage == t->storage || lt_may_overlap(out, t));
 }
 
 /* out may be written in place of its addend M: the same view, already of the result's size */
@@ -67,6 +68,7 @@ static int check_out(const char *op, const lt_tensor *out, lt_dtype dt, const lt
   if (!out) return 0;
   if (out->dtype != dt)
     LT_FAIL(-1, "%s: result tensor is %sTensor, expected %sTensor", op, lt_dtype_name(out->dtype), lt_dtype_name(dt));
+  if (lt_check_writable(op, "res", out) < 0) return -1;   /* a stride-0 dim: results would collide */
   return lt_check_same_device(op, like, out);
 }
 

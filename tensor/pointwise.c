@@ -81,6 +81,55 @@ int lt_cpu_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, do
 
 /* ---- entry points ---- */
 
+/* ---- result tensors and memory overlap ----
+ * A caller's out tensor is written element by element while the inputs are read. That is
+ * right when out is apart from every input, or is one of them exactly (in place: element i
+ * is read before it is written). Any other sharing (a shifted, transposed or broadcast view
+ * of an input) would read elements already overwritten, so the op then computes into a
+ * new tensor and copies that into out: the result is as if the inputs were read first.
+ * An out with a stride-0 dim (from expand) holds several elements at one address and is
+ * refused. */
+
+/* the name of a caller's out in errors: self for the in-place (method) form */
+static const char *out_what(const lt_tensor *out, const lt_tensor *a, const lt_tensor *b) {
+  return out == a || out == b ? "self" : "res";
+}
+
+/* a and b (with storages) may share memory. The cheap test first, so that ordinary ops pay
+ * nothing: two storages that own their buffers never share one (a storage view, or a
+ * wrapped buffer, owns none); else the memory spans decide. */
+static inline bool may_share(const lt_tensor *a, const lt_tensor *b) {
+  if (a->storage != b->storage && a->storage->owned && b->storage->owned) return false;
+  return lt_may_overlap(a, b);
+}
+
+/* out (resized) shares memory with in other than as in itself */
+static bool clashes(const lt_tensor *o, const lt_tensor *in) {
+  return in && in->storage && o->storage && may_share(o, in) && !lt_same_layout(o, in);
+}
+
+/* the tensor to compute into: a new one when out is NULL; else out resized, or a new
+ * temporary when out clashes with one of the inputs a, b, c (NULL: none) */
+static lt_tensor *target_out(const char *name, lt_tensor *out, int nd, const int64_t *size,
+                             lt_dtype dt, lt_device dev, const lt_tensor *a, const lt_tensor *b,
+                             const lt_tensor *c) {
+  lt_tensor *o = lt_prepare_out(name, out, nd, size, dt, dev);
+  if (!o || !out || !(clashes(o, a) || clashes(o, b) || clashes(o, c))) return o;
+  lt_release(o);
+  return lt_empty(nd, size, dt, dev);
+}
+
+/* o computed (from target_out): the result, out itself when given (o copied into it when
+ * o was a temporary); takes o's reference */
+static lt_tensor *finish_out(lt_tensor *out, lt_tensor *o) {
+  if (!out || o == out) { lt_bump_version(o); return o; }
+  int rc = lt_copy(out, o);   /* bumps out's version */
+  lt_release(o);
+  if (rc < 0) return NULL;
+  lt_retain(out);
+  return out;
+}
+
 /* Torch7's empty tensor (no storage, no dims) in, empty out */
 static lt_tensor *empty_result(lt_tensor *out, lt_dtype dt, lt_device dev) {
   if (out) { lt_retain(out); return out; }
@@ -89,6 +138,7 @@ static lt_tensor *empty_result(lt_tensor *out, lt_dtype dt, lt_device dev) {
 
 lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   if ((unsigned)op >= LT_NUNARY) LT_FAIL(NULL, "unary: unknown op %d", (int)op);
+  if (out && lt_check_writable(unary_names[op], out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_unary(op, out, a);
   if (!a->storage) return empty_result(out, a->dtype, a->device);
   if (lt_is_half(a->dtype)) {
@@ -104,11 +154,10 @@ lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   }
   const lt_backend *be = lt_backend_for(a->device);
   if (!be) return NULL;
-  lt_tensor *o = lt_prepare_out(unary_names[op], out, a->ndim, a->size, a->dtype, a->device);
+  lt_tensor *o = target_out(unary_names[op], out, a->ndim, a->size, a->dtype, a->device, a, NULL, NULL);
   if (!o) return NULL;
   if (be->unary(op, o, a) < 0) { lt_release(o); return NULL; }
-  lt_bump_version(o);
-  return o;
+  return finish_out(out, o);
 }
 
 /* For the small-op fast path: 1 when t is contiguous with other's shape, 0 when t is one
@@ -124,15 +173,16 @@ static int small_stride(const lt_tensor *t, const lt_tensor *other) {
   return -1;
 }
 /* out can take the fast path's result in place: contiguous, of the result's shape and
- * type, and either one of the operands itself or apart from them */
+ * type, and each operand either out itself or apart from it (a storage view can share
+ * another storage's memory, so not only the storages decide) */
 static bool fast_out(const lt_tensor *out, const lt_tensor *shape, lt_dtype dt, const lt_tensor *a, const lt_tensor *b) {
   if (out->dtype != dt || !out->storage || !lt_same_size(out, shape) || !lt_is_contiguous(out)) return false;
-  if (out == a || out == b) return true;
-  return out->storage != a->storage && out->storage != b->storage;
+  return (out == a || !may_share(out, a)) && (out == b || !may_share(out, b));
 }
 
 lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
+  if (out && lt_check_writable(binary_names[op], out_what(out, a, b), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_binary(op, out, a, b, alpha);
   /* the small common case first (a + b at the REPL, in small models, and the gradient
    * arithmetic of backward): same type, on the CPU, each operand contiguous or a single
@@ -173,6 +223,8 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
     lt_tensor *r = lt_binary(op, NULL, a, b, alpha);
     return lt_deliver(out, r, rt);
   }
+  if (lt_is_half(ct) && op >= LT_BITAND && op <= LT_BITXOR)   /* named before half -> float */
+    LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(ct));
   if (lt_is_half(ct)) {
     lt_tensor *af = lt_to_dtype(a, LT_FLOAT32), *bf = af ? lt_to_dtype(b, LT_FLOAT32) : NULL;
     lt_tensor *r = bf ? lt_binary(op, NULL, af, bf, alpha) : NULL;
@@ -208,7 +260,8 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   if (a->dtype != ct && !(ac = lt_to_dtype(a, ct))) return NULL;
   if (b->dtype != ct && !(bc = lt_to_dtype(b, ct))) { lt_release(ac); return NULL; }
   const lt_tensor *A = ac ? ac : a, *B = bc ? bc : b;
-  lt_tensor *o = lt_prepare_out(name, out, nd, size, rt, a->device);
+  /* A and B as converted: a converted copy never clashes with out */
+  lt_tensor *o = target_out(name, out, nd, size, rt, a->device, A, B, NULL);
   int rc = -1;
   if (o) {
     lt_tensor va, vb;
@@ -219,16 +272,18 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   lt_release(ac);
   lt_release(bc);
   if (rc < 0) { lt_release(o); return NULL; }
-  lt_bump_version(o);
-  return o;
+  return finish_out(out, o);
 }
 
 lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
+  if (out && lt_check_writable(binary_names[op], out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_binary_scalar(op, out, a, s, reversed);
   const char *name = binary_names[op];
   bool cmp = is_compare(op);
   if (!a->storage) return empty_result(out, cmp ? LT_UINT8 : a->dtype, a->device);
+  if (lt_dtype_is_float(a->dtype) && op >= LT_BITAND && op <= LT_BITXOR)   /* before half -> float */
+    LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(a->dtype));
   if (lt_is_half(a->dtype) || (cmp && !lt_dtype_is_float(a->dtype) && s != floor(s))) {
     /* compute in float: half storage, or an integer tensor compared with a fraction */
     lt_dtype ft = lt_is_half(a->dtype) ? LT_FLOAT32 : LT_FLOAT64;
@@ -250,16 +305,16 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
   }
   const lt_backend *be = lt_backend_for(a->device);
   if (!be) return NULL;
-  lt_tensor *o = lt_prepare_out(name, out, a->ndim, a->size, rt, a->device);
+  lt_tensor *o = target_out(name, out, a->ndim, a->size, rt, a->device, a, NULL, NULL);
   if (!o) return NULL;
   if (be->binary_scalar(op, o, a, s, reversed) < 0) { lt_release(o); return NULL; }
-  lt_bump_version(o);
-  return o;
+  return finish_out(out, o);
 }
 
 /* ---- composite ops (built from the primitives; fused kernels can come later) ---- */
 lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi) {
   if (!isnan(lo) && !isnan(hi) && lo > hi) LT_FAIL(NULL, "clamp: min %g is larger than max %g", lo, hi);
+  if (out && lt_check_writable("clamp", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_clamp(out, a, lo, hi);
   lt_tensor *r = NULL;
   if (!isnan(lo)) r = lt_binary_scalar(LT_MAX, out, a, lo, false);
@@ -282,15 +337,18 @@ static lt_tensor *addc(lt_binary_op op, const char *name, lt_tensor *out, const 
   return r;
 }
 lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
+  if (out && lt_check_writable("addcmul", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad || c->requires_grad)) return lt_ag_addc(true, out, a, v, b, c);
   return addc(LT_MUL, "addcmul", out, a, v, b, c);
 }
 lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
+  if (out && lt_check_writable("addcdiv", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad || c->requires_grad)) return lt_ag_addc(false, out, a, v, b, c);
   return addc(LT_DIV, "addcdiv", out, a, v, b, c);
 }
 
 lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double w) {
+  if (out && lt_check_writable("lerp", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_lerp(out, a, b, w);
   /* a + w * (b - a) */
   lt_tensor *d = lt_binary(LT_SUB, NULL, b, a, 1);
@@ -301,6 +359,7 @@ lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, doubl
 }
 
 lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b) {
+  if (out && lt_check_writable("where", out_what(out, a, b), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_where(out, cond, a, b);
   if (cond->dtype != LT_BOOL && cond->dtype != LT_UINT8)
     LT_FAIL(NULL, "where: condition must be a ByteTensor or BoolTensor, got %sTensor", lt_dtype_name(cond->dtype));
@@ -315,7 +374,7 @@ lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, c
   int nd = lt_broadcast_shape("where", cond, &tmp, s2);
   if (nd < 0) return NULL;
   lt_dtype ct = lt_promote(a->dtype, b->dtype);
-  lt_tensor *o = lt_prepare_out("where", out, nd, s2, out ? out->dtype : ct, a->device);
+  lt_tensor *o = target_out("where", out, nd, s2, out ? out->dtype : ct, a->device, cond, a, b);
   if (!o) return NULL;
   lt_tensor vc, va, vb;
   lt_broadcast_view(cond, nd, s2, &vc);
@@ -329,8 +388,7 @@ lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, c
       if (rc == -2) LT_FAIL(NULL, "where: not available for %s tensors", lt_devname(a->device));
       return NULL;
     }
-    lt_bump_version(o);
-    return o;
+    return finish_out(out, o);
   }
   /* simple strided walk through the iterator: 4 operands, element by element */
   const lt_tensor *ops[4] = {o, &vc, &va, &vb};
@@ -346,6 +404,5 @@ lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, c
     lt_store(o->dtype, it.data[0] + off[0], v);
     for (int d = it.ndim - 1; d >= 0; d--) { if (++idx[d] < it.size[d]) break; idx[d] = 0; }
   }
-  lt_bump_version(o);
-  return o;
+  return finish_out(out, o);
 }

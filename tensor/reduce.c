@@ -268,18 +268,21 @@ int lt_rcheck_result(const char *name, const char *what, const lt_tensor *out, l
   if (!lt_same_device(out->device, a->device))
     LT_FAIL(-1, "%s: %s tensor is on %s, expected %s", name, what, lt_devname(out->device),
             lt_devname(a->device));
-  return 0;
+  /* a stride-0 dim would take several results at one address; the value tensor is the
+   * res argument of the Lua forms */
+  return lt_check_writable(name, strcmp(what, "result") ? what : "res", out);
 }
 
 /* a tensor to compute into: out itself when it can be written directly (contiguous after
- * the resize and not sharing memory with the input), else a new one; *direct says which */
+ * the resize and not sharing memory with the input: another storage can be a view of a's,
+ * so the addresses decide too), else a new one; *direct says which */
 lt_tensor *lt_rtarget(const char *name, lt_tensor *out, const lt_tensor *a, int nd,
                          const int64_t *size, lt_dtype dt, bool *direct) {
   *direct = false;
   if (out && out != a && out->storage != a->storage) {
     lt_tensor *o = lt_prepare_out(name, out, nd, size, dt, a->device);
     if (!o) return NULL;
-    if (lt_is_contiguous(o)) { *direct = true; return o; }
+    if (lt_is_contiguous(o) && !lt_may_overlap(o, a)) { *direct = true; return o; }
     lt_release(o);
   }
   return lt_empty(nd, size, dt, a->device);

@@ -162,6 +162,53 @@ bool lt_is_contiguous(const lt_tensor *t) {
   return true;
 }
 
+/* the bytes [*lo, *hi) t's elements span (*lo == *hi: none) */
+static void byte_span(const lt_tensor *t, uintptr_t *lo, uintptr_t *hi) {
+  *lo = *hi = 0;
+  if (!t->storage || !t->storage->data || lt_numel(t) == 0) return;
+  int64_t es = (int64_t)lt_dtype_size(t->dtype), first = 0, last = 0;
+  for (int d = 0; d < t->ndim; d++) {
+    int64_t ext = (t->size[d] - 1) * t->stride[d];
+    if (ext < 0) first += ext; else last += ext;
+  }
+  uintptr_t base = (uintptr_t)t->storage->data + (uintptr_t)(t->offset * es);
+  *lo = base + (uintptr_t)(first * es);
+  *hi = base + (uintptr_t)((last + 1) * es);
+}
+
+bool lt_may_overlap(const lt_tensor *a, const lt_tensor *b) {
+  if (!a || !b || a->device.type != b->device.type || a->device.index != b->device.index) return false;
+  uintptr_t alo, ahi, blo, bhi;
+  byte_span(a, &alo, &ahi);
+  byte_span(b, &blo, &bhi);
+  return alo < ahi && blo < bhi && alo < bhi && blo < ahi;
+}
+
+bool lt_same_layout(const lt_tensor *a, const lt_tensor *b) {
+  if (a->ndim != b->ndim || a->dtype != b->dtype || !a->storage || !b->storage) return false;
+  uintptr_t alo, ahi, blo, bhi;
+  byte_span(a, &alo, &ahi);
+  byte_span(b, &blo, &bhi);
+  if (alo != blo || ahi != bhi || a->device.type != b->device.type || a->device.index != b->device.index)
+    return false;
+  for (int d = 0; d < a->ndim; d++)
+    if (a->size[d] != b->size[d] || (a->size[d] > 1 && a->stride[d] != b->stride[d])) return false;
+  return true;
+}
+
+bool lt_internal_overlap(const lt_tensor *t) {
+  for (int d = 0; d < t->ndim; d++)
+    if (t->size[d] > 1 && t->stride[d] == 0) return true;
+  return false;
+}
+
+int lt_check_writable(const char *fn, const char *what, const lt_tensor *t) {
+  if (t && lt_internal_overlap(t))
+    LT_FAIL(-1, "%s: the result tensor %s has elements that share memory (a stride of 0, as from "
+            "expand): it cannot be written; pass a contiguous tensor (or :clone() it)", fn, what);
+  return 0;
+}
+
 bool lt_same_size(const lt_tensor *a, const lt_tensor *b) {
   if (a->ndim != b->ndim) return false;
   for (int i = 0; i < a->ndim; i++)
