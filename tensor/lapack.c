@@ -90,14 +90,15 @@ static int two_results(lt_tensor *o1, lt_tensor *r1, lt_tensor *o2, lt_tensor *r
   return 0;
 }
 
+/* r and t one tensor or on one storage (autograd counts the versions of a storage) */
 static bool shares(const lt_tensor *r, const lt_tensor *t) {
   return r && t && (r == t || (r->storage && r->storage == t->storage));
 }
 
-/* the two result tensors of gesv, trtrs and gels must not share memory */
-static int distinct(const lt_tensor *rb, const lt_tensor *ra, const char *fn) {
-  if (shares(rb, ra)) LT_FAIL(-1, "%s: resb and resa must be different tensors (they share memory)", fn);
-  return 0;
+/* the two result tensors of gesv, trtrs and gels must not share memory: checked before
+ * the work (lt_lapack_results checks again, before writing) */
+static int distinct(lt_tensor *rb, lt_tensor *ra, const char *fn) {
+  return lt_lapack_distinct(2, (lt_tensor *[]){rb, ra}, fn, (const char *[]){"resb", "resa"});
 }
 
 /* a 1-D view of the n x 1 column-major x when the right-hand side was a vector */
@@ -141,8 +142,8 @@ static int symmetrize(lt_tensor *a, bool upper) {
   return rc;
 }
 
-/* 1 + the index of the first zero on the diagonal of the square a (any device: the
- * diagonal is read on a CPU copy), 0 when there is none; -1 on an error */
+/* 1 + the index of the first zero on the (main) diagonal of the matrix a (any device:
+ * the diagonal is read on a CPU copy), 0 when there is none; -1 on an error */
 static int64_t first_zero_diag(const lt_tensor *a) {
   lt_tensor *d = lt_diag(NULL, a, 0), *h = d ? lt_to_device(d, lt_cpu()) : NULL;
   int64_t z = h ? 0 : -1;
@@ -370,6 +371,13 @@ int lt_gels_qr(lt_tensor *A, lt_tensor *B, int32_t *info, const char *fn) {
   R = top_left(F, q, q);
   Y = R ? top_left(B, q, k) : NULL;
   if (!Y) goto done;
+  /* a zero on R's diagonal: A is rank deficient, reported as LAPACK's gels does (info, from
+   * its trtrs); checked here since a device's triangular solve reports nothing */
+  int64_t z = first_zero_diag(R);
+  if (z != 0) {
+    if (z > 0) { *info = (int32_t)z; rc = 0; }
+    goto done;
+  }
   /* tall: R X = Y; wide: R^T Z = Y (L Z = B as LAPACK's LQ path) */
   c = (lt_lapack_call){.op = LT_LP_TRTRS, .c1 = 'U', .c2 = tall ? 'N' : 'T', .c3 = 'N', .t = {R, Y}};
   if (run_ok(&c, fn) < 0) goto done;
@@ -416,6 +424,12 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
      * no gels for every shape) */
     lt_lapack_call c = {.op = LT_LP_GELS, .c1 = 'N', .t = {A, B}};
     if ((A->device.type != LT_CPU ? lt_gels_qr(A, B, &c.info, fn) : run_ok(&c, fn)) < 0) goto done;
+    /* LAPACK's gels returns X = 0 for an all-zero A without factoring it (info 0): that A
+     * is left zero, so its triangular factor's diagonal (R's, or L's for a wide A) is
+     * checked here too */
+    int64_t z = c.info == 0 ? first_zero_diag(A) : 0;
+    if (z < 0) goto done;
+    if (z > 0) c.info = (int32_t)z;
     if (c.info > 0) {
       lt_seterr("%s: A does not have full rank (element (%d,%d) of its triangular factor is zero)",
                 fn, c.info, c.info);
@@ -658,6 +672,13 @@ lt_tensor *lt_potrs(lt_tensor *out, const lt_tensor *b, const lt_tensor *chol, c
   lt_tensor *A = lt_lapack_colmajor(chol, chol->dtype, n, n);
   lt_tensor *B = A ? lt_lapack_colmajor(b, chol->dtype, n, k) : NULL, *r = NULL;
   if (!A || !B) goto done;
+  if (n > 0) {
+    /* potrs divides by the factor's diagonal without a check (NaN or Inf out): a zero
+     * there is the error potri and trtrs give */
+    int64_t z = first_zero_diag(A);
+    if (z < 0 || check_info(fn, "potrs", (int32_t)z, "the Cholesky factor is singular", "chol") < 0)
+      goto done;
+  }
   if (n > 0 && k > 0) {
     lt_lapack_call c = {.op = LT_LP_POTRS, .c1 = uplo, .t = {A, B}};
     if (run_ok(&c, fn) < 0) goto done;
@@ -703,6 +724,11 @@ int lt_pstrf(lt_tensor *rout, lt_tensor *pivout, const lt_tensor *a, char uplo, 
   const char *fn = "torch.pstrf";
   *r = *piv = NULL;
   if (check_uplo(uplo, fn, "uplo", "UL") < 0 || lt_lapack_check(a, fn, "A", true) < 0) return -1;
+  /* LAPACK compares the pivots with tol: a NaN would compare false everywhere */
+  if (!isfinite(tol))
+    LT_FAIL(-1, "%s: tol must be a finite number (a negative one: LAPACK's default), got %g", fn, tol);
+  if (lt_lapack_distinct(2, (lt_tensor *[]){rout, pivout}, fn, (const char *[]){"res", "piv"}) < 0)
+    return -1;
   /* the pivots: an IntTensor on A's device (a CudaIntTensor for a CUDA A) */
   if (pivout && (pivout->dtype != LT_INT32 || !lt_same_device(pivout->device, a->device))) {
     bool there = lt_same_device(pivout->device, a->device);

@@ -105,14 +105,21 @@ lt_tensor *lt_lapack_colmajor_empty(lt_dtype dt, lt_device dev, int64_t rows, in
 
 /* Hand the result res (any layout) back through out: out NULL returns res retained;
  * otherwise out (of res's dtype, on res's device, else an error naming arg) is written: in
- * place when it already has res's shape, else resized, column-major for a matrix
- * (Torch7's results); out is returned retained once more. */
+ * place when it already has res's shape (then it must be writable: lt_check_writable), else
+ * resized, column-major for a matrix (Torch7's results); out is returned retained once more. */
 lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, const char *arg);
 
 /* lt_lapack_result for n results at once: res[i] (not taken) through outs[i] (named
- * names[i]) into got[i]; all or nothing (on an error every got[i] is NULL). */
+ * names[i]) into got[i]; all or nothing (on an error every got[i] is NULL, and nothing
+ * was written): two result tensors that may share memory (lt_lapack_distinct), or one
+ * with elements at one address (expand's stride 0), are an error. */
 int lt_lapack_results(int n, lt_tensor *const *outs, lt_tensor *const *res, const char *fn,
                       const char *const *names, lt_tensor **got);
+
+/* The n result tensors outs[i] (NULL: not given) pairwise apart: the same tensor twice, or
+ * two whose memory may overlap (lt_may_overlap), is an error "fn: names[i] and names[j]
+ * must be different tensors (they share memory)". */
+int lt_lapack_distinct(int n, lt_tensor *const *outs, const char *fn, const char *const *names);
 
 /* The workspace of a LAPACK routine after its size query (lwork -1): q is where the
  * routine wrote work[0] (a float for float32, a double otherwise). Returns a malloc'd

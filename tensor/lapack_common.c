@@ -24,10 +24,26 @@ int lt_lapack_check_type(const lt_tensor *a, const char *fn, const char *arg) {
     LT_FAIL(-1, "%s: %s must be a %s or %s, got %sTensor", fn, arg,
             a->device.type == LT_CPU ? "FloatTensor" : "CudaTensor",
             a->device.type == LT_CPU ? "DoubleTensor" : "CudaDoubleTensor", lt_dtype_name(a->dtype));
-  for (int i = 0; i < a->ndim; i++)
+  /* the matrix dims (the last two; a vector's one) go to LAPACK as INTEGERs; the batch
+   * dims before them are a loop over matrices, held to the same bound (a batch of 2^40
+   * expanded matrices would run for days) */
+  int nb = a->ndim > 2 ? a->ndim - 2 : 0;
+  for (int i = nb; i < a->ndim; i++)
     if (a->size[i] > INT_MAX / 2)
-      LT_FAIL(-1, "%s: %s has a dimension of size %lld, above what LAPACK takes", fn, arg,
-              (long long)a->size[i]);
+      LT_FAIL(-1, "%s: %s has a dimension of size %lld, above what LAPACK takes (at most %d)", fn,
+              arg, (long long)a->size[i], INT_MAX / 2);
+  int64_t count = 1;
+  for (int i = 0; i < nb; i++) {
+    if (a->size[i] > INT_MAX / 2)
+      LT_FAIL(-1, "%s: %s has a batch dimension (dim %d) of size %lld, above what a batch of "
+              "LAPACK calls takes (at most %d matrices)", fn, arg, i + 1, (long long)a->size[i], INT_MAX / 2);
+    count *= a->size[i];
+    if (count > INT_MAX / 2) {
+      char b[64];
+      LT_FAIL(-1, "%s: %s of size %s is a batch of more than %d matrices, above what a batch of "
+              "LAPACK calls takes", fn, arg, lt_shape_str(a, b, sizeof b), INT_MAX / 2);
+    }
+  }
   return 0;
 }
 
@@ -98,36 +114,62 @@ lt_tensor *lt_lapack_colmajor(const lt_tensor *a, lt_dtype dt, int64_t rows, int
   return r;
 }
 
-lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, const char *arg) {
-  if (!res) return NULL;
-  if (!out) { lt_retain(res); return res; }
-  if (out == res) { lt_retain(out); return out; }
+/* out (not res) made ready to receive res: of res's type and device, resized unless it
+ * has res's shape (column-major for a matrix, as Torch7's results), and writable: a
+ * result of res's shape is written in place, so one whose elements share memory (a
+ * stride of 0, from expand) would come out garbage */
+static int result_prepare(lt_tensor *out, const lt_tensor *res, const char *fn, const char *arg) {
   if (out->dtype != res->dtype)
-    LT_FAIL(NULL, "%s: result tensor %s is %sTensor, expected %sTensor", fn, arg,
+    LT_FAIL(-1, "%s: result tensor %s is %sTensor, expected %sTensor", fn, arg,
             lt_dtype_name(out->dtype), lt_dtype_name(res->dtype));
   if (out->device.type != res->device.type || out->device.index != res->device.index)
-    LT_FAIL(NULL, "%s: result tensor %s is on %s, expected a tensor on %s", fn, arg,
+    LT_FAIL(-1, "%s: result tensor %s is on %s, expected a tensor on %s", fn, arg,
             lt_devname(out->device), lt_devname(res->device));
   if (!lt_same_size(out, res) || !out->storage) {
     /* Torch7: the result comes back column-major (strides {1, rows}) */
     if (res->ndim == 2) {
       int64_t s[2] = {res->size[1], res->size[0]};
-      if (lt_resize(out, 2, s) < 0) return NULL;
+      if (lt_resize(out, 2, s) < 0) return -1;
       int64_t size[2] = {res->size[0], res->size[1]}, stride[2] = {1, LT_MAX(res->size[0], 1)};
-      if (out->storage && lt_set(out, out->storage, out->offset, 2, size, stride) < 0) return NULL;
-    } else if (lt_resize_as(out, res) < 0) return NULL;
+      if (out->storage && lt_set(out, out->storage, out->offset, 2, size, stride) < 0) return -1;
+    } else if (lt_resize_as(out, res) < 0) return -1;
   }
+  return lt_check_writable(fn, arg, out);
+}
+
+lt_tensor *lt_lapack_result(lt_tensor *out, lt_tensor *res, const char *fn, const char *arg) {
+  if (!res) return NULL;
+  if (!out || out == res) { lt_retain(res); return res; }
+  if (result_prepare(out, res, fn, arg) < 0) return NULL;
   if (lt_numel(res) > 0 && lt_copy(out, res) < 0) return NULL;
   lt_retain(out);
   return out;
 }
 
+int lt_lapack_distinct(int n, lt_tensor *const *outs, const char *fn, const char *const *names) {
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      if (outs[i] && outs[j] && (outs[i] == outs[j] || lt_may_overlap(outs[i], outs[j])))
+        LT_FAIL(-1, "%s: %s and %s must be different tensors (they share memory)", fn, names[i], names[j]);
+  return 0;
+}
+
 int lt_lapack_results(int n, lt_tensor *const *outs, lt_tensor *const *res, const char *fn,
                       const char *const *names, lt_tensor **got) {
+  for (int i = 0; i < n; i++) got[i] = NULL;
+  for (int i = 0; i < n; i++)
+    if (!res[i]) return -1;
+  /* nothing is written before every result tensor is known to be fit: two that overlap
+   * would each get the other's values written over theirs */
+  if (lt_lapack_distinct(n, outs, fn, names) < 0) return -1;
+  for (int i = 0; i < n; i++)
+    if (outs[i] && outs[i] != res[i] && result_prepare(outs[i], res[i], fn, names[i]) < 0) return -1;
+  /* again: resizing one may have grown a storage it shares with another */
+  if (lt_lapack_distinct(n, outs, fn, names) < 0) return -1;
   int rc = 0;
-  for (int i = 0; i < n; i++) {
-    got[i] = NULL;
-    if (rc == 0 && !(got[i] = lt_lapack_result(outs[i], res[i], fn, names[i]))) rc = -1;
+  for (int i = 0; i < n && rc == 0; i++) {
+    if (outs[i] && outs[i] != res[i] && lt_numel(res[i]) > 0 && lt_copy(outs[i], res[i]) < 0) rc = -1;
+    else { got[i] = outs[i] ? outs[i] : res[i]; lt_retain(got[i]); }
   }
   if (rc < 0)
     for (int i = 0; i < n; i++) { lt_release(got[i]); got[i] = NULL; }

@@ -113,6 +113,9 @@ static lt_tensor *pad_input(const lt_tensor *x, int64_t P, const int64_t *in, co
   lt_tensor *p = lt_zeros(4, size, x->dtype, x->device);
   if (!p) return NULL;
   size_t es = lt_dtype_size(x->dtype);
+  /* an empty row: nothing to copy (and an empty x, or an empty p, has no data pointer:
+   * memcpy from or to NULL is undefined even for 0 bytes) */
+  if (in[2] == 0) return p;
   const char *src = (const char *)lt_data(x);
   char *dst = (char *)lt_data(p);
   for (int64_t pl = 0; pl < P; pl++)
@@ -137,6 +140,16 @@ static lt_tensor *flip_planes(const lt_tensor *k, int64_t nplanes, int64_t plane
     for (int64_t i = 0; i < plane; i++)
       memcpy(dst + (p * plane + plane - 1 - i) * es, src + (p * plane + i) * es, es);
   return f;
+}
+
+/* a result tensor out that already has the result's shape (ndim, size) keeps its strides
+ * and is written in place: one whose elements share memory (stride 0, from expand) cannot
+ * take the values. One of another shape is resized (contiguous): fine. */
+static int check_result(const char *op, const lt_tensor *out, int ndim, const int64_t *size) {
+  if (!out || out->ndim != ndim) return 0;
+  for (int d = 0; d < ndim; d++)
+    if (out->size[d] != size[d]) return 0;
+  return lt_check_writable(op, "res", out);
 }
 
 /* the compute-type result r (int64 for the integer types) stored as dt, wrapping as
@@ -230,6 +243,7 @@ static lt_tensor *conv_compute(lt_tensor *out, const lt_tensor *x, const lt_tens
   int64_t osize[4];
   if (g.form != FORM_SINGLE) osize[0] = g.Q;
   for (int d = 0; d < nd; d++) osize[ondim - nd + d] = g.os[3 - nd + d];
+  if (check_result(op, out, ondim, osize) < 0) return NULL;
   /* other devices: through conv2d or a round trip (gpu_signal.c) */
   if (x->device.type != LT_CPU) return lt_deliver(out, lt_signal_conv_device(x, k, nd, full, flip, dt), dt);
 
@@ -401,6 +415,7 @@ lt_tensor *lt_renorm(lt_tensor *out, const lt_tensor *x, double p, int dim, doub
   if (!(maxnorm >= 0)) LT_FAIL(NULL, "renorm: maxnorm must be non-negative (got %g)", maxnorm);
   if (out && out->dtype != x->dtype)
     LT_FAIL(NULL, "renorm: result tensor is %sTensor, expected %sTensor", lt_dtype_name(out->dtype), lt_dtype_name(x->dtype));
+  if (check_result("renorm", out, x->ndim, x->size) < 0) return NULL;
   /* x:renorm(...) on a leaf that requires grad is a weight constraint (an update of the
    * leaf's value, like an optimizer step): computed without recording. Otherwise an input
    * that requires grad is recorded; one that is also the result is read from a clone. */
@@ -430,6 +445,7 @@ lt_tensor *lt_bhistc(lt_tensor *out, const lt_tensor *x, int64_t bins, double lo
   int64_t rows = x->size[0], cols = x->size[1];
   if (rows > 0 && bins > INT64_MAX / 8 / rows)
     LT_FAIL(NULL, "bhistc: %lld rows of %lld bins is too large", (long long)rows, (long long)bins);
+  if (check_result("bhistc", out, 2, (int64_t[]){rows, bins}) < 0) return NULL;
   /* other devices: a round trip through this loop (gpu_signal.c) */
   if (x->device.type != LT_CPU) return lt_bhistc_device(out, x, bins, lo, hi);
   lt_tensor *c = lt_to_dtype(x, LT_FLOAT64);
