@@ -3,6 +3,7 @@
  * torch.multinomialAliasSetup / torch.multinomialAlias (Walker's alias method), and
  * torch.setheaptracking. */
 #include "lt_lua.h"
+#include "internal.h"   /* lt_check_writable */
 #include <stdbool.h>
 #include <string.h>
 
@@ -116,6 +117,9 @@ static int alias_setup(lua_State *L) {
     lua_createtable(L, 2, 0);
     lua_replace(L, 2);
   }
+  /* a reused tensor whose elements share memory (expand) would keep one value for all */
+  if (oldJ && lt_check_writable("multinomialAliasSetup", "state[1] (J)", oldJ) < 0) return ltb_fail(L);
+  if (oldq && lt_check_writable("multinomialAliasSetup", "state[2] (q)", oldq) < 0) return ltb_fail(L);
   if (oldJ) store_into(L, oldJ, 3);
   else { lua_pushvalue(L, 3); lua_rawseti(L, 2, 1); }
   if (oldq) store_into(L, oldq, 4);

@@ -128,7 +128,7 @@ int64_t ltb_checkindex(lua_State *L, int idx, int64_t n) {
   lua_Integer orig = i;
   if (i < 0) i += n + 1;
   if (i < 1 || i > n)
-    luaL_argerror(L, idx, lua_pushfstring(L, "index %d out of range (size %d)", (int)orig, (int)n));
+    luaL_argerror(L, idx, lua_pushfstring(L, "index %I out of range (size %I)", (lua_Integer)orig, (lua_Integer)n));
   return i - 1;
 }
 
@@ -314,7 +314,7 @@ static int s_index(lua_State *L) {
   lt_storage *s = checkstorage(L, 1);
   if (lua_type(L, 2) == LUA_TNUMBER) {
     lua_Integer i = luaL_checkinteger(L, 2);
-    if (i < 1 || i > s->size) luaL_argerror(L, 2, lua_pushfstring(L, "index %d out of range (storage of size %d)", (int)i, (int)s->size));
+    if (i < 1 || i > s->size) luaL_argerror(L, 2, lua_pushfstring(L, "index %I out of range (storage of size %I)", (lua_Integer)i, (lua_Integer)s->size));
     if (s->device.type != LT_CPU) return luaL_error(L, "storage: element access on a GPU storage (copy it to the CPU first)");
     push_elem(L, s->dtype, (char *)s->data + (i - 1) * lt_dtype_size(s->dtype));
     return 1;
@@ -329,7 +329,7 @@ static int s_index(lua_State *L) {
 static int s_newindex(lua_State *L) {
   lt_storage *s = checkstorage(L, 1);
   lua_Integer i = luaL_checkinteger(L, 2);
-  if (i < 1 || i > s->size) luaL_argerror(L, 2, lua_pushfstring(L, "index %d out of range (storage of size %d)", (int)i, (int)s->size));
+  if (i < 1 || i > s->size) luaL_argerror(L, 2, lua_pushfstring(L, "index %I out of range (storage of size %I)", (lua_Integer)i, (lua_Integer)s->size));
   if (s->device.type != LT_CPU) return luaL_error(L, "storage: element access on a GPU storage");
   if (s->dtype == LT_INT64 && lua_isinteger(L, 3))   /* exact past 2^53 */
     ((int64_t *)s->data)[i - 1] = (int64_t)lua_tointeger(L, 3);

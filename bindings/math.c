@@ -47,6 +47,18 @@ static lt_tensor *exact_bits_scalar(lua_State *L, lt_binary_op op, const lt_tens
                (op >= LT_BITAND && op <= LT_BITXOR);
   int isint = 0;
   lua_Integer v = wraps && lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &isint) : 0;
+  if (!isint && wraps && op != LT_FMOD && op != LT_REMAINDER && lua_type(L, idx) == LUA_TNUMBER) {
+    /* a whole float beyond int64 (2^63, 1e300): its low 64 bits, exactly (fmod is exact),
+     * which are what add/mul/bit ops modulo 2^64 need; a fraction takes the double path */
+    double d = lua_tonumber(L, idx);
+    if (isfinite(d) && d == floor(d)) {
+      double m = fmod(d, 18446744073709551616.0);
+      if (m < 0) m += 18446744073709551616.0;
+      v = (lua_Integer)(m >= 9223372036854775808.0 ? (uint64_t)(m - 9223372036854775808.0) + (1ull << 63)
+                                                    : (uint64_t)m);
+      isint = 1;
+    }
+  }
   if (!isint) return NULL;
   lt_tensor *sc = lt_scalar_tensor(0, a->dtype, lt_cpu());
   if (!sc) ltb_fail(L);
@@ -60,6 +72,57 @@ static lt_tensor *exact_bits_scalar(lua_State *L, lt_binary_op op, const lt_tens
   default: lt_release(sc); return NULL;
   }
   return sc;
+}
+
+/* t:pow(e) of an integer tensor with a whole exponent e: an exponent its type holds that
+ * gives the same result (the scalar is otherwise stored in the tensor's type, saturating:
+ * ByteTensor:pow(-1) became pow(0)). A negative e keeps its parity (1/x^e truncates to 0
+ * except for bases 1 and -1); a large one is reduced modulo the period of odd powers in k
+ * bits (2^(k-2)), kept >= 2^(k-2) so that even bases still give 0. *uint8_neg: a negative
+ * exponent on an unsigned type (the result is then x == 1). */
+static lua_Integer int_pow_exponent(lt_dtype dt, lua_Integer e, bool *uint8_neg) {
+  *uint8_neg = false;
+  if (e < 0) {
+    if (dt == LT_UINT8) *uint8_neg = true;
+    return (e & 1) ? -1 : -2;
+  }
+  int bits = dt == LT_UINT8 || dt == LT_INT8 ? 8 : dt == LT_INT16 ? 16 : dt == LT_INT32 ? 32 : 64;
+  if (bits == 64) return e;
+  lua_Integer max = dt == LT_UINT8 ? 255 : ((lua_Integer)1 << (bits - 1)) - 1;
+  if (e <= max) return e;
+  lua_Integer period = (lua_Integer)1 << (bits - 2);
+  return period + e % period;
+}
+
+/* integer pow with a number: the exponent (or, reversed, the base) exact (see above); NULL
+ * (nothing pushed) when this does not apply */
+static lt_tensor *int_pow_scalar(lua_State *L, lt_tensor *res, const lt_tensor *t, int idx, bool reversed) {
+  if (lt_dtype_is_float(t->dtype) || t->dtype == LT_BOOL || lua_type(L, idx) != LUA_TNUMBER) return NULL;
+  int isint = 0;
+  lua_Integer v = lua_tointegerx(L, idx, &isint);
+  if (!isint) return NULL;
+  if (reversed) {
+    /* the base as its low bits in t's type: powers modulo 2^k are exact
+     * (torch.pow(-1, ByteTensor{1,2}) is {255, 1}, -1 and 1 modulo 256) */
+    lt_tensor *sc = exact_bits_scalar(L, LT_MUL, t, idx);
+    if (!sc) return NULL;
+    lt_tensor *r = lt_binary(LT_POW, res, sc, t, 1);
+    lt_release(sc);
+    if (!r) ltb_fail(L);
+    return r;
+  }
+  bool uneg;
+  lua_Integer e = int_pow_exponent(t->dtype, v, &uneg);
+  lt_tensor *r = uneg ? lt_binary_scalar(LT_EQ, NULL, t, 1, false)   /* a ByteTensor: 0/1 */
+                      : lt_binary_scalar(LT_POW, res, t, (double)e, false);
+  if (r && uneg && res) {
+    lt_tensor *o = r;
+    r = lt_resize_as(res, o) < 0 || lt_copy(res, o) < 0 ? NULL : res;
+    if (r) lt_retain(r);
+    lt_release(o);
+  }
+  if (!r) ltb_fail(L);
+  return r;
 }
 
 /* ---- binary arithmetic ----
@@ -84,6 +147,10 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
   } else {
     lt_tensor *t1 = ltb_totensor(L, 1), *t2;
     if (t1 && top >= 3 && (t2 = ltb_totensor(L, 2))) { res = t1; resi = 1; a = t2; i = 3; }
+    else if (op == LT_POW && t1 && top == 3 && lua_type(L, 2) == LUA_TNUMBER && ltb_totensor(L, 3)) {
+      /* torch.pow(res, n, t): n^t into res (the man page's form) */
+      res = t1; resi = 1; as = lua_tonumber(L, 2); a_num = true; i = 3;
+    }
     else if (t1) { a = t1; i = 2; }
     else if (lua_type(L, 1) == LUA_TNUMBER) { as = lua_tonumber(L, 1); a_num = true; i = 2; }
     else { a = ltb_checktensor(L, 1); i = 2; }
@@ -94,9 +161,11 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
     lt_tensor *b = ltb_totensor(L, i);
     if (a_num) {
       if (!b) return luaL_typeerror(L, i, "tensor");
-      r = lt_binary_scalar(op, res, b, as, true);
+      if (!(op == LT_POW && (r = int_pow_scalar(L, res, b, i - 1, true))))
+        r = lt_binary_scalar(op, res, b, as, true);
     } else if (b) r = lt_binary(op, res, a, b, 1);
-    else if ((b = exact_bits_scalar(L, op, a, i))) {
+    else if (op == LT_POW && (r = int_pow_scalar(L, res, a, i, false))) {
+    } else if ((b = exact_bits_scalar(L, op, a, i))) {
       r = lt_binary(op, res, a, b, 1);
       lt_release(b);
     } else if (lua_type(L, i) == LUA_TNUMBER || lua_isboolean(L, i)) {

@@ -3,6 +3,7 @@
 #include "lt_lua.h"
 #include "philox.h"
 #include <string.h>
+#include <math.h>
 
 /* Every random function takes Torch7's optional generator (a torch.Generator) after its
  * leading tensors: ltb_opt_generator (generator.c) removes it from the stack, so the
@@ -44,14 +45,24 @@ static int r_getRNGState(lua_State *L) {
 }
 static int r_setRNGState(lua_State *L) {
   lt_generator *g = ltb_opt_generator(L);
+  if (lua_isnone(L, 1))   /* torch.setRNGState(gen): the generator was taken, no state follows */
+    return luaL_error(L, "setRNGState: expects [gen,] state, a ByteTensor returned by torch.getRNGState() (got no state)");
   lt_tensor *t = ltb_checktensor(L, 1);
   if (t->dtype != LT_UINT8 || t->device.type != LT_CPU || lt_numel(t) != STATE_SIZE || !lt_is_contiguous(t) ||
       ((uint8_t *)lt_data(t))[0] != STATE_MAGIC)
     return luaL_argerror(L, 1, "expected a ByteTensor returned by torch.getRNGState()");
   const uint8_t *p = lt_data(t);
+  double cached;
+  memcpy(&cached, p + 17, 8);
+  /* a cached normal is the second half of a Box-Muller pair: finite, with |z| at most
+   * sqrt(-2 log 2^-53) (the smallest uniform drawn); anything else was not made by
+   * getRNGState and torch.normal() would return it */
+  if (p[25] > 1 || (p[25] && !(fabs(cached) <= sqrt(-2.0 * log(0x1p-53)) * (1 + 1e-12))))
+    return luaL_argerror(L, 1, lua_pushfstring(L, "not a state returned by torch.getRNGState() (its cached normal "
+                                                  "value %f cannot come from the generator)", cached));
   memcpy(&g->seed, p + 1, 8);
   memcpy(&g->offset, p + 9, 8);
-  memcpy(&g->next_normal, p + 17, 8);
+  g->next_normal = cached;
   g->has_next_normal = p[25] != 0;
   lua_settop(L, 1);
   return 1;
@@ -71,7 +82,8 @@ static int r_uniform(lua_State *L) {
   int i = t ? 2 : 1;
   double a = luaL_optnumber(L, i, 0), b = luaL_optnumber(L, i + 1, 1);
   if (t) return fill_done(L, lt_uniform(t, g, a, b));
-  if (!(a <= b)) return luaL_error(L, "uniform: expects a <= b, got a=%f b=%f", a, b);
+  if (!isfinite(a) || !isfinite(b) || !(a <= b))   /* the tensor fill's rule and message */
+    return luaL_error(L, "uniform: expects finite bounds a <= b, got a=%f b=%f", a, b);
   lua_pushnumber(L, lt_rng_uniform(lt_random_uniform01(g), a, b));
   return 1;
 }
@@ -82,7 +94,8 @@ static int r_normal(lua_State *L) {
   int i = t ? 2 : 1;
   double m = luaL_optnumber(L, i, 0), s = luaL_optnumber(L, i + 1, 1);
   if (t) return fill_done(L, lt_normal(t, g, m, s));
-  if (!(s >= 0)) return luaL_error(L, "normal: standard deviation must be non-negative, got %f", s);
+  if (!(s >= 0) || !isfinite(s) || !isfinite(m))
+    return luaL_error(L, "normal: expects a finite mean and a standard deviation >= 0, got mean=%f std=%f", m, s);
   lua_pushnumber(L, m + s * lt_random_normal(g));
   return 1;
 }
@@ -93,7 +106,8 @@ static int r_logNormal(lua_State *L) {
   int i = t ? 2 : 1;
   double m = luaL_optnumber(L, i, 1), s = luaL_optnumber(L, i + 1, 2);
   if (t) return fill_done(L, lt_log_normal(t, g, m, s));
-  if (!(s > 0)) return luaL_error(L, "logNormal: standard deviation must be positive, got %f", s);
+  if (!(s > 0) || !isfinite(s) || !isfinite(m))
+    return luaL_error(L, "logNormal: expects a finite mean and a standard deviation > 0, got mean=%f std=%f", m, s);
   lua_pushnumber(L, exp(m + s * lt_random_normal(g)));
   return 1;
 }
@@ -103,7 +117,7 @@ static int r_exponential(lua_State *L) {
   lt_tensor *t = ltb_totensor(L, 1);
   double lambda = luaL_optnumber(L, t ? 2 : 1, 1);
   if (t) return fill_done(L, lt_exponential(t, g, lambda));
-  if (!(lambda > 0)) return luaL_error(L, "exponential: expects lambda > 0, got %f", lambda);
+  if (!(lambda > 0) || !isfinite(lambda)) return luaL_error(L, "exponential: expects lambda > 0, got %f", lambda);
   lua_pushnumber(L, lt_rng_exponential(lt_random_uniform01(g), lambda));
   return 1;
 }
@@ -114,7 +128,8 @@ static int r_cauchy(lua_State *L) {
   int i = t ? 2 : 1;
   double m = luaL_optnumber(L, i, 0), s = luaL_optnumber(L, i + 1, 1);
   if (t) return fill_done(L, lt_cauchy(t, g, m, s));
-  if (!(s > 0)) return luaL_error(L, "cauchy: expects sigma > 0, got %f", s);
+  if (!isfinite(m) || !(s > 0) || !isfinite(s))
+    return luaL_error(L, "cauchy: expects a finite median and sigma > 0, got median=%f sigma=%f", m, s);
   lua_pushnumber(L, lt_rng_cauchy(lt_random_uniform01(g), m, s));
   return 1;
 }

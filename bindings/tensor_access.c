@@ -56,7 +56,7 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
     if (!isint) luaL_error(L, "index: %s is not an integer index", lua_tostring(L, k));
     lua_Integer orig = i;
     if (i < 0) i += t->size[0] + 1;
-    if (i < 1 || i > t->size[0]) luaL_error(L, "index %d out of range for dimension 1 of size %d", (int)orig, (int)t->size[0]);
+    if (i < 1 || i > t->size[0]) luaL_error(L, "index %I out of range for dimension 1 of size %I", (lua_Integer)orig, (lua_Integer)t->size[0]);
     if (steps) { steps[0] = (lt_ag_step){.narrow = false, .dim = 0, .start = i - 1}; *nsteps = 1; }
     if (t->ndim == 1) { idx[0] = i - 1; *is_elem = true; return NULL; }
     if (steps) return NULL;
@@ -79,7 +79,7 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
       lua_Integer i = lua_tointeger(L, -1), orig = i;
       lua_pop(L, 1);
       if (i < 0) i += t->size[j] + 1;
-      if (i < 1 || i > t->size[j]) luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, j + 1, (int)t->size[j]);
+      if (i < 1 || i > t->size[j]) luaL_error(L, "index %I out of range for dimension %d of size %I", (lua_Integer)orig, j + 1, (lua_Integer)t->size[j]);
       idx[j] = i - 1;
       if (steps) steps[j] = (lt_ag_step){.narrow = false, .dim = 0, .start = i - 1};
     }
@@ -102,7 +102,7 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
     if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Integer i = lua_tointeger(L, -1), orig = i;
       if (i < 0) i += size + 1;
-      if (i < 1 || i > size) { lt_release(v); luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, j, (int)size); }
+      if (i < 1 || i > size) { lt_release(v); luaL_error(L, "index %I out of range for dimension %d of size %I", (lua_Integer)orig, j, (lua_Integer)size); }
       st = (lt_ag_step){.narrow = false, .dim = d, .start = i - 1};
       for (int e = d; e < curnd - 1; e++) cursize[e] = cursize[e + 1];
       curnd--;
@@ -150,7 +150,7 @@ static bool storage_index(lua_State *L, const lt_tensor *t, int k, int64_t *idx)
   for (int d = 0; d < t->ndim; d++) {
     int64_t i = ((int64_t *)s->data)[d], orig = i;
     if (i < 0) i += t->size[d] + 1;
-    if (i < 1 || i > t->size[d]) luaL_error(L, "index %d out of range for dimension %d of size %d", (int)orig, d + 1, (int)t->size[d]);
+    if (i < 1 || i > t->size[d]) luaL_error(L, "index %I out of range for dimension %d of size %I", (lua_Integer)orig, d + 1, (lua_Integer)t->size[d]);
     idx[d] = i - 1;
   }
   return true;

@@ -541,6 +541,14 @@ static lt_tensor *run_hooks(lt_hook *h, lt_tensor *g) {
 
 /* leaf.grad += g: in place when a gradient tensor exists (views of it stay valid) */
 static int accumulate_leaf(lt_tensor *leaf, lt_tensor *g) {
+  if (lt_numel(g) != lt_numel(leaf)) {   /* the leaf was resized (or set) after it was used */
+    char b1[128], b2[128];
+    lt_seterr("backward: the gradient of a leaf has size %s but the leaf now has size %s (it was "
+              "resized or set after it was used, an in-place change); use a new tensor instead",
+              lt_shape_str(g, b1, sizeof b1), lt_shape_str(leaf, b2, sizeof b2));
+    lt_release(g);
+    return -1;
+  }
   if (!lt_same_size(g, leaf) || g->dtype != leaf->dtype) {
     lt_tensor *fixed = lt_same_size(g, leaf) ? g : lt_reshape(g, leaf->ndim, leaf->size);
     if (fixed != g) lt_release(g);

@@ -131,6 +131,18 @@ static int binary_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
     }
     break;
   }
+  case LT_LSHIFT:
+  case LT_RSHIFT: {  /* float shifts are a 2^b (a 2^-b, Torch7's definition): d/da = 2^(+-b),
+                      * d/db = +-ln2 a 2^(+-b) */
+    pool P = {0};
+    lt_tensor *bf = K(&P, as_dtype(b, g->dtype));
+    if (op == LT_RSHIFT) bf = K(&P, neg(bf));
+    lt_tensor *e = K(&P, un(LT_EXP2, bf));
+    if (need_a) ga = mul(g, e);
+    if (need_b) gb = muls(K(&P, mul(g, K(&P, mul(a, e)))), op == LT_LSHIFT ? M_LN2 : -M_LN2);
+    drain(&P);
+    break;
+  }
   default:
     return 0;
   }
@@ -152,6 +164,8 @@ static const char *binary_node_name(lt_binary_op op) {
   case LT_MIN: return "MinBackward";
   case LT_FMOD: return "FmodBackward";
   case LT_REMAINDER: return "RemainderBackward";
+  case LT_LSHIFT: return "LshiftBackward";   /* float tensors: a 2^b (integer ones do not record) */
+  case LT_RSHIFT: return "RshiftBackward";
   default: return NULL;
   }
 }
@@ -255,6 +269,17 @@ static int scalar_backward(lt_node *n, const lt_tensor *g, lt_tensor **grads) {
 }
 
 lt_tensor *lt_ag_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
+  if ((op == LT_LSHIFT || op == LT_RSHIFT) && lt_is_float_dtype(a->dtype) && a->storage &&
+      (!out || lt_is_float_dtype(out->dtype))) {
+    /* float shifts are products with powers of 2 (Torch7): recorded as those */
+    if (!reversed) return lt_ag_binary_scalar(op == LT_LSHIFT ? LT_MUL : LT_DIV, out, a, exp2(s), false);
+    lt_tensor *na = op == LT_RSHIFT ? neg(a) : retained(a);   /* s 2^a, s 2^-a */
+    lt_tensor *e = un(LT_EXP2, na);
+    lt_release(na);
+    lt_tensor *r = e ? lt_binary_scalar(LT_MUL, out, e, s, false) : NULL;
+    lt_release(e);
+    return r;
+  }
   const char *name = binary_node_name(op);
   if (!name || !a->storage || (out && !lt_is_float_dtype(out->dtype)))
     PAUSED(lt_tensor *, lt_binary_scalar(op, out, a, s, reversed));

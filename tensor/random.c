@@ -3,6 +3,7 @@
  * runs in parallel and gives the same numbers for any thread count or tensor layout
  * (element i is the i-th in row-major order). */
 #include "internal.h"
+#include "autograd.h"
 #include "philox.h"
 #include <math.h>
 #include <stdio.h>
@@ -137,8 +138,28 @@ static void gen_run(const gen_spec *s, lt_dtype dt, void *data, int64_t n) {
     gen_range(s, dt, data, n, nblk * c / chunks, nblk * (c + 1) / chunks);
 }
 
-/* Fill t (any layout) from spec s with g's stream, then advance g. */
+static int gen_fill_raw(const char *op, lt_tensor *t, lt_generator *g, gen_spec *s);
+
+/* Fill t (any layout) from spec s with g's stream, then advance g. A fill replaces the
+ * values, so (as lt_fill) no gradient flows to what t held: a non-leaf's history is
+ * replaced by a node without inputs; a leaf that requires grad is simply updated. */
 static int gen_fill(const char *op, lt_tensor *t, lt_generator *g, gen_spec *s) {
+  if (!LT_AG1(t)) return gen_fill_raw(op, t, g, s);
+  lt_ag_ctx c;
+  int mode = lt_ag_begin(&c, op, t, 0, NULL);
+  if (mode < 0) return -1;
+  int rc = gen_fill_raw(op, t, g, s);
+  if (mode == LT_AG_PLAIN || rc < 0) { lt_ag_plain(&c, NULL); return rc; }
+  lt_node *n = lt_node_new("RandomFillBackward", NULL, 0, NULL);
+  if (!n) { lt_ag_plain(&c, NULL); return -1; }
+  lt_retain(t);
+  lt_tensor *res = lt_ag_finish(&c, t, n);
+  if (!res) return -1;
+  lt_release(res);
+  return 0;
+}
+
+static int gen_fill_raw(const char *op, lt_tensor *t, lt_generator *g, gen_spec *s) {
   g = gen_or_default(g);
   int64_t n = lt_numel(t);
   if (n == 0) return 0;

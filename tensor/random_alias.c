@@ -151,6 +151,13 @@ int lt_multinomial_alias_draw_base(lt_tensor *out, lt_generator *g, const lt_ten
   if (lt_dtype_is_float(out->dtype) || out->dtype == LT_BOOL)
     LT_FAIL(-1, "multinomialAlias: the output must be an integer tensor, got %sTensor", lt_dtype_name(out->dtype));
   int64_t K = J->size[0];
+  /* the largest sample, K - 1 + jbase, must fit the output's type (a ByteTensor would wrap) */
+  int64_t omax = out->dtype == LT_UINT8 ? UINT8_MAX : out->dtype == LT_INT8 ? INT8_MAX :
+                 out->dtype == LT_INT16 ? INT16_MAX : out->dtype == LT_INT32 ? INT32_MAX : INT64_MAX;
+  if (K - 1 > omax - jbase)
+    LT_FAIL(-1, "multinomialAlias: a %sTensor output cannot hold the samples of %lld categories (up to %lld); "
+            "use a LongTensor", lt_dtype_name(out->dtype), (long long)K, (long long)(K - 1 + jbase));
+  if (lt_check_writable("multinomialAlias", "output", out) < 0) return -1;
   int64_t n = lt_numel(out);
   if (n == 0) return 0;
   /* other devices: the same draws from engine ops (gpu_signal.c) */

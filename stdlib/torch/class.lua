@@ -170,8 +170,20 @@ end
 -- level: where errors point (the user's call of torch.class or torch.newmetatable)
 local function newmeta(level, name, parentname, constructor, destructor, factory, module)
   level = level + 1
+  -- names separated by dots, none empty ('', '.', '..', '.a', 'a.' are not names)
+  if name == '' or sfind(name, '^%.') or sfind(name, '%.$') or sfind(name, '%.%.') then
+    error(string.format("bad argument #1 to 'class' (invalid class name '%s': expected names "
+      .. "separated by dots, such as 'Point' or 'nn.Point')", name), level)
+  end
   local where, short = package_of(name, module, level + 1)
   local mt = classes[name]
+  -- a class made here may be defined again (a script run twice keeps working); any other
+  -- value under that name (torch, math, require, torch.FloatTensor, ...) is not replaced
+  if not mt and (rawget(where, short) ~= nil or (where == _G and package.loaded[short] ~= nil)
+      or type(debug.getregistry()[name]) == 'table') then
+    error(string.format("class %s already exists (the name holds a %s that is not a class "
+      .. "made by torch.class)", name, type(rawget(where, short) or package.loaded[short] or {})), level)
+  end
   if not mt then
     mt = {__typename = name, __version = 1}
     mt.__index = mt
