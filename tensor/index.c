@@ -493,6 +493,20 @@ typedef void (*gs_fn)(const gs_block *B, char *pt, const char *pi, char *po, int
   static void gather_##N(const gs_block *B, char *pt, const char *pi, char *po, int64_t x0,    \
                          int64_t x1, int64_t y0, int64_t y1, const void *c) {                  \
     (void)c;                                                                                   \
+    if (B->iy == 8 && B->oy == N && (B->ty == 0 || B->ty == N)) {                              \
+      /* index and result contiguous along y, the source along y too or y is dim: plain     \
+       * indexed loops (no stride products per element) */                                   \
+      for (int64_t x = x0; x < x1; x++) {                                                      \
+        const int64_t *iv = (const int64_t *)(pi + x * B->ix);                                 \
+        const char *tp = pt + x * B->tx;                                                       \
+        T *o = (T *)(po + x * B->ox);                                                          \
+        if (B->ty == 0)                                                                        \
+          for (int64_t y = y0; y < y1; y++) o[y] = *(const T *)(tp + iv[y] * B->tdim);          \
+        else                                                                                   \
+          for (int64_t y = y0; y < y1; y++) o[y] = ((const T *)(tp + iv[y] * B->tdim))[y];      \
+      }                                                                                        \
+      return;                                                                                  \
+    }                                                                                          \
     GS_LOOP(*(T *)oe = *(const T *)te)                                                         \
   }                                                                                            \
   static void scatter_##N(const gs_block *B, char *pt, const char *pi, char *po, int64_t x0,   \
@@ -553,9 +567,24 @@ static int check_all_indices(const char *op, const lt_tensor *index, int dim, in
   if (n == 0) return 0;
   const int64_t *p = (const int64_t *)lt_data(index);
   if (lt_is_contiguous(index)) {
-    for (int64_t i = 0; i < n; i++)
-      if (p[i] < 0 || p[i] >= size) return bad_index(op, p[i], dim, size);
-    return 0;
+    /* blocks tested without branches (vectorizes; a negative index is a huge unsigned
+     * one), split across threads when large; the first bad index is the one reported */
+    int nt = n >= LT_PARALLEL_GRAIN ? lt_threads() : 1;
+    int64_t first = n;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(min : first) if (nt > 1)
+    for (int t = 0; t < nt; t++) {
+      int64_t e = n * (t + 1) / nt;
+      for (int64_t b = n * t / nt; b < e; b += 4096) {
+        int64_t be = LT_MIN(e, b + 4096);
+        uint64_t bad = 0;
+        for (int64_t i = b; i < be; i++) bad |= (uint64_t)p[i] >= (uint64_t)size;
+        if (!bad) continue;
+        for (int64_t i = b; i < be; i++)
+          if ((uint64_t)p[i] >= (uint64_t)size) { if (i < first) first = i; break; }
+        break;
+      }
+    }
+    return first < n ? bad_index(op, p[first], dim, size) : 0;
   }
   int nd = index->ndim;
   int64_t ctr[LT_MAXDIM] = {0}, off = 0;

@@ -295,5 +295,20 @@ function T.empty_inputs()
   tester:assertErrorPattern(function() torch.Tensor():topk(1) end, 'topk: k %(1%) out of range')
 end
 
+-- a large gather (index checked in blocks, across threads): values, and the first bad
+-- index in order is the one named
+function T.gather_large_checks()
+  local m = torch.rand(700, 900)
+  local g = torch.LongTensor(700, 900):random(1, 900)
+  local r = m:gather(2, g)
+  for _, p in ipairs{{1, 1}, {350, 450}, {700, 900}, {123, 877}} do
+    tester:asserteq(r[p[1]][p[2]], m[p[1]][g[p[1]][p[2]]], 'gather value at ' .. p[1] .. ',' .. p[2])
+  end
+  g[650][3], g[600][7] = 901, 0
+  tester:assertErrorPattern(function() m:gather(2, g) end, 'gather: index 0 out of range for dimension 2 of size 900')
+  g[600][7] = 5
+  tester:assertErrorPattern(function() m:gather(2, g) end, 'gather: index 901 out of range for dimension 2 of size 900')
+end
+
 tester:add(T)
 return tester
