@@ -160,6 +160,8 @@ COMPARE_OPS(B_CMP, FLOAT64, double)
 #define B_INT_ALL(TE, T) BINARY_INT_OPS(B_INT, TE, T) COMPARE_OPS(B_CMP, TE, T)
 INT_TYPES(B_INT_ALL)
 
+#ifndef LT_PW_AVX2   /* what follows is built once (pointwise_kernels_avx2.c stops here) */
+
 /* ---- vectorized float32 exp, tanh and sigmoid (x86-64 with AVX2: glibc's libmvec) ----
  * Contiguous runs go 8 floats at a time through libmvec's AVX2 entry points (within 4 ulp
  * of the scalar functions); strided runs and the tail use the scalar loops above. Chosen
@@ -249,13 +251,19 @@ int64_t lt_set_stream_min(int64_t n) { (void)n; return INT64_MAX; }   /* no vect
 /* ---- tables ---- */
 lt_loop_fn lt_unary_loops[LT_NUNARY][LT_NDTYPES];
 lt_loop_fn lt_binary_loops[LT_NBINARY][LT_NDTYPES];
+#endif   /* LT_PW_AVX2 */
 
 #define R_U(E, EXPR, TE, T) lt_unary_loops[LT_##E][LT_##TE] = u_##E##_##TE;
 #define R_B(E, EXPR, TE, T) lt_binary_loops[LT_##E][LT_##TE] = b_##E##_##TE;
 #define R_INT_ALL(TE, T) UNARY_INT_EXACT_OPS(R_U, TE, T) UNARY_MATH_OPS(R_U, TE, T) \
   BINARY_INT_OPS(R_B, TE, T) COMPARE_OPS(R_B, TE, T)
 
-__attribute__((constructor)) static void register_loops(void) {
+/* every scalar loop of this build into the tables */
+#ifdef LT_PW_AVX2
+void lt_pw_register_avx2(void) {
+#else
+static void register_scalar_loops(void) {
+#endif
   UNARY_MATH_OPS(R_U, FLOAT32, float)
   UNARY_FLOAT_EXACT_OPS(R_U, FLOAT32, float)
   UNARY_MATH_OPS(R_U, FLOAT64, double)
@@ -265,6 +273,21 @@ __attribute__((constructor)) static void register_loops(void) {
   COMPARE_OPS(R_B, FLOAT32, float)
   COMPARE_OPS(R_B, FLOAT64, double)
   INT_TYPES(R_INT_ALL)
+}
+
+#ifndef LT_PW_AVX2
+#if defined(__x86_64__) && defined(__GNUC__)
+void lt_pw_register_avx2(void);   /* pointwise_kernels_avx2.c: these loops built for AVX2 */
+#endif
+/* The scalar loops; where the processor has AVX2, the same loops built for it (the same
+ * arithmetic: IEEE +, -, *, /, sqrt and conversions round alike, no FMA is formed, the
+ * libm calls are the same, so results are identical, faster); then libmvec's loops. */
+__attribute__((constructor)) static void register_loops(void) {
+  register_scalar_loops();
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) lt_pw_register_avx2();
+#endif
   register_vector_loops();
 }
 #define EXPSUM_CHUNK 1024
@@ -311,3 +334,4 @@ static void register_vector_loops(void) {
   lt_unary_loops[LT_SIGMOID][LT_FLOAT32] = v_SIGMOID_FLOAT32;
 }
 #endif
+#endif   /* LT_PW_AVX2 */
