@@ -280,5 +280,25 @@ function T.bad_arguments_name_the_function()
   tester:assertErrorPattern(function() torch.Tensor(2):unsqueeze(4) end, 'unsqueeze')
 end
 
+-- transposed copies (tiled for 1-, 2- and 4-byte types): every element, into a new
+-- tensor and into a strided view, for sizes around the tile and of 4 KiB row strides
+function T.transposed_copies()
+  for _, tp in ipairs{'torch.FloatTensor', 'torch.ByteTensor', 'torch.ShortTensor', 'torch.IntTensor',
+                      'torch.HalfTensor', 'torch.DoubleTensor'} do
+    for _, sz in ipairs{{33, 70}, {1024, 40}, {100, 1000}, {32, 32}, {31, 64}} do
+      local m = torch.randn(sz[1], sz[2]):mul(20):type(tp)
+      local c = m:t():contiguous()
+      local big = torch.zeros(sz[2] + 3, sz[1] + 5):type(tp)
+      local v = big:narrow(1, 2, sz[2]):narrow(2, 3, sz[1])
+      v:copy(m:t())
+      local what = string.format('%s %dx%d', tp, sz[1], sz[2])
+      tester:assert(c:isContiguous() and c:size(1) == sz[2] and c:size(2) == sz[1], what .. ': shape')
+      tester:assert(torch.eq(c:double(), m:t():double()):all(), what .. ': t():contiguous()')
+      tester:assert(torch.eq(v:double(), m:t():double()):all(), what .. ': copy into a view')
+      tester:asserteq(big:double():sum(), m:double():sum(), what .. ': nothing outside the view')
+    end
+  end
+end
+
 tester:add(T)
 return tester
