@@ -328,7 +328,13 @@ function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
   local gradInput
   if wantInput then
     local list = {}
-    for i = 1, nin do list[i] = gs[i] or ins[i].new():resizeAs(ins[i]):zero() end
+    for i = 1, nin do
+      -- Torch7's gradInputs are contiguous; the engine's can be views (a sum's gradient is
+      -- an expanded one, stride 0, which in-place changes such as gradInput:mul(s) refuse)
+      local g = gs[i]
+      if g and not g:isContiguous() then g = g:contiguous() end
+      list[i] = g or ins[i].new():resizeAs(ins[i]):zero()
+    end
     if torch.isTensor(x) then
       gradInput = list[1] or (is_float(x) and x.new():resizeAs(x):zero() or x.new())
     else

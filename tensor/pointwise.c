@@ -105,14 +105,42 @@ static inline bool may_share(const lt_tensor *a, const lt_tensor *b) {
 
 /* out (resized) shares memory with in other than as in itself */
 static bool clashes(const lt_tensor *o, const lt_tensor *in) {
+  if (o == in) return false;   /* in place: the common case, decided without the spans */
   return in && in->storage && o->storage && may_share(o, in) && !lt_same_layout(o, in);
 }
 
 /* the tensor to compute into: a new one when out is NULL; else out resized, or a new
  * temporary when out clashes with one of the inputs a, b, c (NULL: none) */
+/* out can be written as it is: of the result's type, device and shape, contiguous (so no
+ * stride 0), and each input out itself or on another buffer it owns (the common in-place
+ * and result-tensor cases, decided without resizing or comparing spans) */
+static bool out_ready(const lt_tensor *out, int nd, const int64_t *size, lt_dtype dt, lt_device dev,
+                      const lt_tensor *const *ins) {
+  if (out->dtype != dt || out->ndim != nd || !out->storage || !out->storage->owned ||
+      !lt_same_device(out->device, dev) || memcmp(out->size, size, sizeof(int64_t) * (size_t)nd) ||
+      !lt_is_contiguous(out))
+    return false;
+  for (int i = 0; i < 3; i++) {
+    const lt_tensor *in = ins[i];
+    if (in && in != out && (!in->storage || in->storage == out->storage || !in->storage->owned))
+      return false;
+  }
+  return true;
+}
+
 static lt_tensor *target_out(const char *name, lt_tensor *out, int nd, const int64_t *size,
                              lt_dtype dt, lt_device dev, const lt_tensor *a, const lt_tensor *b,
                              const lt_tensor *c) {
+  if (out && out_ready(out, nd, size, dt, dev, (const lt_tensor *[]){a, b, c})) {
+    lt_retain(out);
+    return out;
+  }
+  /* an out already of the result's shape keeps its strides: one with a stride 0 is
+   * refused here, naming it as the caller passed it (self or res) */
+  if (out && lt_internal_overlap(out) && out->ndim == nd &&
+      !memcmp(out->size, size, sizeof(int64_t) * (size_t)nd) &&
+      lt_check_writable(name, out_what(out, a, b), out) < 0)
+    return NULL;
   lt_tensor *o = lt_prepare_out(name, out, nd, size, dt, dev);
   if (!o || !out || !(clashes(o, a) || clashes(o, b) || clashes(o, c))) return o;
   lt_release(o);
@@ -138,7 +166,6 @@ static lt_tensor *empty_result(lt_tensor *out, lt_dtype dt, lt_device dev) {
 
 lt_tensor *lt_unary(lt_unary_op op, lt_tensor *out, const lt_tensor *a) {
   if ((unsigned)op >= LT_NUNARY) LT_FAIL(NULL, "unary: unknown op %d", (int)op);
-  if (out && lt_check_writable(unary_names[op], out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_unary(op, out, a);
   if (!a->storage) return empty_result(out, a->dtype, a->device);
   if (lt_is_half(a->dtype)) {
@@ -182,7 +209,6 @@ static bool fast_out(const lt_tensor *out, const lt_tensor *shape, lt_dtype dt, 
 
 lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
-  if (out && lt_check_writable(binary_names[op], out_what(out, a, b), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_binary(op, out, a, b, alpha);
   /* the small common case first (a + b at the REPL, in small models, and the gradient
    * arithmetic of backward): same type, on the CPU, each operand contiguous or a single
@@ -277,7 +303,6 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
 
 lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
-  if (out && lt_check_writable(binary_names[op], out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_binary_scalar(op, out, a, s, reversed);
   const char *name = binary_names[op];
   bool cmp = is_compare(op);
@@ -314,7 +339,7 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
 /* ---- composite ops (built from the primitives; fused kernels can come later) ---- */
 lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi) {
   if (!isnan(lo) && !isnan(hi) && lo > hi) LT_FAIL(NULL, "clamp: min %g is larger than max %g", lo, hi);
-  if (out && lt_check_writable("clamp", out_what(out, a, NULL), out) < 0) return NULL;
+  if (out && lt_same_size(out, a) && lt_check_writable("clamp", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_clamp(out, a, lo, hi);
   lt_tensor *r = NULL;
   if (!isnan(lo)) r = lt_binary_scalar(LT_MAX, out, a, lo, false);
@@ -337,18 +362,18 @@ static lt_tensor *addc(lt_binary_op op, const char *name, lt_tensor *out, const 
   return r;
 }
 lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
-  if (out && lt_check_writable("addcmul", out_what(out, a, NULL), out) < 0) return NULL;
+  if (out && lt_same_size(out, a) && lt_check_writable("addcmul", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad || c->requires_grad)) return lt_ag_addc(true, out, a, v, b, c);
   return addc(LT_MUL, "addcmul", out, a, v, b, c);
 }
 lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c) {
-  if (out && lt_check_writable("addcdiv", out_what(out, a, NULL), out) < 0) return NULL;
+  if (out && lt_same_size(out, a) && lt_check_writable("addcdiv", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad || c->requires_grad)) return lt_ag_addc(false, out, a, v, b, c);
   return addc(LT_DIV, "addcdiv", out, a, v, b, c);
 }
 
 lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double w) {
-  if (out && lt_check_writable("lerp", out_what(out, a, NULL), out) < 0) return NULL;
+  if (out && lt_same_size(out, a) && lt_check_writable("lerp", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_lerp(out, a, b, w);
   /* a + w * (b - a) */
   lt_tensor *d = lt_binary(LT_SUB, NULL, b, a, 1);
@@ -359,7 +384,6 @@ lt_tensor *lt_lerp(lt_tensor *out, const lt_tensor *a, const lt_tensor *b, doubl
 }
 
 lt_tensor *lt_where(lt_tensor *out, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b) {
-  if (out && lt_check_writable("where", out_what(out, a, b), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad || b->requires_grad)) return lt_ag_where(out, cond, a, b);
   if (cond->dtype != LT_BOOL && cond->dtype != LT_UINT8)
     LT_FAIL(NULL, "where: condition must be a ByteTensor or BoolTensor, got %sTensor", lt_dtype_name(cond->dtype));

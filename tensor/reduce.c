@@ -268,9 +268,9 @@ int lt_rcheck_result(const char *name, const char *what, const lt_tensor *out, l
   if (!lt_same_device(out->device, a->device))
     LT_FAIL(-1, "%s: %s tensor is on %s, expected %s", name, what, lt_devname(out->device),
             lt_devname(a->device));
-  /* a stride-0 dim would take several results at one address; the value tensor is the
-   * res argument of the Lua forms */
-  return lt_check_writable(name, strcmp(what, "result") ? what : "res", out);
+  /* (a stride-0 dim, several results at one address, is refused by lt_prepare_out once
+   * the tensor has the result's shape) */
+  return 0;
 }
 
 /* a tensor to compute into: out itself when it can be written directly (contiguous after
@@ -282,7 +282,9 @@ lt_tensor *lt_rtarget(const char *name, lt_tensor *out, const lt_tensor *a, int 
   if (out && out != a && out->storage != a->storage) {
     lt_tensor *o = lt_prepare_out(name, out, nd, size, dt, a->device);
     if (!o) return NULL;
-    if (lt_is_contiguous(o) && !lt_may_overlap(o, a)) { *direct = true; return o; }
+    bool apart = (o->storage && a->storage && o->storage->owned && a->storage->owned) ||
+                 !lt_may_overlap(o, a);   /* owned buffers never share memory */
+    if (lt_is_contiguous(o) && apart) { *direct = true; return o; }
     lt_release(o);
   }
   return lt_empty(nd, size, dt, a->device);

@@ -254,9 +254,6 @@ int lt_resize(lt_tensor *t, int ndim, const int64_t *size) {
   if (ndim == t->ndim && !memcmp(size, t->size, sizeof(int64_t) * ndim) && (n == 0 || t->storage)) {
     return 0;   /* same shape: keep strides (Torch7) */
   }
-  /* a tensor in a graph changing shape counts as an in-place change: what backward saved
-   * of it (its version) no longer matches, and backward says so */
-  if (t->requires_grad || t->grad_fn) lt_bump_version(t);
   if (!t->storage) {
     t->storage = lt_storage_new(t->dtype, n, t->device);
     if (!t->storage) return -1;
@@ -279,7 +276,6 @@ int lt_set(lt_tensor *t, lt_storage *s, int64_t offset, int ndim, const int64_t 
   int64_t st[LT_MAXDIM];
   if (!stride) { lt_contiguous_strides(ndim, size, st); stride = st; }
   if (check_view_bounds("set", s, offset, ndim, size, stride) < 0) return -1;
-  if (t->requires_grad || t->grad_fn) lt_bump_version(t);   /* as resize: an in-place change */
   lt_storage_retain(s);
   lt_storage_release(t->storage);
   t->storage = s;
@@ -294,7 +290,6 @@ int lt_set(lt_tensor *t, lt_storage *s, int64_t offset, int ndim, const int64_t 
 int lt_set_tensor(lt_tensor *t, const lt_tensor *src) {
   if (t == src) return 0;
   if (src->dtype != t->dtype) LT_FAIL(-1, "set: a %s tensor into a %s tensor", lt_dtype_name(src->dtype), lt_dtype_name(t->dtype));
-  if (t->requires_grad || t->grad_fn) lt_bump_version(t);   /* as resize: an in-place change */
   lt_storage_retain(src->storage);
   lt_storage_release(t->storage);
   t->storage = src->storage;
@@ -572,6 +567,9 @@ lt_tensor *lt_prepare_out(const char *op, lt_tensor *out, int ndim, const int64_
   if (!lt_same_device(out->device, dev))
     LT_FAIL(NULL, "%s: result tensor is on %s, expected %s", op, lt_devname(out->device), lt_devname(dev));
   if (lt_resize(out, ndim, size) < 0) return NULL;
+  /* after the resize: one to another shape makes a tensor contiguous; of the same shape it
+   * keeps the strides, and a stride 0 would put several results at one address */
+  if (lt_check_writable(op, "res", out) < 0) return NULL;
   lt_retain(out);
   return out;
 }

@@ -1128,5 +1128,34 @@ function T.clearState()
   checkgrad(net, torch.randn(2, 3), 'after clearState')
 end
 
+-- getParameters and share between forward and backward (they set the parameters onto
+-- new storages) keep backward working; gradInputs are contiguous (nn.Sum's engine
+-- gradient is an expanded view) and can be scaled in place
+function T.parameters_moved_between_forward_and_backward()
+  torch.manualSeed(4)
+  local x = torch.randn(5, 3)
+  local m = nn.Linear(3, 2)
+  local ref = m:clone()
+  m:forward(x)
+  local p, g = m:getParameters()
+  m:backward(x, torch.ones(5, 2))
+  ref:forward(x)
+  ref:backward(x, torch.ones(5, 2))
+  tester:eq(m.gradWeight, ref.gradWeight, 1e-6, 'gradWeight after getParameters')
+  tester:eq(g:narrow(1, 1, 6):view(2, 3), ref.gradWeight, 1e-6, 'the flat gradient holds it')
+  local m1, m2 = nn.Linear(3, 2), nn.Linear(3, 2)
+  m1:forward(x)
+  m1:share(m2, 'weight', 'bias')
+  m1:backward(x, torch.ones(5, 2))
+  tester:assert(m1.gradWeight:abs():sum() > 0, 'backward after share')
+  local s = nn.Sum(2)
+  local sx = torch.randn(3, 4)
+  s:forward(sx)
+  local gi = s:backward(sx, torch.Tensor{1, 2, 3})
+  tester:assert(gi:isContiguous(), 'nn.Sum gradInput contiguous')
+  gi:mul(0.5)
+  tester:eq(gi, torch.Tensor{{0.5, 0.5, 0.5, 0.5}, {1, 1, 1, 1}, {1.5, 1.5, 1.5, 1.5}}, 0, 'scaled in place')
+end
+
 tester:add(T)
 return tester

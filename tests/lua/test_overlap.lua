@@ -270,13 +270,19 @@ end
 function T.reduction_expanded_result_is_an_error()
   local x = torch.Tensor(3)
   local a = torch.rand(3, 3)
-  tester:assertErrorPattern(function() torch.sum(x:view(3, 1):expand(3, 3), a, 2) end,
+  -- of the result's shape already (kept as it is, so refused)
+  tester:assertErrorPattern(function() torch.sum(x:view(3, 1, 1):expand(3, 3, 1), torch.rand(3, 3, 2), 3) end,
                             'sum: the result tensor res has elements that share memory')
   tester:assertErrorPattern(function() torch.cumsum(x:view(3, 1):expand(3, 3), a, 2) end,
                             'cumsum: .*share memory')
   local idx = torch.LongTensor(3)
-  tester:assertErrorPattern(function() torch.max(torch.Tensor(3, 1), idx:view(3, 1):expand(3, 2), torch.rand(3, 2), 2) end,
-                            'max: the result tensor indices has elements that share memory')
+  tester:assertErrorPattern(function()
+    torch.max(torch.Tensor(3, 2, 1), idx:view(3, 1, 1):expand(3, 2, 1), torch.rand(3, 2, 2), 3)
+  end, 'max: the result tensor .*share memory')
+  -- of another shape: resized (contiguous), so it works, as before
+  local e = x:view(3, 1):expand(3, 3)
+  torch.sum(e, a, 2)
+  tester:eq(e, a:sum(2), 1e-6, 'an expanded result of another shape is resized')
   -- a plain result still works
   local r = torch.Tensor()
   torch.sum(r, torch.ones(3, 3), 2)
@@ -328,6 +334,18 @@ function T.mm_result_through_storage_view()
     torch.mm(C2, B, A)
     tester:eq(C2, want, 1e-10, 'the same memory as B')
   end
+end
+
+-- an expanded result of another shape than the result's is resized (contiguous), as
+-- before: add, mm
+function T.expanded_result_of_another_shape_is_resized()
+  local r = torch.zeros(1, 4):expand(3, 4)
+  torch.add(r, torch.ones(2, 2), torch.ones(2, 2))
+  tester:eq(r, torch.Tensor(2, 2):fill(2), 0, 'add')
+  local m = torch.zeros(1, 5):expand(4, 5)
+  local a, b = torch.rand(2, 3), torch.rand(3, 2)
+  torch.mm(m, a, b)
+  tester:eq(m, a * b, 1e-6, 'mm')
 end
 
 tester:add(T)
