@@ -25,8 +25,11 @@ static int bad_index(const char *op, int64_t v, int dim, int64_t size) {
           dim + 1, (long long)size);
 }
 
+/* a and b may share memory: one storage, or a storage view (or wrapped buffer) whose
+ * memory may be the other's (counted as sharing: the result is computed apart) */
 static bool shares_storage(const lt_tensor *a, const lt_tensor *b) {
-  return a->storage && a->storage == b->storage;
+  if (!a->storage || !b->storage) return false;
+  return a->storage == b->storage || !(a->storage->owned && b->storage->owned);
 }
 
 /* ---- GPU operands ----

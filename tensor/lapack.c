@@ -427,7 +427,7 @@ int lt_gels(lt_tensor *rb, lt_tensor *ra, const lt_tensor *b, const lt_tensor *a
     /* LAPACK's gels returns X = 0 for an all-zero A without factoring it (info 0): that A
      * is left zero, so its triangular factor's diagonal (R's, or L's for a wide A) is
      * checked here too */
-    int64_t z = c.info == 0 ? first_zero_diag(A) : 0;
+    int64_t z = c.info == 0 && A->device.type == LT_CPU ? first_zero_diag(A) : 0;   /* lt_gels_qr checked R */
     if (z < 0) goto done;
     if (z > 0) c.info = (int32_t)z;
     if (c.info > 0) {

@@ -57,9 +57,10 @@ static bool same_view(const lt_tensor *a, const lt_tensor *b) {
 static bool shares(const lt_tensor *out, const lt_tensor *t) {
   if (!out || !t || !out->storage || !t->storage) return false;
   if (out->storage == t->storage) return true;
-  /* two storages that own their buffers never share memory: only views need the spans */
-  if (out->storage->owned && t->storage->owned) return false;
-  return lt_may_overlap(out, t);
+  /* two storages that own their buffers never share memory. Otherwise (a storage view,
+   * a wrapped buffer) out's span before its resize does not tell where the result will
+   * lie: counted as sharing (the result is computed apart and copied in) */
+  return !(out->storage->owned && t->storage->owned);
 }
 
 /* out may be written in place of its addend M: the same view, already of the result's size */

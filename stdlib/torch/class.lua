@@ -177,9 +177,14 @@ local function newmeta(level, name, parentname, constructor, destructor, factory
   end
   local where, short = package_of(name, module, level + 1)
   local mt = classes[name]
-  -- a class made here may be defined again (a script run twice keeps working); any other
-  -- value under that name (torch, math, require, torch.FloatTensor, ...) is not replaced
-  if not mt and (rawget(where, short) ~= nil or (where == _G and package.loaded[short] ~= nil)
+  -- a class made here may be defined again (a script run twice keeps working), and a plain
+  -- value of the user's is replaced as Torch7 did (Config = {...}; torch.class('Config'));
+  -- what the system holds under that name is not: a loaded module (torch, math, io), a
+  -- function (require, torch.zeros), a C object, anything in a module table (torch.X),
+  -- a registered type (torch.FloatTensor)
+  local held = rawget(where, short)
+  if not mt and ((where == _G and package.loaded[short] ~= nil) or type(held) == 'function'
+      or type(held) == 'userdata' or (held ~= nil and where ~= _G)
       or type(debug.getregistry()[name]) == 'table') then
     error(string.format("class %s already exists (the name holds a %s that is not a class "
       .. "made by torch.class)", name, type(rawget(where, short) or package.loaded[short] or {})), level)

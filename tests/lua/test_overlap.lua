@@ -348,5 +348,26 @@ function T.expanded_result_of_another_shape_is_resized()
   tester:eq(m, a * b, 1e-6, 'mm')
 end
 
+-- a result on a storage view whose resize makes it overlap an input: mm, and index /
+-- gather into a view of their source's storage
+function T.result_on_a_storage_view_that_grows_into_an_input()
+  local n = 64
+  local S = torch.DoubleStorage(n * n * 2)
+  local A = torch.DoubleTensor(S, n * n / 2 + 1, torch.LongStorage{n, n}):copy(torch.randn(n, n):double())
+  local B = torch.randn(n, n):double()
+  local want = A:clone() * B
+  local V = torch.DoubleStorage(S, 1, n * n * 2)
+  local out = torch.DoubleTensor(V, 1, torch.LongStorage{1, 1})
+  torch.mm(out, A, B)
+  tester:eq(out, want, 1e-10, 'mm into a storage view that grows over A')
+  local s2 = torch.DoubleStorage(20)
+  local a = torch.DoubleTensor(s2, 5, torch.LongStorage{10}):copy(torch.range(1, 10))
+  local idx = torch.LongTensor{10, 9, 8, 7, 6, 5, 4, 3}
+  local wanti = a:clone():index(1, idx)
+  local o = torch.DoubleTensor(torch.DoubleStorage(s2, 1, 20), 1, torch.LongStorage{1})
+  o:index(a, 1, idx)
+  tester:eq(o, wanti, 0, 'index into a storage view that grows over the source')
+end
+
 tester:add(T)
 return tester

@@ -144,6 +144,13 @@ function T.class_names()
   tester:assert(A2 == A, 'the same class')
   tester:eq(Tier3EdgesA(3).x, 3, 'still constructs')
   Tier3EdgesA = nil
+  -- a plain global of the user's becomes the class, as in Torch7
+  rawset(_G, 'Tier3EdgesConfig', {a = 1})
+  local C = torch.class('Tier3EdgesConfig')
+  local ctor = rawget(_G, 'Tier3EdgesConfig')
+  tester:assert(type(ctor) == 'table' and rawget(ctor, 'a') == nil, 'a plain global is replaced')
+  tester:assert(getmetatable(ctor()) == C, 'and constructs the class')
+  rawset(_G, 'Tier3EdgesConfig', nil)
   -- a module table's own name
   local M = {}
   torch.class('tier3.B', M)
