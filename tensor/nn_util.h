@@ -81,33 +81,29 @@ static inline void run_loop(lt_loop_fn fn, int nop, const lt_tensor *const *ops,
 
 static inline lt_tensor *retained(const lt_tensor *t) { lt_retain((lt_tensor *)t); return (lt_tensor *)t; }
 
+/* sum of exp(x[i] - mx) over n values at stride st, in double; y (may be NULL) gets the
+ * exps. Contiguous float32 runs take lt_expsum_f32 (vectorized). */
+#define EXPSUM_LOOP(T, EXP)                                                           \
+  double sum = 0;                                                                     \
+  for (int64_t i = 0; i < n; i++) {                                                   \
+    T e = EXP(x[i * st] - mx);                                                        \
+    if (y) y[i * st] = e;                                                             \
+    sum += e;                                                                         \
+  }                                                                                   \
+  return sum;
+static inline double expsum_float(const float *x, float mx, float *y, int64_t n, int64_t st) {
+  if (st == 1) return lt_expsum_f32(x, mx, y, n);
+  EXPSUM_LOOP(float, expf)
+}
+static inline double expsum_double(const double *x, double mx, double *y, int64_t n, int64_t st) {
+  EXPSUM_LOOP(double, exp)
+}
+
 /* one line of n elements at stride st: y = softmax(x) or log_softmax(x) (y NULL: nothing
  * written); softmax_parts returns log(sum(exp(x - max))) and sets *mxp to the max used
  * (logsumexp is their sum: callers that subtract it from an element should subtract the
  * two parts in turn, as log-softmax does), softmax_line returns log(sum(exp(x))). Sums are
  * accumulated in double. */
-/* sum of exp(x[i] - mx) over n values at stride st, in double; y (may be NULL) gets the
- * exps. Contiguous float32 runs take lt_expsum_f32 (vectorized). */
-static inline double expsum_float(const float *x, float mx, float *y, int64_t n, int64_t st) {
-  if (st == 1) return lt_expsum_f32(x, mx, y, n);
-  double sum = 0;
-  for (int64_t i = 0; i < n; i++) {
-    float e = expf(x[i * st] - mx);
-    if (y) y[i * st] = e;
-    sum += e;
-  }
-  return sum;
-}
-static inline double expsum_double(const double *x, double mx, double *y, int64_t n, int64_t st) {
-  double sum = 0;
-  for (int64_t i = 0; i < n; i++) {
-    double e = exp(x[i * st] - mx);
-    if (y) y[i * st] = e;
-    sum += e;
-  }
-  return sum;
-}
-
 #define SOFTMAX_LINE(T)                                                               \
   static inline double softmax_parts_##T(const T *x, T *y, int64_t n, int64_t st, bool lg, \
                                          double *mxp) {                               \
