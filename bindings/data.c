@@ -190,8 +190,8 @@ static int d_saveidx(lua_State *L) {
     return luaL_error(L, "bad argument #2 to 'torch.data.saveIdx' (a tensor with dimensions expected)");
   for (int i = 0; i < t->ndim; i++)
     if (t->size[i] > 0xFFFFFFFFll)
-      return luaL_error(L, "bad argument #2 to 'torch.data.saveIdx' (size %lld of dim %d does not fit IDX's 32 bits)",
-                        (long long)t->size[i], i + 1);
+      return luaL_error(L, "bad argument #2 to 'torch.data.saveIdx' (size %I of dim %d does not fit IDX's 32 bits)",
+                        (lua_Integer)t->size[i], i + 1);
   size_t len = strlen(path);
   bool gz = len > 3 && strcmp(path + len - 3, ".gz") == 0;
   gzFile f = gzopen(path, gz ? "wb6" : "wbT");

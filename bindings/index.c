@@ -8,6 +8,7 @@
  * result tensors: res:index(src, dim, idx), torch.index(res, src, dim, idx),
  * torch.sort(resval, resind, x). Indices are 1-based here, 0-based in the engine. */
 #include "lt_lua.h"
+#include "internal.h"   /* lt_may_overlap */
 
 static double checkvalue(lua_State *L, int idx) {
   if (lua_isboolean(L, idx)) return lua_toboolean(L, idx);
@@ -138,18 +139,24 @@ static int m_nonzero(lua_State *L) {
 /* ---- sort and topk ---- */
 
 /* results computed fresh, then moved into the caller's result tensors when given */
-static void push_pair(lua_State *L, lt_tensor *v, lt_tensor *i, lt_tensor *rv, lt_tensor *ri) {
+static void push_pair(lua_State *L, const char *fn, lt_tensor *v, lt_tensor *i, lt_tensor *rv,
+                      lt_tensor *ri) {
   i = ltb_one_based(i);
   if (!i) { lt_release(v); ltb_fail(L); }
   if (rv) {
     int rc = 0;
     if (rv->dtype != v->dtype || ri->dtype != LT_INT64) {
-      lt_seterr("result tensors must be a %sTensor and a LongTensor, got %sTensor and %sTensor",
-                lt_dtype_name(v->dtype), lt_dtype_name(rv->dtype), lt_dtype_name(ri->dtype));
+      lt_seterr("%s: result tensors must be a %sTensor and a LongTensor, got %sTensor and %sTensor",
+                fn, lt_dtype_name(v->dtype), lt_dtype_name(rv->dtype), lt_dtype_name(ri->dtype));
       rc = -1;
     }
-    if (rc == 0) rc = lt_resize_as(rv, v) < 0 || lt_copy(rv, v) < 0 ? -1 : 0;
-    if (rc == 0) rc = lt_resize_as(ri, i) < 0 || lt_copy(ri, i) < 0 ? -1 : 0;
+    if (rc == 0) rc = lt_resize_as(rv, v) < 0 || lt_resize_as(ri, i) < 0 ? -1 : 0;
+    /* one tensor (or two views of one memory) for both would mix values and indices */
+    if (rc == 0 && (rv == ri || lt_may_overlap(rv, ri))) {
+      lt_seterr("%s: resval and resind must be different tensors (they share memory)", fn);
+      rc = -1;
+    }
+    if (rc == 0) rc = lt_copy(rv, v) < 0 || lt_copy(ri, i) < 0 ? -1 : 0;
     lt_release(v);
     lt_release(i);
     if (rc < 0) ltb_fail(L);
@@ -186,7 +193,7 @@ static int m_sort(lua_State *L) {
   bool desc = lua_toboolean(L, a);
   lt_tensor *v, *i;
   if (lt_sort(x, dim, desc, &v, &i) < 0) return ltb_fail(L);
-  push_pair(L, v, i, rv, ri);
+  push_pair(L, "sort", v, i, rv, ri);
   return 2;
 }
 
@@ -204,7 +211,7 @@ static int m_topk(lua_State *L) {
   bool largest = lua_toboolean(L, a), sorted = lua_toboolean(L, a + 1);
   lt_tensor *v, *i;
   if (lt_topk(x, (int64_t)k, dim, largest, sorted, &v, &i) < 0) return ltb_fail(L);
-  push_pair(L, v, i, rv, ri);
+  push_pair(L, "topk", v, i, rv, ri);
   return 2;
 }
 

@@ -411,7 +411,8 @@ static int t_sub(lua_State *L) {
     if (a < 0) a += t->size[d] + 1;
     if (b < 0) b += t->size[d] + 1;
     if (a < 1 || b > t->size[d] || a > b + 1)
-      return luaL_error(L, "bad argument to 'sub' (range %d to %d out of bounds for dimension %d of size %d)", (int)a, (int)b, d + 1, (int)t->size[d]);
+      return luaL_error(L, "bad argument to 'sub' (range %I to %I out of bounds for dimension %d of size %I)",
+                        luaL_checkinteger(L, 2 + 2 * d), luaL_checkinteger(L, 3 + 2 * d), d + 1, (lua_Integer)t->size[d]);
     lo[d] = a; hi[d] = b;
   }
   lt_tensor *v = ltb_view_alias(t);

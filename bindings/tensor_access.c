@@ -42,6 +42,18 @@ static int t_totable(lua_State *L) {
   return 1;
 }
 
+/* the integer index on top of the stack; anything else (1.5, a string) is the same error
+ * as t[1.5] gives, after v (a view being built, or NULL) is released */
+static lua_Integer int_entry(lua_State *L, lt_tensor *v) {
+  int isint = 0;
+  lua_Integer i = lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
+  if (!isint) {
+    lt_release(v);
+    luaL_error(L, "index: %s is not an integer index", luaL_tolstring(L, -1, NULL));
+  }
+  return i;
+}
+
 /* Resolves t[key] for a number or table key: a view (new ref), or an element
  * (returns NULL and fills idx). When steps is given the view is not made: steps receives
  * the selects and narrows that reach it from t (*nsteps of them), for an assignment. */
@@ -76,7 +88,7 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
   if (all_numbers) {
     for (int j = 0; j < n; j++) {
       lua_rawgeti(L, k, j + 1);
-      lua_Integer i = lua_tointeger(L, -1), orig = i;
+      lua_Integer i = int_entry(L, NULL), orig = i;
       lua_pop(L, 1);
       if (i < 0) i += t->size[j] + 1;
       if (i < 1 || i > t->size[j]) luaL_error(L, "index %I out of range for dimension %d of size %I", (lua_Integer)orig, j + 1, (lua_Integer)t->size[j]);
@@ -100,7 +112,7 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
     lt_ag_step st;
     int64_t size = cursize[d];
     if (lua_type(L, -1) == LUA_TNUMBER) {
-      lua_Integer i = lua_tointeger(L, -1), orig = i;
+      lua_Integer i = int_entry(L, v), orig = i;
       if (i < 0) i += size + 1;
       if (i < 1 || i > size) { lt_release(v); luaL_error(L, "index %I out of range for dimension %d of size %I", (lua_Integer)orig, j, (lua_Integer)size); }
       st = (lt_ag_step){.narrow = false, .dim = d, .start = i - 1};
@@ -109,14 +121,14 @@ static lt_tensor *resolve(lua_State *L, lt_tensor *t, int k, int64_t *idx, bool 
     } else if (lua_istable(L, -1)) {
       int m = (int)lua_rawlen(L, -1);
       lua_Integer a = 1, b = size;
-      if (m >= 1) { lua_rawgeti(L, -1, 1); a = lua_tointeger(L, -1); lua_pop(L, 1); b = a; }
-      if (m >= 2) { lua_rawgeti(L, -1, 2); b = lua_tointeger(L, -1); lua_pop(L, 1); }
+      if (m >= 1) { lua_rawgeti(L, -1, 1); a = int_entry(L, v); lua_pop(L, 1); b = a; }
+      if (m >= 2) { lua_rawgeti(L, -1, 2); b = int_entry(L, v); lua_pop(L, 1); }
       lua_Integer oa = a, ob = b;
       if (a < 0) a += size + 1;
       if (b < 0) b += size + 1;
       if (a < 1 || b > size || a > b + 1) {
         lt_release(v);
-        luaL_error(L, "index: range {%d, %d} out of bounds for dimension %d of size %d", (int)oa, (int)ob, j, (int)size);
+        luaL_error(L, "index: range {%I, %I} out of bounds for dimension %d of size %I", oa, ob, j, (lua_Integer)size);
       }
       st = (lt_ag_step){.narrow = true, .dim = d, .start = a - 1, .len = b - a + 1};
       cursize[d] = b - a + 1;
@@ -303,7 +315,10 @@ int ltb_tensor_newindex(lua_State *L) {
 }
 
 int ltb_tensor_tostring(lua_State *L) {
-  lt_tensor *t = ltb_checktensor(L, 1);
+  /* called as a metamethod Lua cannot name the function ('?'): name it here */
+  lt_tensor *t = ltb_totensor(L, 1);
+  if (!t)
+    return luaL_error(L, "bad argument #1 to 'tostring' (tensor expected, got %s)", luaL_typename(L, 1));
   lua_rawgeti(L, LUA_REGISTRYINDEX, ltb_torch_ref);
   lua_getfield(L, -1, "_tensorstring");
   if (lua_isfunction(L, -1)) {

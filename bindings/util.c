@@ -65,7 +65,7 @@ static int timer_reset(lua_State *L) {
 
 static int timer_stop(lua_State *L) {
   ltb_timer *t = checktimer(L);
-  if (!t->running) return luaL_error(L, "bad argument #1 to 'stop' (timer not running)");
+  if (!t->running) { lua_settop(L, 1); return 1; }   /* Torch7: stopping a stopped timer does nothing */
   double now[3];
   clock_now(now);
   for (int i = 0; i < 3; i++) t->total[i] += now[i] - t->start[i];
@@ -76,7 +76,7 @@ static int timer_stop(lua_State *L) {
 
 static int timer_resume(lua_State *L) {
   ltb_timer *t = checktimer(L);
-  if (t->running) return luaL_error(L, "bad argument #1 to 'resume' (timer is running)");
+  if (t->running) { lua_settop(L, 1); return 1; }   /* Torch7: resuming a running timer does nothing */
   clock_now(t->start);
   t->running = 1;
   lua_settop(L, 1);

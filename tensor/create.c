@@ -53,10 +53,57 @@ static int range_check(const char *op, double a, double b, double step, double *
   return 0;
 }
 
+/* The values from r->a to the last one must fit dtype without clamping or repeats (a
+ * narrowing store saturates, so 250..260 in bytes would end 255, 255, ...):
+ * integer types hold [min, max] (int64: +-2^53, the values being computed in double);
+ * floating types must reach no value past their largest, and where the values pass the
+ * type's exact integers (2^11 half, 2^8 bfloat16, 2^24 float, 2^53 double) the step may
+ * not be finer than the type's spacing there (2045..2052 in half would repeat 2048). */
+static int range_fits(const char *op, const ramp *r, lt_dtype dtype) {
+  if (r->n == 0) return 0;
+  double last = r->a + (double)(r->n - 1) * r->step;
+  double lo = fmin(r->a, last), hi = fmax(r->a, last);
+  double tmin = 0, tmax = 0;
+  int bits = 0;
+  switch (dtype) {
+  case LT_UINT8: tmax = 255; break;
+  case LT_BOOL: tmax = 1; break;
+  case LT_INT8: tmin = -128; tmax = 127; break;
+  case LT_INT16: tmin = -32768; tmax = 32767; break;
+  case LT_INT32: tmin = -2147483648.0; tmax = 2147483647.0; break;
+  case LT_INT64: tmin = -9007199254740992.0; tmax = 9007199254740992.0; break;
+  case LT_FLOAT16: bits = 11; tmax = 65504; break;
+  case LT_BFLOAT16: bits = 8; tmax = 3.3895313892515355e38; break;
+  case LT_FLOAT32: bits = 24; tmax = 3.4028234663852886e38; break;
+  default: return 0;   /* double: the values are computed in double */
+  }
+  if (!bits) {
+    if (lo < tmin || hi > tmax)
+      LT_FAIL(-1, "%s: values %.17g to %.17g do not fit in %sTensor (expected values from %.17g to %.17g)",
+              op, r->a, last, lt_dtype_name(dtype), tmin, tmax);
+    return 0;
+  }
+  double m = fmax(fabs(lo), fabs(hi));
+  if (m > tmax)
+    LT_FAIL(-1, "%s: values %.17g to %.17g do not fit in %sTensor (largest value %g)", op, r->a, last,
+            lt_dtype_name(dtype), tmax);
+  if (m > ldexp(1, bits) && r->n > 1) {
+    int e;
+    frexp(m, &e);   /* m in [2^(e-1), 2^e): the spacing there is 2^(e-bits) */
+    double spacing = ldexp(1, e - bits);
+    if (fabs(r->step) < spacing)
+      LT_FAIL(-1, "%s: values %.17g to %.17g with step %g cannot be held exactly by %sTensor (its "
+              "integers are exact up to %g; near %g its spacing is %g): values would repeat",
+              op, r->a, last, r->step, lt_dtype_name(dtype), ldexp(1, bits), m, spacing);
+  }
+  return 0;
+}
+
 lt_tensor *lt_range(double a, double b, double step, lt_dtype dtype) {
   double c;
   if (range_check("range", a, b, step, &c) < 0) return NULL;
   ramp r = {.a = a, .b = b, .step = step, .n = (int64_t)floor(c) + 1};
+  if (range_fits("range", &r, dtype) < 0) return NULL;
   return ramp_tensor("range", &r, dtype);
 }
 
@@ -64,6 +111,7 @@ lt_tensor *lt_arange(double a, double b, double step, lt_dtype dtype) {
   double c;
   if (range_check("arange", a, b, step, &c) < 0) return NULL;
   ramp r = {.a = a, .b = b, .step = step, .n = (int64_t)ceil(c)};
+  if (range_fits("arange", &r, dtype) < 0) return NULL;
   return ramp_tensor("arange", &r, dtype);
 }
 

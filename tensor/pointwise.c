@@ -239,7 +239,17 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
   const char *name = binary_names[op];
   if (lt_check_same_device(name, a, b) < 0) return NULL;
   bool cmp = is_compare(op);
-  if (!a->storage || !b->storage) return empty_result(out, cmp ? LT_UINT8 : lt_promote(a->dtype, b->dtype), a->device);
+  if (!a->storage || !b->storage) {
+    /* an empty tensor combines only with another without elements (Torch7: "inconsistent
+     * tensor size"; PyTorch does not broadcast (0,) with (3,)), never as a no-op */
+    if (lt_numel(a) == 0 && lt_numel(b) == 0)
+      return empty_result(out, cmp ? LT_UINT8 : lt_promote(a->dtype, b->dtype), a->device);
+    char b1[128], b2[128];
+    const lt_tensor *e = a->storage ? b : a, *f = a->storage ? a : b;
+    LT_FAIL(NULL, "%s: an empty tensor (%s%s, no elements) cannot be combined with a tensor of "
+            "size %s (inconsistent tensor size; expected both empty)", name, e->ndim ? "size " : "no dimensions",
+            e->ndim ? lt_shape_str(e, b1, sizeof b1) : "", lt_shape_str(f, b2, sizeof b2));
+  }
   /* the dtype to compute in: the promoted one, or out's for an arithmetic op writing into out */
   lt_dtype ct = lt_promote(a->dtype, b->dtype);
   if (out && !cmp) ct = out->dtype;

@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "philox.h"
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <time.h>
@@ -419,6 +420,21 @@ lt_tensor *lt_multinomial(lt_generator *g, const lt_tensor *p, int64_t n, bool r
   lt_tensor *pc = pd ? lt_contiguous(pd) : NULL;
   lt_release(pd);
   if (!pc) return NULL;
+  /* weights near DBL_MAX would sum to inf (and every draw land on the last category):
+   * such rows are divided by their largest weight first (rows of ordinary weights are
+   * divided by 1, so their draws stay as they were) */
+  double wmax = 0;
+  if (lt_numel(pc) > 0 && lt_reduce_all(LT_RMAX, pc, 0, &wmax) == 0 && isfinite(wmax) &&
+      wmax > DBL_MAX / (double)K) {
+    lt_tensor *rmax = lt_reduce_dim(LT_RMAX, NULL, NULL, NULL, pc, pc->ndim - 1, true, 0);
+    lt_tensor *den = rmax ? lt_binary_scalar(LT_MAX, NULL, rmax, 1.0, false) : NULL;
+    lt_tensor *scaled = den ? lt_binary(LT_DIV, NULL, pc, den, 1) : NULL;
+    lt_release(rmax);
+    lt_release(den);
+    lt_release(pc);
+    if (!scaled) return NULL;
+    pc = scaled;
+  }
   if (pc->device.type != LT_CPU) return multinomial_dev(g, p, pc, rows, K, n, replacement);
   const double *w = (const double *)lt_data(pc);
   for (int64_t r = 0; r < rows; r++) {

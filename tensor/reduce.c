@@ -409,6 +409,13 @@ lt_tensor *lt_reduce_dim(lt_reduce_op op, lt_tensor *out, lt_tensor *indices_out
     if (d == dim) { if (keepdim) size[nd++] = 1; }
     else size[nd++] = a->size[d];
   }
+  /* one tensor (or two views of one memory) for values and indices would mix them */
+  if (want_idx && out && indices_out &&
+      (out == indices_out ||
+       (out->storage && out->storage == indices_out->storage &&
+        (lt_numel(out) == 0 || lt_numel(indices_out) == 0)) ||
+       lt_may_overlap(out, indices_out)))
+    LT_FAIL(NULL, "%s: the values and indices results must be different tensors (they share memory)", name);
   bool dv = false, di = false;
   lt_tensor *vals = lt_rtarget(name, out, a, nd, size, rdt, &dv);
   if (!vals) return NULL;

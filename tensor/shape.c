@@ -136,9 +136,13 @@ lt_tensor *lt_stack(lt_tensor *out, const lt_tensor *const *ts, int n, int dim) 
   if (lt_numel(t0) == 0 && t0->ndim <= 1) {
     /* empty inputs would be skipped by cat: the result is n x (their shape) */
     int64_t size[LT_MAXDIM];
-    memcpy(size, views[0].size, sizeof(int64_t) * (size_t)views[0].ndim);
+    int nd = views[0].ndim;
+    memcpy(size, views[0].size, sizeof(int64_t) * (size_t)nd);
     size[dim] = n;
-    r = lt_prepare_out("stack", out, views[0].ndim, size, out ? out->dtype : t0->dtype, t0->device);
+    /* torch.Tensor() (no dimensions) stacks as a vector of size 0 (PyTorch's (0,)):
+     * n of them give n x 0, never n elements that no input had */
+    if (t0->ndim == 0) { size[1] = 0; nd = 2; }
+    r = lt_prepare_out("stack", out, nd, size, out ? out->dtype : t0->dtype, t0->device);
   } else {
     r = lt_cat(out, ptrs, n, dim);
     if (!r) lt_seterr("stack: %s", lt_errmsg());

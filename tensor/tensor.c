@@ -145,7 +145,10 @@ lt_tensor *lt_from_storage(lt_storage *s, int64_t offset, int ndim, const int64_
 }
 
 int64_t lt_numel(const lt_tensor *t) {
-  if (!t->storage) return 0;   /* Torch7's empty tensor: no dimensions, no elements */
+  /* Torch7's empty tensor: no dimensions, no storage, no elements. Any other tensor
+   * without a storage has a size of 0 somewhere (the views below refuse anything else),
+   * so the product of its sizes is its true element count. */
+  if (!t->storage && t->ndim == 0) return 0;
   int64_t n = 1;
   for (int i = 0; i < t->ndim; i++) n *= t->size[i];
   return n;
@@ -302,6 +305,20 @@ int lt_set_tensor(lt_tensor *t, const lt_tensor *src) {
 }
 
 /* ---- views ---- */
+/* A view of a tensor without storage must have no elements (else kernels would walk its
+ * sizes from a NULL pointer): v is released and NULL returned when it has some. */
+static lt_tensor *check_storageless(const char *op, lt_tensor *v) {
+  if (!v || v->storage) return v;
+  int64_t n = 1;
+  for (int i = 0; i < v->ndim; i++) n *= v->size[i];
+  if (v->ndim == 0 || n == 0) return v;
+  char b[128];
+  lt_shape_str(v, b, sizeof b);
+  lt_release(v);
+  LT_FAIL(NULL, "%s: the tensor is empty (no elements, no storage): a view of size %s would "
+          "hold elements it does not have (expected a size with a 0 in it)", op, b);
+}
+
 lt_tensor *lt_alias(const lt_tensor *t) {
   lt_tensor *v = lt_tensor_alloc();
   if (!v) return NULL;
@@ -493,7 +510,7 @@ lt_tensor *lt_expand(const lt_tensor *t, int ndim, const int64_t *size) {
   }
   v->ndim = ndim;
   if (shape_numel("expand", ndim, v->size) < 0) { lt_release(v); return NULL; }
-  return v;
+  return check_storageless("expand", v);
 }
 
 lt_tensor *lt_squeeze(const lt_tensor *t) {
@@ -524,7 +541,7 @@ lt_tensor *lt_unsqueeze(const lt_tensor *t, int dim) {
   v->size[dim] = 1;
   v->stride[dim] = dim < t->ndim ? t->size[dim] * t->stride[dim] : 1;
   v->ndim = t->ndim + 1;
-  return v;
+  return check_storageless("unsqueeze", v);
 }
 
 lt_tensor *lt_unfold(const lt_tensor *t, int dim, int64_t size, int64_t step) {
@@ -545,7 +562,7 @@ lt_tensor *lt_unfold(const lt_tensor *t, int dim, int64_t size, int64_t step) {
     v->size[0] = size; v->stride[0] = 1;
   }
   v->ndim = t->ndim + 1;
-  return v;
+  return check_storageless("unfold", v);
 }
 
 lt_tensor *lt_contiguous(const lt_tensor *t) {

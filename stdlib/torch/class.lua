@@ -176,7 +176,10 @@ local function newmeta(level, name, parentname, constructor, destructor, factory
       .. "separated by dots, such as 'Point' or 'nn.Point')", name), level)
   end
   local where, short = package_of(name, module, level + 1)
+  -- (classes also caches what torch.getmetatable found for tensor and storage types:
+  -- only a class made here counts as one that may be defined again)
   local mt = classes[name]
+  if mt and not isclass[mt] then mt = nil end
   -- a class made here may be defined again (a script run twice keeps working), and a plain
   -- value of the user's is replaced as Torch7 did (Config = {...}; torch.class('Config'));
   -- what the system holds under that name is not: a loaded module (torch, math, io), a

@@ -153,14 +153,38 @@ function data.csv(path, opts)
 
   -- records, one per call: n fields in `fields`, and the line they start on
   local fields, lineno, first = {}, 0, true
-  local nextline = f:lines()
+  -- a directory opens but cannot be read: say so, naming the function and the file
+  local _, rerr = f:read(0)
+  if rerr then fail(sformat('cannot read (%s)', rerr)) end
+  -- lines end with LF, CRLF or CR alone (old Mac files): a line of the file as read
+  -- (to LF) is cut at its CRs, each part a line of its own
+  local rawline, queue, qn = f:lines(), {}, 0
+  local function nextline()
+    if qn > 0 then
+      local l = table.remove(queue, 1)
+      qn = qn - 1
+      return l
+    end
+    local ok, l = pcall(rawline)
+    if not ok then fail(sformat('cannot read (%s)', tostring(l)), 5) end
+    if not l then return nil end
+    if sbyte(l, -1) == 13 then l = ssub(l, 1, -2) end
+    if not sfind(l, '\r', 1, true) then return l end
+    local parts = {}
+    for part in (l .. '\r'):gmatch('([^\r]*)\r') do parts[#parts + 1] = part end
+    for i = 2, #parts do queue[#queue + 1] = parts[i] end
+    qn = #queue
+    return parts[1]
+  end
   local function record()
     while true do
       local line = nextline()
       if not line then return nil end
       lineno = lineno + 1
       if first then line = line:gsub('^\239\187\191', ''); first = false end
-      if sbyte(line, -1) == 13 then line = ssub(line, 1, -2) end
+      if sfind(line, '\0', 1, true) then
+        fail(sformat('line %d: a NUL byte in the text (not a CSV text file?)', lineno), 4)
+      end
       if not sfind(line, '^%s*$') then
         if not sfind(line, '"', 1, true) then return split_plain(line, sep, fields), lineno end
         local start, done = lineno, 0
@@ -177,7 +201,9 @@ function data.csv(path, opts)
             local more = nextline()
             if not more then fail(sformat('line %d: a quoted field is not closed before the end of the file', start), 4) end
             lineno = lineno + 1
-            if sbyte(more, -1) == 13 then more = ssub(more, 1, -2) end
+            if sfind(more, '\0', 1, true) then
+              fail(sformat('line %d: a NUL byte in the text (not a CSV text file?)', lineno), 4)
+            end
             pending[#pending + 1] = more
           until closes_quote(more)
           line = table.concat(pending, '\n')
@@ -188,10 +214,17 @@ function data.csv(path, opts)
 
   local n, line = record()
   local names
-  if n and header == nil then         -- detect: a first record with a non-number is a header
+  if n and header == nil then
+    -- detect: the first record is a header when one of its fields is a word: not a
+    -- number, not empty, and not starting as a number does (a digit, after an optional
+    -- sign or point). So '1,,3' or '1e,2' is data (an error, or NaN with nan=true),
+    -- never a header made of numbers.
     header = false
     for i = 1, n do
-      if not tonum(fields[i]) then header = true; break end
+      local fl = fields[i]
+      if not tonum(fl) and not sfind(fl, '^%s*$') and not sfind(fl, '^%s*[+-]?%.?%d') then
+        header = true; break
+      end
     end
   end
   local ncols = n or 0
@@ -347,6 +380,9 @@ end
 function DataLoader:setEpoch(e)
   if not math.tointeger(e) then
     error(sformat("bad argument #1 to 'DataLoader:setEpoch' (integer expected, got %s)", tostring(e)), 2)
+  end
+  if e < 0 then
+    error(sformat("bad argument #1 to 'DataLoader:setEpoch' (a non-negative epoch expected, got %d)", e), 2)
   end
   self.epoch = math.tointeger(e)
 end

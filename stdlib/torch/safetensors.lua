@@ -264,6 +264,9 @@ function torch.loadSafetensors(path)
     local len = f:read(8)
     if not len or #len ~= 8 then bad('not a readable file') end
     local n = string.unpack('<I8', len)
+    if n >= 0 and n < 2 then
+      bad(string.format('header length %d: the header is empty or invalid (a JSON object takes at least 2 bytes)', n))
+    end
     if n < 2 or n > filesize - 8 then
       bad(string.format('header length %s is beyond the file (%d bytes)', n < 0 and 'over 2^63' or tostring(n), filesize))
     end
