@@ -275,11 +275,14 @@ static int op_mod(lua_State *L) { return op_binary(L, LT_REMAINDER); }
 static int op_pow(lua_State *L) { return op_binary(L, LT_POW); }
 static int op_unm(lua_State *L) { ltb_push(L, lt_unary(LT_NEG, NULL, ltb_checktensor(L, 1))); return 1; }
 
-/* a * b: scalar product by a number; between tensors Torch7's meaning: 1-D.1-D dot (a
- * number), 2-D x 1-D matrix-vector, 2-D x 2-D matrix product; otherwise matmul */
+/* a * b: scalar product by a number or a 0-dim tensor; between tensors Torch7's meaning:
+ * 1-D.1-D dot (a number), 2-D x 1-D matrix-vector, 2-D x 2-D matrix product; otherwise matmul */
 static int op_mul(lua_State *L) {
   lt_tensor *a = ltb_totensor(L, 1), *b = ltb_totensor(L, 2);
   if (!a || !b) return op_binary(L, LT_MUL);
+  /* a 0-dim tensor (a recorded loss, a reduction's result) is a scalar factor, as the
+   * number it stands for without grad: elementwise, broadcast, recorded when needed */
+  if ((a->ndim == 0 && a->storage) || (b->ndim == 0 && b->storage)) return op_binary(L, LT_MUL);
   if (a->ndim == 1 && b->ndim == 1) {
     if (lt_grad_enabled() && (a->requires_grad || b->requires_grad)) {   /* recorded: a 0-dim tensor */
       ltb_push(L, lt_dot_tensor(a, b));
@@ -315,11 +318,51 @@ static double compare_operand(lua_State *L, int idx, const char *op) {
 static int op_lt(lua_State *L) { lua_pushboolean(L, compare_operand(L, 1, "<") < compare_operand(L, 2, "<")); return 1; }
 static int op_le(lua_State *L) { lua_pushboolean(L, compare_operand(L, 1, "<=") <= compare_operand(L, 2, "<=")); return 1; }
 
-/* 'loss ' .. t: a tensor joins strings as its text (a 0-dim tensor, such as a recorded
- * loss, as its number), so Torch7 logging code keeps working under autograd */
+/* 'loss ' .. t: a tensor joins strings as text, so Torch7 logging code keeps working under
+ * autograd: a 0-dim tensor (a recorded loss) as its number, any other tensor as its
+ * one-line summary "[torch.FloatTensor of size 2x3]" (tostring(t) gives the elements).
+ * Built in C, calling no Lua function: under Lua 5.4.4 a __concat that called back into
+ * Lua (luaL_tolstring -> __tostring) crashed th in chains a .. b .. c while the collector
+ * ran often (test_autograd_edges.lua: concat_chain_under_gc) */
+static void concat_operand(lua_State *L, int idx) {
+  lt_tensor *t = ltb_totensor(L, idx);
+  if (!t) {
+    int ty = lua_type(L, idx);
+    if (ty != LUA_TSTRING && ty != LUA_TNUMBER)
+      luaL_error(L, "attempt to concatenate a tensor with a %s value (a string, number or tensor expected)",
+                 luaL_typename(L, idx));
+    lua_pushvalue(L, idx);
+    lua_tolstring(L, -1, NULL);   /* a number becomes its usual text, in the copy */
+    return;
+  }
+  const char *name = ltb_typename(t->dtype, t->device);
+  if (t->ndim == 0 && t->storage) {
+    /* its number, as t:item() and tostring(t) give it */
+    lt_tensor *c = lt_to_device(t, lt_cpu());
+    if (!c) ltb_fail(L);
+    int64_t at[LT_MAXDIM] = {0};
+    double v = lt_get(c, at);
+    lt_release(c);
+    if (lt_dtype_is_float(t->dtype)) lua_pushnumber(L, v);
+    else lua_pushinteger(L, (lua_Integer)v);
+    lua_tolstring(L, -1, NULL);
+    return;
+  }
+  if (t->ndim == 0) { lua_pushfstring(L, "[%s with no dimension]", name); return; }
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  lua_pushfstring(L, "[%s of size ", name);
+  luaL_addvalue(&b);
+  for (int d = 0; d < t->ndim; d++) {
+    lua_pushfstring(L, d ? "x%I" : "%I", (lua_Integer)t->size[d]);
+    luaL_addvalue(&b);
+  }
+  luaL_addchar(&b, ']');
+  luaL_pushresult(&b);
+}
 static int op_concat(lua_State *L) {
-  luaL_tolstring(L, 1, NULL);
-  luaL_tolstring(L, 2, NULL);
+  concat_operand(L, 1);
+  concat_operand(L, 2);
   lua_concat(L, 2);
   return 1;
 }

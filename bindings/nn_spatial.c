@@ -15,8 +15,9 @@
 
 static int checkint(lua_State *L, int i, int lo) {
   lua_Integer v = luaL_checkinteger(L, i);
+  /* the engine's spatial kernels take int sizes; 2^30 keeps their products in range */
   if (v < lo || v > 1 << 30)
-    luaL_argerror(L, i, lua_pushfstring(L, "expected an integer >= %d, got %d", lo, (int)v));
+    luaL_argerror(L, i, lua_pushfstring(L, "expected an integer from %d to %d, got %I", lo, 1 << 30, v));
   return (int)v;
 }
 static int optint(lua_State *L, int i, int lo, int def) {

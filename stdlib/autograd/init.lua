@@ -15,31 +15,40 @@ local torch = require 'torch'
 
 local autograd = {}
 
--- a copy of the params structure with leaves requiring grad; list collects them
-local function leaves(p, list, path)
+-- a copy of the params structure with leaves requiring grad; list collects them. seen
+-- maps each table (and tensor) already copied to its copy: a table reached twice (shared,
+-- or a cycle such as p.self = p) is copied once, so cycles end and the copy keeps the
+-- structure's sharing
+local function leaves(p, list, seen)
   if torch.isTensor(p) then
+    if seen[p] then return seen[p] end
     local l = p:detach()
     if not l:type():find('Float') and not l:type():find('Double') and not l:type():find('Half') then
       return p   -- integer tensors (indices, labels) pass through without gradients
     end
     l:setRequiresGrad(true)
     list[#list + 1] = l
+    seen[p] = l
     return l
   elseif type(p) == 'table' then
+    if seen[p] then return seen[p] end
     local c = {}
-    for k, v in pairs(p) do c[k] = leaves(v, list, path .. '.' .. tostring(k)) end
+    seen[p] = c
+    for k, v in pairs(p) do c[k] = leaves(v, list, seen) end
     return c
   end
   return p
 end
 
--- the gradients, in the shape of params
-local function shape_like(p, lp, grads, by_leaf)
+-- the gradients, in the shape of params (seen as in leaves)
+local function shape_like(p, lp, by_leaf, seen)
   if torch.isTensor(p) then
     return by_leaf[lp] or nil
   elseif type(p) == 'table' then
+    if seen[p] then return seen[p] end
     local c = {}
-    for k, v in pairs(p) do c[k] = shape_like(v, lp[k], grads, by_leaf) end
+    seen[p] = c
+    for k, v in pairs(p) do c[k] = shape_like(v, lp[k], by_leaf, seen) end
     return c
   end
   return nil
@@ -50,7 +59,7 @@ local function differentiate(f, opts)
   opts = opts or {}
   return function(params, ...)
     local list = {}
-    local lp = leaves(params, list, 'params')
+    local lp = leaves(params, list, {})
     local results = table.pack(torch.enableGrad(f, lp, ...))
     local loss = results[1]
     if not torch.isTensor(loss) or loss:nElement() ~= 1 then
@@ -68,7 +77,7 @@ local function differentiate(f, opts)
     end
     local by_leaf = {}
     for i, l in ipairs(list) do by_leaf[l] = grads[i] end
-    local g = shape_like(params, lp, grads, by_leaf)
+    local g = shape_like(params, lp, by_leaf, {})
     return g, loss:item(), table.unpack(results, 2, results.n)
   end
 end

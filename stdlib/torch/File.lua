@@ -120,9 +120,23 @@ function Writer:storage(s, name, dt)
   end
 end
 
+-- autograd state: a tensor that requires grad is written as version 'V 2': its Torch7
+-- body ('V 1') followed by an int32 of flags (1: requires grad, 2: a .grad follows) and
+-- then its .grad as an object. Tensors that do not require grad stay 'V 1', byte for
+-- byte what Torch7 writes and reads.
+local function grad_version(t)
+  return t.requiresGrad and 'V 2' or 'V 1'
+end
+function Writer:gradstate(t, path)
+  if not t.requiresGrad then return end
+  local g = t.grad
+  self:int(1 + (g and 2 or 0))
+  if g then self:object(g, path .. '.grad', 2) end
+end
+
 function Writer:tensor(t, name, dt, path)
   if self:ref(t, 4) then return end
-  self:string('V 1')
+  self:string(grad_version(t))
   self:string(name)
   local s = t:storage()
   local nd = t:dim()
@@ -135,14 +149,15 @@ function Writer:tensor(t, name, dt, path)
   self:long(s and t:storageOffset() or 1)
   if s then self:storage(s, 'torch.' .. dt .. 'Storage', dt)
   else self:int(0) end
+  self:gradstate(t, path or '')
 end
 
 -- a CUDA tensor: its class name as Torch7 writes it (torch.CudaTensor, torch.CudaDoubleTensor
 -- ...) and the data of a CPU copy (contiguous, in a storage of its own named
 -- torch.Cuda...Storage); it loads back on the GPU where one is available
-function Writer:cudatensor(t, name, dt, cdt)
+function Writer:cudatensor(t, name, dt, cdt, path)
   if self:ref(t, 4) then return end
-  self:string('V 1')
+  self:string(grad_version(t))
   self:string(name)
   local c = t:cpu()
   -- kept until the end: a collected copy's storage address could be reused by the next
@@ -160,6 +175,7 @@ function Writer:cudatensor(t, name, dt, cdt)
   self:long(s and c:storageOffset() or 1)
   if s then self:storage(s, 'torch.Cuda' .. cdt .. 'Storage', dt)
   else self:int(0) end
+  self:gradstate(t, path or '')
 end
 
 -- a torch.Generator: its state (torch.getRNGState's bytes) as one string
@@ -185,7 +201,7 @@ function Writer:object(x, path, depth)
     if dt and DTYPES[dt] and tx == 'userdata' then return self:tensor(x, name, dt, path) end
     local cdt = name and smatch(name, '^torch%.Cuda(%w*)Tensor$')
     if cdt and tx == 'userdata' and DTYPES[cdt == '' and 'Float' or cdt] then
-      return self:cudatensor(x, name, cdt == '' and 'Float' or cdt, cdt)
+      return self:cudatensor(x, name, cdt == '' and 'Float' or cdt, cdt, path)
     end
     local sdt = name and smatch(name, '^torch%.(%w+)Storage$')
     if sdt and DTYPES[sdt] and tx == 'userdata' then return self:storage(x, name, sdt) end
@@ -443,16 +459,35 @@ function Reader:generator(idx)
   return g
 end
 
+-- a tensor's autograd state (version 'V 2', see Writer:gradstate); 'V 1' has none
+function Reader:gradstate(t, version, name)
+  if version ~= 'V 2' then return t end
+  local flags = self:int(name .. ' autograd flags')
+  if flags < 0 or flags > 3 or flags == 2 then fail(sformat('bad autograd flags %d in a %s', flags, name)) end
+  if flags & 1 ~= 0 then
+    local ok, err = pcall(t.setRequiresGrad, t, true)
+    if not ok then fail(sformat('a %s cannot require grad: %s', name, tostring(err))) end
+  end
+  if flags & 2 ~= 0 then
+    local g = self:object(self.depth + 1)
+    local ok, err = pcall(function() t.grad = g end)
+    if not ok then fail(sformat('bad .grad of a %s: %s', name, tostring(err))) end
+  end
+  return t
+end
+
 function Reader:torchobject(idx)
   local version = self:string('class version')
   local name = version
   if ssub(version, 1, 2) == 'V ' then name = self:string('class name') end
   local dt = smatch(name, '^torch%.(%w+)Tensor$')
-  if dt and DTYPES[dt] then return self:tensor(idx, name, dt) end
+  if dt and DTYPES[dt] then return self:gradstate(self:tensor(idx, name, dt), version, name) end
   dt = smatch(name, '^torch%.(%w+)Storage$')
   if dt and DTYPES[dt] then return self:storage(idx, name, dt) end
   local cdt = smatch(name, '^torch%.Cuda(%w*)Tensor$')
-  if cdt and DTYPES[cdt == '' and 'Float' or cdt] then return self:cudatensor(idx, name, cdt == '' and 'Float' or cdt) end
+  if cdt and DTYPES[cdt == '' and 'Float' or cdt] then
+    return self:gradstate(self:cudatensor(idx, name, cdt == '' and 'Float' or cdt), version, name)
+  end
   cdt = smatch(name, '^torch%.Cuda(%w*)Storage$')   -- a CUDA tensor's data, loaded on the CPU
   if cdt and DTYPES[cdt == '' and 'Float' or cdt] then return self:storage(idx, name, cdt == '' and 'Float' or cdt) end
   if smatch(name, '^torch%.%w+Tensor$') or smatch(name, '^torch%.%w+Storage$') then

@@ -77,15 +77,20 @@ function torch.gradcheck(f, inputs, eps, tol)
     analytic = {}
     for k, x in ipairs(wrt) do analytic[k] = torch.zeros(x:nElement()):double() end
   end
+  -- f runs in the grad mode it ran in above, so that it sees what it saw there (with grad,
+  -- 1-D * 1-D and whole-tensor reductions give 0-dim tensors; without, numbers); only
+  -- the weighted sum of its results is computed without grad
   local function objective()
+    local out = f(table.unpack(ins))
     return torch.noGrad(function()
-      -- without grad, whole-tensor reductions give numbers: take them as 0-dim results
-      local out = f(table.unpack(ins))
       local os = type(out) == 'number' and { out } or as_list(out, "the function's result", 'gradcheck')
       local s = 0
       for i, o in ipairs(os) do
         if type(o) == 'number' then s = s + o * vs[i]:double():sum()
-        else s = s + torch.cmul(o:double(), vs[i]:double():viewAs(o)):sum() end
+        else
+          o = o:detach():double()
+          s = s + torch.cmul(o, vs[i]:double():viewAs(o)):sum()
+        end
       end
       return s
     end)
@@ -131,7 +136,7 @@ function torch.gradgradcheck(f, inputs, eps, tol)
   for i, o in ipairs(outs) do vs[i] = torch.randn(o:nElement()):typeAs(o):viewAs(o) end
   local function g(...)
     local xs = { ... }
-    -- gradcheck evaluates its function under noGrad; the inner gradient needs a graph
+    -- the inner gradient needs a graph, whatever the caller's grad mode
     return torch.enableGrad(function()
       local wrt = {}
       for _, x in ipairs(xs) do if x.requiresGrad then wrt[#wrt + 1] = x end end
@@ -141,6 +146,39 @@ function torch.gradgradcheck(f, inputs, eps, tol)
   end
   return torch.gradcheck(g, ins, eps, tol)
 end
+
+-- torch.noGrad(f, ...) and torch.enableGrad(f, ...) inside a coroutine: f runs in a
+-- coroutine of its own, so that it may yield (the C versions call it through lua_pcall, a
+-- C-call boundary). Grad mode is f's mode while f runs and the caller's while f is
+-- suspended (the caller's mode comes back at each yield, f's is set again at each
+-- resume), as PyTorch's no_grad does for generators. Outside coroutines (nothing can
+-- yield there) the C versions run directly.
+local function grad_mode_call(mode, cfn, fname)
+  local isyieldable, create, resume, yield = coroutine.isyieldable, coroutine.create, coroutine.resume, coroutine.yield
+  local status, close, pack, unpack = coroutine.status, coroutine.close, table.pack, table.unpack
+  local setGradEnabled = torch.setGradEnabled
+  return function(f, ...)
+    if type(f) ~= 'function' then
+      error(string.format("bad argument #1 to '%s' (function expected, got %s)", fname, type(f)), 2)
+    end
+    if not isyieldable() then return cfn(f, ...) end
+    local co = create(f)
+    local args = pack(...)
+    while true do
+      local prev = setGradEnabled(mode)
+      local r = pack(resume(co, unpack(args, 1, args.n)))
+      setGradEnabled(prev)
+      if not r[1] then
+        close(co)   -- its to-be-closed variables
+        error(r[2], 0)
+      end
+      if status(co) == 'dead' then return unpack(r, 2, r.n) end
+      args = pack(yield(unpack(r, 2, r.n)))
+    end
+  end
+end
+torch.noGrad = grad_mode_call(false, torch.noGrad, 'torch.noGrad')
+torch.enableGrad = grad_mode_call(true, torch.enableGrad, 'torch.enableGrad')
 
 -- torch.Function{forward = function(ctx, ...) ... end, backward = function(ctx, gradOutput) ... end
 --                [, name = 'MyOp']}
@@ -200,9 +238,29 @@ function torch.Function(def)
     local is_arg = false
     for i = 1, args.n do if rawequal(args[i], out) then is_arg = true end end
     if is_arg or out.requiresGrad then out = out:detach() end
+    -- which inputs need a gradient (flags, not the tensors: the node must not keep them)
+    local needs = {}
+    for i, t in ipairs(tensors) do needs[i] = t.requiresGrad end
+    local nt = #tensors
     torch._recordFunction(out, tensors, function(g)
       check_saved(ctx, name)
-      return def.backward(ctx, g)
+      local r = table.pack(def.backward(ctx, g))
+      -- PyTorch's rule: one gradient per input; a missing one would silently be no
+      -- gradient at all. nil (or nothing, for an input that needs none) stays allowed.
+      for i = r.n + 1, nt do
+        if needs[i] then
+          error(string.format("%s: backward returned %d gradient%s for %d tensor inputs, none for input %d, " ..
+            "which requires grad (return one gradient or nil per tensor argument of forward, in order)",
+            name, r.n, r.n == 1 and '' or 's', nt, i), 0)
+        end
+      end
+      for i = nt + 1, r.n do
+        if r[i] ~= nil then
+          error(string.format("%s: backward returned %d gradients for %d tensor inputs " ..
+            "(one gradient or nil per tensor argument of forward, in order)", name, r.n, nt), 0)
+        end
+      end
+      return table.unpack(r, 1, math.min(r.n, nt))
     end, name)
     return out
   end
