@@ -71,9 +71,18 @@ end
 
 function BN:updateOutput(input)
   self:checkInputDim(input)
+  -- the statistics and parameters have the module's type (:double() ...); an input of
+  -- another type is an error, as in Linear (never a silent result of the input's type)
+  local own = self.weight or self.running_mean
+  if input:type() ~= own:type() then
+    error(string.format('%s: the input is a %s but the module is %s (convert one with :type())',
+                        torch.typename(self), input:type(), own:type()), 3)
+  end
   local x, single = input, input:dim() == self.nDim - 1
   if single then x = input:unsqueeze(1) end
-  local ok, out = pcall(torch.batchNorm, x, self.running_mean, self.running_var, self.weight, self.bias,
+  local rm, rv = self.running_mean, self.running_var
+  if self._recomputing then rm, rv = rm:clone(), rv:clone() end   -- backward's forward again: no second update
+  local ok, out = pcall(torch.batchNorm, x, rm, rv, self.weight, self.bias,
                         self.train ~= false, self.momentum, self.eps)
   if not ok then error(torch.typename(self) .. ': ' .. tostring(out), 2) end
   if single then out = out:select(1, 1) end

@@ -11,7 +11,16 @@ local ClassNLLCriterion, parent = torch.class('nn.ClassNLLCriterion', 'nn.Criter
 -- sample (1 x C input, as Torch7's squeeze allowed) as a one-element tensor
 function nn._classTargets(name, target, input)
   if torch.isTensor(target) then
-    if target:dim() > 1 then target = target:reshape(target:nElement()) end
+    if target:dim() > 1 then
+      -- an N x 1 (or 1 x N) column of classes is flattened; more is several targets a sample
+      local big = 0
+      for d = 1, target:dim() do if target:size(d) > 1 then big = big + 1 end end
+      if big > 1 then
+        error(string.format('%s: multi-target not supported (the target must hold one class per sample, ' ..
+                            'a 1-D tensor; got %s)', name, table.concat(target:size():totable(), 'x')), 4)
+      end
+      target = target:reshape(target:nElement())
+    end
     return target
   end
   if type(target) ~= 'number' then

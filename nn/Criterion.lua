@@ -22,43 +22,83 @@ local function tonumber_loss(l)
   return l
 end
 
+-- updateOutput run through wrap (torch.noGrad or torch.enableGrad); an error is raised
+-- again at the user's call, without a position inside the library
+local function loss_of(self, wrap, input, target)
+  local ok, loss = pcall(wrap, function() return self:updateOutput(input, target) end)
+  if not ok then
+    local msg = tostring(loss):gsub('^[^\n:]*/[%w_]+/[%w_]+%.lua:%d+: ', '')
+    error(msg, 3)
+  end
+  return loss
+end
+
 function Criterion:forward(input, target)
-  local x = nn._asGraphInput(input)
-  self._input = x
-  self._recorded = torch.isGradEnabled()
-  local loss = self:updateOutput(x, target)
-  self._loss = loss
+  -- nothing is recorded: backward computes its gradient from the arguments it is given
+  local loss = loss_of(self, torch.noGrad, input, target)
   self.output = tonumber_loss(loss)
   return self.output
 end
 
 function Criterion:__call__(input, target)
-  self._input = input
-  self._recorded = torch.isGradEnabled()
-  local loss = self:updateOutput(input, target)
-  self._loss = loss
-  return loss
+  return self:updateOutput(input, target)
 end
 
+-- x with every float tensor replaced by a new leaf that requires grad (sharing its data),
+-- tables walked; the leaves in order go to list
+local function leaves(x, list)
+  if torch.isTensor(x) then
+    local tp = x:type()
+    if tp:find('Float') or tp:find('Double') or tp:find('Half') or tp:find('BFloat16') or tp == 'torch.CudaTensor' then
+      local l = x:detach():setRequiresGrad()
+      list[#list + 1] = l
+      return l
+    end
+    return x
+  elseif type(x) == 'table' and getmetatable(x) == nil then
+    local c = {}
+    for k, v in pairs(x) do c[k] = leaves(v, list) end
+    return c
+  end
+  return x
+end
+
+-- the target without its history (the gradient is the input's only)
+local function detached(t)
+  if torch.isTensor(t) then return t.requiresGrad and t:detach() or t end
+  if type(t) == 'table' and getmetatable(t) == nil then
+    local c = {}
+    for k, v in pairs(t) do c[k] = detached(v) end
+    return c
+  end
+  return t
+end
+
+-- d loss / d input at the input and target given (Torch7's): the loss is computed again
+-- from them, with the checks forward makes and the current settings (sizeAverage ...),
+-- so it never depends on what an earlier forward saw
 function Criterion:updateGradInput(input, target)
-  local x, loss = self._input, self._loss
-  if x == nil then error(torch.typename(self) .. ': backward called before forward', 2) end
-  local ins = nn._tensorsOf(x, {}, function(t) return t.requiresGrad end)
+  local name = torch.typename(self) or 'nn.Criterion'
+  if input == nil then
+    error(name .. ": backward: bad argument #1 'input' (a tensor expected, got nil)", 2)
+  end
+  local ins = {}
+  local x = leaves(input, ins)
+  local loss = loss_of(self, torch.enableGrad, x, detached(target))
   local gs = {}
   if #ins > 0 and torch.isTensor(loss) and loss.requiresGrad then
-    gs = torch.grad({ loss }, ins, nil, { retainGraph = true, stopAtInputs = true })
-  elseif #ins > 0 and not self._recorded then
-    error(torch.typename(self) .. ': backward: forward ran with grad mode off, so nothing was recorded', 2)
+    gs = torch.grad({ loss }, ins, nil, { stopAtInputs = true })
   end
   if torch.isTensor(x) then
-    self.gradInput = gs[1] or x.new():resizeAs(x):zero()
+    local g = gs[1]
+    if g and not g:isContiguous() then g = g:contiguous() end
+    self.gradInput = g or x.new():resizeAs(x):zero()
   else
-    local pos = 0
+    local grad_of = {}
+    for i, l in ipairs(ins) do grad_of[l] = gs[i] end
     local function rebuild(v)
-      if torch.isTensor(v) then
-        if v.requiresGrad then pos = pos + 1; return gs[pos] or v.new():resizeAs(v):zero() end
-        return v.new():resizeAs(v):zero()
-      elseif type(v) == 'table' then
+      if torch.isTensor(v) then return grad_of[v] or v.new():resizeAs(v):zero() end
+      if type(v) == 'table' then
         local c = {}
         for i = 1, #v do c[i] = rebuild(v[i]) end
         return c

@@ -4,6 +4,7 @@ local Log, parent = torch.class('nn.Log', 'nn.Module')
 
 function Log:updateOutput(input)
   if not torch.isTensor(input) then error('nn.Log: expected a tensor input, got ' .. torch.type(input), 3) end
+  nn._checkFloatInput(self, input)
   self.output = torch.log(input)
   return self.output
 end

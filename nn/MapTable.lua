@@ -38,6 +38,16 @@ function MapTable:updateOutput(input)
   return out
 end
 
+-- the module applied to element i of the last input: Torch7 keeps one clone an element
+-- (sharing the parameters); shared here, that is the one module for every element seen
+function MapTable:get(index)
+  if self.shared and self.module and math.type(index) == 'integer' and index >= 1
+     and index <= math.max(#self.output, 1) then
+    return self.module
+  end
+  return self.modules[index]
+end
+
 function MapTable:clearState()
   for i = 2, #self.modules do self.modules[i] = nil end
   return parent.clearState(self)

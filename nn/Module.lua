@@ -202,27 +202,59 @@ function Module:_forward(input)
   return self.output
 end
 
-local function named_error(self, err)
+-- an input that holds no tensor at all (nil, a number, an empty table ...)
+local function tensorless(input)
+  return not torch.isTensor(input) and #tensors_of(input, {}) == 0
+end
+
+local function input_kind(input)
+  if type(input) == 'table' and not torch.isTensor(input) and next(input) == nil then return 'an empty table' end
+  return torch.type(input)
+end
+
+local function named_error(self, err, input)
   local msg = tostring(err)
   local name = torch.typename(self) or 'nn.Module'
+  -- a Lua error inside updateOutput ("attempt to index a nil value (local 'input')") on an
+  -- input without tensors: the input is what is wrong
+  if tensorless(input) and msg:find('attempt to ', 1, true) then
+    msg = string.format('%s: expected a tensor input, got %s', name, input_kind(input))
+  end
+  -- a position inside the nn library itself tells the user nothing
+  msg = msg:gsub('^[^\n:]*/nn/[%w_]+%.lua:%d+: ', '')
   if not msg:find(name, 1, true) then msg = name .. ': ' .. msg end
   error(msg, 0)
 end
 
+-- modules computing float math (tanh, exp, log ...) refuse integer input, as the fused
+-- activations do (an IntTensor tanh would round every value to 0 or +-1)
+function nn._checkFloatInput(self, input)
+  if torch.isTensor(input) and not is_float(input) then
+    error(string.format('%s: the input must be a floating-point tensor (FloatTensor or DoubleTensor), got %s',
+                        torch.typename(self), (input:type():gsub('^torch%.', ''))), 3)
+  end
+end
+
 function Module:forward(input)
   link_once(self)
+  if input == nil then
+    error((torch.typename(self) or 'nn.Module') .. ': expected a tensor input, got nil', 2)
+  end
   local x = as_graph_input(input)
   self._input = x
   self._inputRaw = input
   self._recorded = torch.isGradEnabled()
   local ok, out = pcall(run_update_output, self, x)
-  if not ok then named_error(self, out) end
+  if not ok then named_error(self, out, input) end
   self.output = out
   return out
 end
 
 -- module(input): the autograd style (no leaf is made for the input)
 function Module:__call__(input)
+  if input == nil then
+    error((torch.typename(self) or 'nn.Module') .. ': expected a tensor input, got nil', 2)
+  end
   return self:_forward(input)
 end
 
@@ -271,32 +303,71 @@ local function same_input(a, b)
   return false
 end
 
-function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
+local function sizestr(t)
+  if t:dim() == 0 then return t:nElement() == 0 and 'empty' or 'scalar' end
+  return table.concat(t:size():totable(), 'x')
+end
+
+-- whether the graph the last forward recorded gives the gradients at `input`: it exists
+-- (forward ran with grad mode on, and no :type(), clearState() or clone() dropped it since),
+-- it was recorded for this input (the same tensor, or the same values), and, when the
+-- input's gradient is wanted, the input is on it (module(x) in the autograd style records
+-- no path from x). Otherwise backward computes forward again at the input it is given
+-- (Torch7's backward is the gradient at the input given, whatever forward saw last).
+local function graph_usable(self, input, wantInput)
   local x = self._input
   if x == nil then
-    -- updateOutput was called directly (a Torch7 decorator): the input given must be on
-    -- the graph its updateOutput recorded
+    -- updateOutput was called directly (a Torch7 decorator): the input given is on the
+    -- graph its updateOutput recorded when an output has a recorded history
     if input ~= nil and #tensors_of(input, {}, needs_grad) > 0 then
-      x = input
-      self._input = input
-      self._recorded = true
-    else
-      error(torch.typename(self) .. ': backward called before forward (the gradients need forward(input) first)', 3)
+      for _, o in ipairs(tensors_of(self.output, {})) do
+        if o.requiresGrad and not o:isLeaf() then
+          self._input, self._inputRaw, self._recorded = input, input, true
+          return true
+        end
+      end
     end
-  elseif input ~= nil and self._inputRaw ~= nil and not same_input(input, self._inputRaw)
-         and not same_input(input, x) then
-    error(torch.typename(self) .. ': backward: input is not the tensor given to the last forward ' ..
-          '(the gradients come from the graph forward recorded; call forward with this input first)', 3)
+    return false
   end
+  if not self._recorded then return false end
+  if input ~= nil and not rawequal(input, self._inputRaw) and not rawequal(input, x)
+     and not same_input(input, self._inputRaw) and not same_input(input, x) then
+    return false
+  end
+  if wantInput then
+    for _, t in ipairs(tensors_of(x, {})) do
+      if not t.requiresGrad and is_float(t) then return false end
+    end
+  end
+  return true
+end
+
+-- forward again at input, with grad mode on. Modules with side effects in forward read
+-- self._recomputing: BatchNormalization leaves its running statistics alone, Dropout
+-- reuses its mask.
+function Module:_recompute(input)
+  local name = torch.typename(self) or 'nn.Module'
+  if input == nil then
+    error(name .. ': backward: bad argument #1 \'input\' (the input given to forward expected, got nil)', 4)
+  end
+  self:apply(function(m) m._recomputing = true end)
+  local ok, err = pcall(torch.enableGrad, function() return self:forward(input) end)
+  self:apply(function(m) m._recomputing = nil end)
+  if not ok then error(err, 0) end
+end
+
+function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
+  if not graph_usable(self, input, wantInput) then self:_recompute(input) end
+  local x = self._input
   local outs = tensors_of(self.output, {})
   local gouts = tensors_of(gradOutput, {})
   if #outs ~= #gouts then
     error(string.format('%s: backward: gradOutput has %d tensors, the output %d', torch.typename(self), #gouts, #outs), 3)
   end
   for i, o in ipairs(outs) do
-    if gouts[i]:nElement() ~= o:nElement() then
-      error(string.format('%s: backward: gradOutput %d has %d elements, the output %d', torch.typename(self), i,
-                          gouts[i]:nElement(), o:nElement()), 3)
+    if not gouts[i]:isSameSizeAs(o) then
+      error(string.format('%s: backward: bad argument #2 \'gradOutput\': %s gradient for a %s output (the sizes must be equal)',
+                          torch.typename(self), sizestr(gouts[i]), sizestr(o)), 3)
     end
   end
   local ins = wantInput and tensors_of(x, {}, needs_grad) or {}
@@ -336,7 +407,8 @@ function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
       list[i] = g or ins[i].new():resizeAs(ins[i]):zero()
     end
     if torch.isTensor(x) then
-      gradInput = list[1] or (is_float(x) and x.new():resizeAs(x):zero() or x.new())
+      -- an integer input (indices, a mask) has no gradient: zeros of its size, as in a table
+      gradInput = list[1] or x.new():resizeAs(x):zero()
     else
       gradInput = rebuild(x, list, { 0 }, needs_grad)
     end
@@ -464,6 +536,16 @@ end
 function Module:getParameters()
   local params, grads = self:parameters()
   params, grads = params or {}, grads or {}
+  -- one flat tensor holds them all, so they must share one type
+  for _, list in ipairs { params, grads } do
+    for _, t in ipairs(list) do
+      if t:type() ~= params[1]:type() then
+        error(string.format('%s:getParameters: the modules\' parameters must all be of one type, found %s and %s ' ..
+                            '(convert the whole network, e.g. with :double())', torch.typename(self) or 'nn.Module',
+                            params[1]:type(), t:type()), 2)
+      end
+    end
+  end
   local flatParams = flatten(params)
   local flatGrads = flatten(grads)
   self:_relinkAll()

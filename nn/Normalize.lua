@@ -15,6 +15,7 @@ function Normalize:updateOutput(input)
   if not torch.isTensor(input) or input:dim() < 1 or input:dim() > 2 then
     error('nn.Normalize: only 1-D or 2-D (batch x d) inputs are supported', 3)
   end
+  nn._checkFloatInput(self, input)
   local x = input:dim() == 1 and input:view(1, -1) or input
   local norm
   if self.p == math.huge then

@@ -10,6 +10,7 @@ end
 
 function Power:updateOutput(input)
   if not torch.isTensor(input) then error('nn.Power: expected a tensor input, got ' .. torch.type(input), 3) end
+  nn._checkFloatInput(self, input)
   self.output = torch.pow(input, self.pow)
   return self.output
 end

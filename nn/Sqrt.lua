@@ -10,6 +10,7 @@ end
 
 function Sqrt:updateOutput(input)
   if not torch.isTensor(input) then error('nn.Sqrt: expected a tensor input, got ' .. torch.type(input), 3) end
+  nn._checkFloatInput(self, input)
   self.output = torch.sqrt(input)
   return self.output
 end

@@ -1,7 +1,6 @@
 -- nn._elementwise_table: the shared body of CAddTable, CMulTable, CMaxTable, CMinTable
 -- (all the inputs combined pairwise with one recorded op) and CSubTable, CDivTable (pair:
--- input[1] op input[2]). The inputs must have the same number of elements (later ones are
--- viewed in the first one's shape).
+-- input[1] op input[2]). The inputs must have the same size.
 local nn = require 'nn'
 
 local function sizestr(t) return table.concat(t:size():totable(), 'x') end
@@ -27,14 +26,13 @@ return function(name, op, pair)
       if not torch.isTensor(t) then
         error(string.format('%s: input %d is a %s, expected a tensor', name, i, torch.type(t)), 3)
       end
-      if t:nElement() ~= first:nElement() then
-        error(string.format('%s: input %d (%s) and input 1 (%s) differ in size', name, i, sizestr(t), sizestr(first)), 3)
+      -- equal sizes, as Torch7's (a 3x2 tensor is not added to a 2x3 one by position)
+      if not t:isSameSizeAs(first) then
+        error(string.format('%s: input %d (%s) and input 1 (%s) differ in size (the sizes must be equal)',
+                            name, i, sizestr(t), sizestr(first)), 3)
       end
     end
-    local function shaped(t)
-      if t:isSameSizeAs(first) then return t end
-      return t:reshape(first:size())
-    end
+    local function shaped(t) return t end
     local out
     if pair then
       out = op(first, shaped(input[2]))

@@ -39,6 +39,16 @@ function Optimizer:__init(params, config, name, defaults)
       error(string.format("optim.%s: parameter %d does not require grad (call p:setRequiresGrad())", name, i), 4)
     end
   end
+  -- the same tensor twice would be stepped twice a step (PyTorch refuses it too)
+  local where = {}
+  for i, p in ipairs(list) do
+    local key = torch.pointer(p)
+    if where[key] then
+      error(string.format("optim.%s: parameters %d and %d are the same tensor (each parameter may appear once)",
+                          name, where[key], i), 4)
+    end
+    where[key] = i
+  end
   self.params = list
   self.state = {}
   for i = 1, #list do self.state[i] = {} end

@@ -13,7 +13,7 @@ function optim.adadelta(opfunc, x, config, state)
   local eps = U.num(config, 'eps', 1e-6, 'adadelta', 0)
   local wd = U.num(config, 'weightDecay', 0, 'adadelta', 0)
   state.evalCounter = state.evalCounter or 0
-  local xp = U.plain(x, 'adadelta')
+  local xp = U.plain(x, 'adadelta', nil, state)
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'adadelta')

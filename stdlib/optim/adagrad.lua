@@ -13,7 +13,7 @@ function optim.adagrad(opfunc, x, config, state)
   local wd = U.num(config, 'weightDecay', 0, 'adagrad', 0)
   state.evalCounter = state.evalCounter or 0
   local nevals = state.evalCounter
-  local xp = U.plain(x, 'adagrad')
+  local xp = U.plain(x, 'adagrad', nil, state)
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'adagrad')

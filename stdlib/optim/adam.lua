@@ -14,7 +14,7 @@ function optim.adam(opfunc, x, config, state)
   local beta2 = U.num(config, 'beta2', 0.999, 'adam', 0, 1)
   local eps = U.num(config, 'epsilon', 1e-8, 'adam', 0)
   local wd = U.num(config, 'weightDecay', 0, 'adam', 0)
-  local xp = U.plain(x, 'adam')
+  local xp = U.plain(x, 'adam', nil, state)
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'adam')

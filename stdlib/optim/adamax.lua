@@ -13,7 +13,7 @@ function optim.adamax(opfunc, x, config, state)
   local beta2 = U.num(config, 'beta2', 0.999, 'adamax', 0, 1)
   local eps = U.num(config, 'epsilon', 1e-38, 'adamax', 0)
   local wd = U.num(config, 'weightDecay', 0, 'adamax', 0)
-  local xp = U.plain(x, 'adamax')
+  local xp = U.plain(x, 'adamax', nil, state)
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'adamax')

@@ -15,7 +15,7 @@ function optim.adamw(opfunc, x, config, state)
   local beta2 = U.num(config, 'beta2', 0.999, 'adamw', 0, 1)
   local eps = U.num(config, 'epsilon', 1e-8, 'adamw', 0)
   local wd = U.num(config, 'weightDecay', 1e-2, 'adamw', 0)
-  local xp = U.plain(x, 'adamw')
+  local xp = U.plain(x, 'adamw', nil, state)
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'adamw')

@@ -16,7 +16,7 @@ function optim.asgd(opfunc, x, config, state)
   state.eta_t = state.eta_t or eta0
   state.mu_t = state.mu_t or 1
   state.t = state.t or 0
-  local xp = U.plain(x, 'asgd')
+  local xp = U.plain(x, 'asgd', nil, state)
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'asgd')

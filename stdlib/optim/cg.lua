@@ -19,7 +19,7 @@ function optim.cg(opfunc, x, config, state)
   local ratio = U.num(config, 'ratio', 100, 'cg', 0)
   local maxEval = U.num(config, 'maxEval', maxIter * 1.25, 'cg', 0)
   local red = 1
-  local xp = U.plain(x, 'cg')
+  local xp = U.plain(x, 'cg', nil, state)
 
   local function eval()
     local fn, gn = opfunc(x)

@@ -28,7 +28,7 @@ function optim.lbfgs(opfunc, x, config, state)
   local verbose = config.verbose and function(...) print('<optim.lbfgs> ', ...) end
     or function() end
   local abs, min = math.abs, math.min
-  local xp = U.plain(x, 'lbfgs')
+  local xp = U.plain(x, 'lbfgs', nil, state)
 
   state.funcEval = state.funcEval or 0
   state.nIter = state.nIter or 0

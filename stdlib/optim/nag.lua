@@ -16,7 +16,7 @@ function optim.nag(opfunc, x, config, state)
   local lrs = config.learningRates
   state.evalCounter = state.evalCounter or 0
   local nevals = state.evalCounter
-  local xp = U.plain(x, 'nag')
+  local xp = U.plain(x, 'nag', nil, state)
 
   if state.dfdx then xp:add(mom, state.dfdx) end   -- look ahead
   local fx, dfdx = opfunc(x)

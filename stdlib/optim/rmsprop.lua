@@ -13,7 +13,7 @@ function optim.rmsprop(opfunc, x, config, state)
   local eps = U.num(config, 'epsilon', 1e-8, 'rmsprop', 0)
   local wd = U.num(config, 'weightDecay', 0, 'rmsprop', 0)
   local mfill = U.num(config, 'initialMean', 0, 'rmsprop', 0)
-  local xp = U.plain(x, 'rmsprop')
+  local xp = U.plain(x, 'rmsprop', nil, state)
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'rmsprop')

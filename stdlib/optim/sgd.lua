@@ -26,7 +26,13 @@ function optim.sgd(opfunc, x, config, state)
   end
   state.evalCounter = state.evalCounter or 0
   local nevals = state.evalCounter
-  local xp = U.plain(x, 'sgd')
+  local xp = U.plain(x, 'sgd', nil, state)
+  for name, v in pairs { learningRates = lrs, weightDecays = wds } do
+    if v ~= nil and v:nElement() ~= xp:nElement() then
+      error(string.format('optim.sgd: config.%s has %d elements but x has %d (one value per element of x expected)',
+                          name, v:nElement(), xp:nElement()), 2)
+    end
+  end
 
   local fx, dfdx = opfunc(x)
   fx = U.number(fx, 'sgd')

@@ -22,9 +22,33 @@ end
 
 -- x without autograd: updates through it change x's storage in place (getParameters
 -- views stay valid) and are never recorded
-function util.plain(x, fname, what)
+--
+-- x must be a floating tensor (an integer x would round every step away). With state,
+-- the tensors kept in it from earlier calls (moments, buffers, config.learningRates ...)
+-- must have x's number of elements: a state table belongs to one x.
+function util.plain(x, fname, what, state)
   if not torch.isTensor(x) then
     error(string.format("optim.%s: %s must be a tensor, got %s", fname, what or 'x', torch.type(x)), 3)
+  end
+  local tp = x:type()
+  if not (tp:find('Float') or tp:find('Double') or tp:find('Half') or tp:find('BFloat16') or tp == 'torch.CudaTensor') then
+    error(string.format("optim.%s: %s must be a FloatTensor or DoubleTensor, got %s", fname, what or 'x',
+                        (tp:gsub('^torch%.', ''))), 3)
+  end
+  if state then
+    local keys = {}
+    for k, v in pairs(state) do
+      if torch.isTensor(v) and v:nElement() ~= x:nElement() then keys[#keys + 1] = tostring(k) end
+    end
+    if #keys > 0 then
+      table.sort(keys)
+      local k = keys[1]
+      local from_config = k == 'learningRates' or k == 'weightDecays'
+      error(string.format("optim.%s: %s.%s has %d elements but x has %d (%s)", fname,
+                          from_config and 'config' or 'state', k, state[k]:nElement(), x:nElement(),
+                          from_config and 'one value per element of x expected'
+                            or 'a state table belongs to one x: give each x its own state'), 3)
+    end
   end
   if x.requiresGrad then return x:detach() end
   return x

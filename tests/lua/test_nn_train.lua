@@ -185,14 +185,16 @@ function T.cnn_with_batchnorm_and_dropout_trains()
   tester:assert(net:get(2).running_mean:abs():sum() > 0, 'batch norm kept running statistics')
 end
 
-function T.backward_after_forward_without_grad_is_an_error()
+function T.backward_after_forward_without_grad_recomputes()
+  -- Torch7's backward is the gradient at the input given: without a recorded graph (forward
+  -- under noGrad, or no forward at all) forward runs again at that input
   local net = nn.Sequential():add(nn.Linear(2, 2))
   local x = torch.randn(3, 2)
   torch.noGrad(function() net:forward(x) end)
-  tester:assertErrorPattern(function() net:backward(x, torch.ones(3, 2)) end, 'grad mode off',
-                            'a clear error')
-  tester:assertErrorPattern(function() nn.Linear(2, 2):backward(x, torch.ones(3, 2)) end, 'before forward',
-                            'backward before forward')
+  local w = net:get(1).weight
+  tester:eq(net:backward(x, torch.ones(3, 2)), torch.ones(3, 2) * w, 1e-6, 'backward after a noGrad forward')
+  local l = nn.Linear(2, 2)
+  tester:eq(l:backward(x, torch.ones(3, 2)), torch.ones(3, 2) * l.weight, 1e-6, 'backward before forward')
   tester:assertErrorPattern(function() nn.Linear(3, 2):forward(torch.randn(4, 5)) end, 'nn.Linear',
                             'wrong input size names the module')
 end
