@@ -261,10 +261,18 @@ static int m_addcdiv(lua_State *L) { return addc(L, false); }
 static int op_binary(lua_State *L, lt_binary_op op) {
   lt_tensor *a = ltb_totensor(L, 1), *b = ltb_totensor(L, 2);
   lt_tensor *r;
+  /* + - * of an integer tensor and a whole number: the number's low bits in the tensor's
+   * type, as the methods take it (ByteTensor{1} + 300 is 45, as :add(300); the double
+   * path would saturate 300 to 255): arithmetic modulo 2^k is exact either way round */
+  bool ring = op == LT_ADD || op == LT_SUB || op == LT_MUL;
+  lt_tensor *sc = NULL;
   if (a && b) r = lt_binary(op, NULL, a, b, 1);
+  else if (a && ring && (sc = exact_bits_scalar(L, op, a, 2))) r = lt_binary(op, NULL, a, sc, 1);
   else if (a) r = lt_binary_scalar(op, NULL, a, luaL_checknumber(L, 2), false);
+  else if (b && ring && (sc = exact_bits_scalar(L, op, b, 1))) r = lt_binary(op, NULL, sc, b, 1);
   else if (b) r = lt_binary_scalar(op, NULL, b, luaL_checknumber(L, 1), true);
   else return luaL_error(L, "tensor operator: a tensor operand expected");
+  lt_release(sc);
   ltb_push(L, r);
   return 1;
 }

@@ -285,5 +285,19 @@ function T.timer_stop_twice_and_negative_epochs()
 end
 
 if not child.th then return child.skip(tester, T, 'not run by th (no child th to run)') end
+-- + - * of an integer tensor and a whole number agree with the methods: the number's low
+-- bits in the tensor's type (arithmetic modulo 2^k), either operand order
+function T.integer_operators_match_methods()
+  tester:asserteq((torch.ByteTensor{1} + 300)[1], 45, 'Byte + 300')
+  tester:asserteq(torch.ByteTensor{1}:add(300)[1], 45, 'Byte:add(300)')
+  tester:asserteq((torch.ByteTensor{1} * 300)[1], 44, 'Byte * 300')
+  tester:asserteq((torch.ByteTensor{10} - 300)[1], 222, 'Byte - 300')
+  tester:asserteq((torch.CharTensor{1} + 200)[1], -55, 'Char + 200')
+  tester:asserteq((300 - torch.ByteTensor{10})[1], 34, '300 - Byte')
+  tester:asserteq((2 * torch.ByteTensor{200})[1], 144, '2 * Byte')
+  tester:asserteq((torch.LongTensor{7} + (1 << 62))[1], (1 << 62) + 7, 'Long + 2^62 exact')
+  tester:asserteq((torch.FloatTensor{1} + 300)[1], 301, 'float unchanged')
+end
+
 tester:add(T)
 return tester
