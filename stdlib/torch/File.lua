@@ -136,17 +136,38 @@ end
 
 function Writer:tensor(t, name, dt, path)
   if self:ref(t, 4) then return end
+  local s, data = t:storage(), t   -- data: what is written as t's sizes, strides and storage
+  if s ~= nil then
+    -- what torch.load would refuse is not written: a view with a negative stride is saved
+    -- as a contiguous copy (the values, not the sharing), and a huge expanded view over a
+    -- small storage (load's guard against hostile files) is an error here
+    local neg = false
+    for d = 1, t:dim() do if t:stride(d) < 0 then neg = true end end
+    local numel = t:nElement()
+    if numel > s:size() and numel > 2 ^ 24 and not neg then
+      error(sformat('torch.save: a %s of %.0f elements over a storage of %d (an expanded view) '
+        .. 'would not load back; save the tensor before expand, or a contiguous copy%s',
+        name, numel, s:size(), where(path)), 0)
+    end
+    if neg then
+      local c = torch.noGrad(function() return t:clone() end)
+      -- kept until the end: a collected copy's storage address could be reused by the next
+      -- one and read as the same storage (storages are written once, by address)
+      self.keep = self.keep or {}
+      self.keep[#self.keep + 1] = c
+      data, s = c, c:storage()
+    end
+  end
   self:string(grad_version(t))
   self:string(name)
-  local s = t:storage()
-  local nd = t:dim()
+  local nd = data:dim()
   if s == nil then nd = 0 end
   self:int(nd)
   local sz, st = {}, {}
-  for d = 1, nd do sz[d] = t:size(d); st[d] = t:stride(d) end
+  for d = 1, nd do sz[d] = data:size(d); st[d] = data:stride(d) end
   self:longs(sz)
   self:longs(st)
-  self:long(s and t:storageOffset() or 1)
+  self:long(s and data:storageOffset() or 1)
   if s then self:storage(s, 'torch.' .. dt .. 'Storage', dt)
   else self:int(0) end
   self:gradstate(t, path or '')
