@@ -206,10 +206,7 @@ int lt_copy(lt_tensor *dst, const lt_tensor *src) {
   }
   if (n == 0) return 0;
   if (lt_check_writable("copy", "self", dst) < 0) return -1;
-  /* the cheap test first: two storages that own their buffers never share one (storage
-   * views and wrapped buffers own none); then the memory spans */
-  if ((dst->storage == src->storage || !dst->storage->owned || !src->storage->owned) &&
-      lt_may_overlap(dst, src)) {
+  if (lt_may_overlap(dst, src)) {
     /* memmove's rule: the result is as if src were read entirely first. The same elements
      * in the same order need nothing; any other sharing goes through a temporary, since
      * a strided or chunked copy would read elements it has already overwritten. */

@@ -27,10 +27,7 @@ static int bad_index(const char *op, int64_t v, int dim, int64_t size) {
 
 /* a and b may share memory: one storage, or a storage view (or wrapped buffer) whose
  * memory may be the other's (counted as sharing: the result is computed apart) */
-static bool shares_storage(const lt_tensor *a, const lt_tensor *b) {
-  if (!a->storage || !b->storage) return false;
-  return a->storage == b->storage || !(a->storage->owned && b->storage->owned);
-}
+static bool shares_storage(const lt_tensor *a, const lt_tensor *b) { return lt_storages_may_share(a, b); }
 
 /* ---- GPU operands ----
  * On a GPU the engine checks and shapes as on the CPU and the backend's kernels

@@ -312,6 +312,14 @@ int lt_threads(void);
  * several elements of t at one address (a dim of size > 1 with stride 0, as from expand).
  * lt_check_writable: fails with an error naming fn and what when t cannot be a result. */
 bool lt_may_overlap(const lt_tensor *a, const lt_tensor *b);
+/* a's and b's buffers may be one: the same storage, or a storage that owns no buffer (a
+ * storage view, a wrapped buffer) on either side; two storages that own their buffers
+ * never share memory. The cheap first test of lt_may_overlap, and on its own the
+ * conservative test where a result's span before its resize tells nothing. */
+static inline bool lt_storages_may_share(const lt_tensor *a, const lt_tensor *b) {
+  return a->storage && b->storage &&
+         (a->storage == b->storage || !a->storage->owned || !b->storage->owned);
+}
 bool lt_same_layout(const lt_tensor *a, const lt_tensor *b);
 bool lt_internal_overlap(const lt_tensor *t);
 int lt_check_writable(const char *fn, const char *what, const lt_tensor *t);

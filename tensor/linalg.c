@@ -52,15 +52,11 @@ static bool same_view(const lt_tensor *a, const lt_tensor *b) {
   return true;
 }
 
-/* out and t share a buffer (conservative: the same storage, or memory spans that meet,
- * as a tensor on a storage view and one on its base do) */
+/* out and t may share a buffer (conservative: out's span before its resize does not tell
+ * where the result will lie, so a storage view counts as sharing and the result is
+ * computed apart and copied in) */
 static bool shares(const lt_tensor *out, const lt_tensor *t) {
-  if (!out || !t || !out->storage || !t->storage) return false;
-  if (out->storage == t->storage) return true;
-  /* two storages that own their buffers never share memory. Otherwise (a storage view,
-   * a wrapped buffer) out's span before its resize does not tell where the result will
-   * lie: counted as sharing (the result is computed apart and copied in) */
-  return !(out->storage->owned && t->storage->owned);
+  return out && t && lt_storages_may_share(out, t);
 }
 
 /* out may be written in place of its addend M: the same view, already of the result's size */

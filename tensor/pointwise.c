@@ -95,18 +95,10 @@ static const char *out_what(const lt_tensor *out, const lt_tensor *a, const lt_t
   return out == a || out == b ? "self" : "res";
 }
 
-/* a and b (with storages) may share memory. The cheap test first, so that ordinary ops pay
- * nothing: two storages that own their buffers never share one (a storage view, or a
- * wrapped buffer, owns none); else the memory spans decide. */
-static inline bool may_share(const lt_tensor *a, const lt_tensor *b) {
-  if (a->storage != b->storage && a->storage->owned && b->storage->owned) return false;
-  return lt_may_overlap(a, b);
-}
-
 /* out (resized) shares memory with in other than as in itself */
 static bool clashes(const lt_tensor *o, const lt_tensor *in) {
   if (o == in) return false;   /* in place: the common case, decided without the spans */
-  return in && in->storage && o->storage && may_share(o, in) && !lt_same_layout(o, in);
+  return in && lt_may_overlap(o, in) && !lt_same_layout(o, in);
 }
 
 /* the tensor to compute into: a new one when out is NULL; else out resized, or a new
@@ -204,7 +196,7 @@ static int small_stride(const lt_tensor *t, const lt_tensor *other) {
  * another storage's memory, so not only the storages decide) */
 static bool fast_out(const lt_tensor *out, const lt_tensor *shape, lt_dtype dt, const lt_tensor *a, const lt_tensor *b) {
   if (out->dtype != dt || !out->storage || !lt_same_size(out, shape) || !lt_is_contiguous(out)) return false;
-  return (out == a || !may_share(out, a)) && (out == b || !may_share(out, b));
+  return (out == a || !lt_may_overlap(out, a)) && (out == b || !lt_may_overlap(out, b));
 }
 
 lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b, double alpha) {

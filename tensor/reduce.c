@@ -282,9 +282,7 @@ lt_tensor *lt_rtarget(const char *name, lt_tensor *out, const lt_tensor *a, int 
   if (out && out != a && out->storage != a->storage) {
     lt_tensor *o = lt_prepare_out(name, out, nd, size, dt, a->device);
     if (!o) return NULL;
-    bool apart = (o->storage && a->storage && o->storage->owned && a->storage->owned) ||
-                 !lt_may_overlap(o, a);   /* owned buffers never share memory */
-    if (lt_is_contiguous(o) && apart) { *direct = true; return o; }
+    if (lt_is_contiguous(o) && !lt_may_overlap(o, a)) { *direct = true; return o; }
     lt_release(o);
   }
   return lt_empty(nd, size, dt, a->device);

@@ -180,7 +180,11 @@ static void byte_span(const lt_tensor *t, uintptr_t *lo, uintptr_t *hi) {
 }
 
 bool lt_may_overlap(const lt_tensor *a, const lt_tensor *b) {
-  if (!a || !b || a->device.type != b->device.type || a->device.index != b->device.index) return false;
+  /* the cheap test first, so ordinary ops pay nothing: two storages that own their
+   * buffers never share memory; else the memory spans decide */
+  if (!a || !b || !lt_storages_may_share(a, b) || a->device.type != b->device.type ||
+      a->device.index != b->device.index)
+    return false;
   uintptr_t alo, ahi, blo, bhi;
   byte_span(a, &alo, &ahi);
   byte_span(b, &blo, &bhi);
