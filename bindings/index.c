@@ -75,7 +75,7 @@ static int m_indexFill(lua_State *L) {
   int dim = ltb_checkdim(L, 2, t->ndim);
   double v = checkvalue(L, 4);
   lt_tensor *ix = checkindices(L, 3);
-  int rc = lt_index_fill(t, dim, ix, v);
+  int rc = lua_isinteger(L, 4) ? lt_index_fill_int(t, dim, ix, lua_tointeger(L, 4)) : lt_index_fill(t, dim, ix, v);
   lt_release(ix);
   if (rc < 0) return ltb_fail(L);
   lua_settop(L, 1);
@@ -94,7 +94,9 @@ static int scatter_like(lua_State *L, bool add) {
   }
   lt_tensor *ix = checkindices(L, 3);
   int rc = add ? lt_scatter_add(t, dim, ix, src)
-               : src ? lt_scatter(t, dim, ix, src) : lt_scatter_fill(t, dim, ix, v);
+               : src ? lt_scatter(t, dim, ix, src)
+               : lua_isinteger(L, 4) ? lt_scatter_fill_int(t, dim, ix, lua_tointeger(L, 4))
+               : lt_scatter_fill(t, dim, ix, v);
   lt_release(ix);
   if (rc < 0) return ltb_fail(L);
   lua_settop(L, 1);
@@ -106,7 +108,9 @@ static int m_scatterAdd(lua_State *L) { return scatter_like(L, true); }
 /* ---- masks ---- */
 static int m_maskedFill(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1), *mask = ltb_checktensor(L, 2);
-  if (lt_masked_fill(t, mask, checkvalue(L, 3)) < 0) return ltb_fail(L);
+  int rc = lua_isinteger(L, 3) ? lt_masked_fill_int(t, mask, lua_tointeger(L, 3))
+                               : lt_masked_fill(t, mask, checkvalue(L, 3));
+  if (rc < 0) return ltb_fail(L);
   lua_settop(L, 1);
   return 1;
 }

@@ -345,7 +345,10 @@ static int s_fill(lua_State *L) {
   lt_storage *s = checkstorage(L, 1);
   double v = check_value(L, 2);   /* before the view: a bad value raises, which would leak it */
   lt_tensor *t = lt_from_storage(s, 0, 1, &s->size, NULL);
-  if (!t || lt_fill(t, v) < 0) { lt_release(t); return ltb_fail(L); }
+  if (!t || (lua_isinteger(L, 2) ? lt_fill_int(t, lua_tointeger(L, 2)) : lt_fill(t, v)) < 0) {
+    lt_release(t);
+    return ltb_fail(L);
+  }
   lt_release(t);
   lua_settop(L, 1);
   return 1;

@@ -108,6 +108,8 @@ void ltb_open_tensor_access(lua_State *L);   /* tensor_access.c: item, totable, 
 /* tensor.c: a number argument (booleans as 0/1), and one element of t pushed as a Lua
  * value (any device) */
 double ltb_checkvalue(lua_State *L, int idx);
+/* fill t with the number at idx: a Lua integer exactly (beyond 2^53 in a LongTensor) */
+int ltb_fill(lua_State *L, lt_tensor *t, int idx);
 void ltb_push_element(lua_State *L, const lt_tensor *t, const int64_t *index);
 /* tensor.c: a view of all of t (recorded when t is in the graph) */
 lt_tensor *ltb_view_alias(const lt_tensor *t);

@@ -34,95 +34,13 @@ UNARY_FN(floor, LT_FLOOR) UNARY_FN(ceil, LT_CEIL) UNARY_FN(round, LT_ROUND) UNAR
 UNARY_FN(frac, LT_FRAC) UNARY_FN(cinv, LT_CINV) UNARY_FN(log2, LT_LOG2) UNARY_FN(log10, LT_LOG10)
 UNARY_FN(exp2, LT_EXP2) UNARY_FN(square, LT_SQUARE) UNARY_FN(logicalNot, LT_NOT)
 
-/* add/csub/mul/fmod/remainder/bitand/bitor/bitxor of an integer CPU tensor with a whole
- * number: the number's low bits in the tensor's type (two's complement, as Torch7's C
- * cast: ByteTensor:add(-1) subtracts 1 modulo 256, ByteTensor:bitxor(-1) flips all 8
- * bits, CharTensor:bitand(255) keeps them all), exact for int64 beyond 2^53. The double
- * scalar path would saturate (-1 -> 0 for uint8: add(-1) did nothing) or round. NULL when
- * this does not apply. */
-static lt_tensor *exact_bits_scalar(lua_State *L, lt_binary_op op, const lt_tensor *a, int idx) {
-  /* float tensors (the common case on this path) leave at the first test */
-  if (lt_dtype_is_float(a->dtype) || a->dtype == LT_BOOL || a->device.type != LT_CPU) return NULL;
-  bool wraps = op == LT_ADD || op == LT_SUB || op == LT_MUL || op == LT_FMOD || op == LT_REMAINDER ||
-               (op >= LT_BITAND && op <= LT_BITXOR);
-  int isint = 0;
-  lua_Integer v = wraps && lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &isint) : 0;
-  if (!isint && wraps && op != LT_FMOD && op != LT_REMAINDER && lua_type(L, idx) == LUA_TNUMBER) {
-    /* a whole float beyond int64 (2^63, 1e300): its low 64 bits, exactly (fmod is exact),
-     * which are what add/mul/bit ops modulo 2^64 need; a fraction takes the double path */
-    double d = lua_tonumber(L, idx);
-    if (isfinite(d) && d == floor(d)) {
-      double m = fmod(d, 18446744073709551616.0);
-      if (m < 0) m += 18446744073709551616.0;
-      v = (lua_Integer)(m >= 9223372036854775808.0 ? (uint64_t)(m - 9223372036854775808.0) + (1ull << 63)
-                                                    : (uint64_t)m);
-      isint = 1;
-    }
-  }
-  if (!isint) return NULL;
-  lt_tensor *sc = lt_scalar_tensor(0, a->dtype, lt_cpu());
-  if (!sc) ltb_fail(L);
-  int64_t bits = (int64_t)v;
-  switch (a->dtype) {   /* conversion to a narrower integer type keeps the low bits (gcc, clang) */
-  case LT_INT64: *(int64_t *)lt_data(sc) = bits; break;
-  case LT_INT32: *(int32_t *)lt_data(sc) = (int32_t)(uint32_t)bits; break;
-  case LT_INT16: *(int16_t *)lt_data(sc) = (int16_t)(uint16_t)bits; break;
-  case LT_INT8: *(int8_t *)lt_data(sc) = (int8_t)(uint8_t)bits; break;
-  case LT_UINT8: *(uint8_t *)lt_data(sc) = (uint8_t)bits; break;
-  default: lt_release(sc); return NULL;
-  }
-  return sc;
-}
-
-/* t:pow(e) of an integer tensor with a whole exponent e: an exponent its type holds that
- * gives the same result (the scalar is otherwise stored in the tensor's type, saturating:
- * ByteTensor:pow(-1) became pow(0)). A negative e keeps its parity (1/x^e truncates to 0
- * except for bases 1 and -1); a large one is reduced modulo the period of odd powers in k
- * bits (2^(k-2)), kept >= 2^(k-2) so that even bases still give 0. *uint8_neg: a negative
- * exponent on an unsigned type (the result is then x == 1). */
-static lua_Integer int_pow_exponent(lt_dtype dt, lua_Integer e, bool *uint8_neg) {
-  *uint8_neg = false;
-  if (e < 0) {
-    if (dt == LT_UINT8) *uint8_neg = true;
-    return (e & 1) ? -1 : -2;
-  }
-  int bits = dt == LT_UINT8 || dt == LT_INT8 ? 8 : dt == LT_INT16 ? 16 : dt == LT_INT32 ? 32 : 64;
-  if (bits == 64) return e;
-  lua_Integer max = dt == LT_UINT8 ? 255 : ((lua_Integer)1 << (bits - 1)) - 1;
-  if (e <= max) return e;
-  lua_Integer period = (lua_Integer)1 << (bits - 2);
-  return period + e % period;
-}
-
-/* integer pow with a number: the exponent (or, reversed, the base) exact (see above); NULL
- * (nothing pushed) when this does not apply */
-static lt_tensor *int_pow_scalar(lua_State *L, lt_tensor *res, const lt_tensor *t, int idx, bool reversed) {
-  if (lt_dtype_is_float(t->dtype) || t->dtype == LT_BOOL || lua_type(L, idx) != LUA_TNUMBER) return NULL;
-  int isint = 0;
-  lua_Integer v = lua_tointegerx(L, idx, &isint);
-  if (!isint) return NULL;
-  if (reversed) {
-    /* the base as its low bits in t's type: powers modulo 2^k are exact
-     * (torch.pow(-1, ByteTensor{1,2}) is {255, 1}, -1 and 1 modulo 256) */
-    lt_tensor *sc = exact_bits_scalar(L, LT_MUL, t, idx);
-    if (!sc) return NULL;
-    lt_tensor *r = lt_binary(LT_POW, res, sc, t, 1);
-    lt_release(sc);
-    if (!r) ltb_fail(L);
-    return r;
-  }
-  bool uneg;
-  lua_Integer e = int_pow_exponent(t->dtype, v, &uneg);
-  lt_tensor *r = uneg ? lt_binary_scalar(LT_EQ, NULL, t, 1, false)   /* a ByteTensor: 0/1 */
-                      : lt_binary_scalar(LT_POW, res, t, (double)e, false);
-  if (r && uneg && res) {
-    lt_tensor *o = r;
-    r = lt_resize_as(res, o) < 0 || lt_copy(res, o) < 0 ? NULL : res;
-    if (r) lt_retain(r);
-    lt_release(o);
-  }
-  if (!r) ltb_fail(L);
-  return r;
+/* a op x (x op a when reversed) for the number x at idx: a Lua integer exactly, beyond
+ * 2^53 too (lt_binary_scalar_int: comparisons exact, arithmetic the exact result's low
+ * bits in an integer tensor's type), any other number as a double */
+static lt_tensor *with_number(lua_State *L, lt_binary_op op, lt_tensor *res, const lt_tensor *a, int idx,
+                              bool reversed) {
+  if (lua_isinteger(L, idx)) return lt_binary_scalar_int(op, res, a, lua_tointeger(L, idx), reversed);
+  return lt_binary_scalar(op, res, a, checkvalue(L, idx), reversed);
 }
 
 /* ---- binary arithmetic ----
@@ -134,8 +52,7 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
   int top = lua_gettop(L);
   lt_tensor *res = NULL, *a = NULL;
   int resi = 0, i;
-  double as = 0;
-  bool a_num = false;
+  int a_num = 0;   /* the stack index of a number first operand (pow's base) */
   if (LTB_METHOD(L)) {
     res = ltb_checktensor(L, 1);
     resi = 1;
@@ -149,10 +66,10 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
     if (t1 && top >= 3 && (t2 = ltb_totensor(L, 2))) { res = t1; resi = 1; a = t2; i = 3; }
     else if (op == LT_POW && t1 && top == 3 && lua_type(L, 2) == LUA_TNUMBER && ltb_totensor(L, 3)) {
       /* torch.pow(res, n, t): n^t into res (the man page's form) */
-      res = t1; resi = 1; as = lua_tonumber(L, 2); a_num = true; i = 3;
+      res = t1; resi = 1; a_num = 2; i = 3;
     }
     else if (t1) { a = t1; i = 2; }
-    else if (lua_type(L, 1) == LUA_TNUMBER) { as = lua_tonumber(L, 1); a_num = true; i = 2; }
+    else if (lua_type(L, 1) == LUA_TNUMBER) { a_num = 1; i = 2; }
     else { a = ltb_checktensor(L, 1); i = 2; }
   }
   int n = top - i + 1;
@@ -161,13 +78,10 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
     lt_tensor *b = ltb_totensor(L, i);
     if (a_num) {
       if (!b) return luaL_typeerror(L, i, "tensor");
-      if (!(op == LT_POW && (r = int_pow_scalar(L, res, b, i - 1, true))))
-        r = lt_binary_scalar(op, res, b, as, true);
+      r = with_number(L, op, res, b, a_num, true);
     } else if (b) r = lt_binary(op, res, a, b, 1);
-    else if (op == LT_POW && (r = int_pow_scalar(L, res, a, i, false))) {
-    } else if ((b = exact_bits_scalar(L, op, a, i))) {
-      r = lt_binary(op, res, a, b, 1);
-      lt_release(b);
+    else if (lua_isinteger(L, i) && !lt_dtype_is_float(a->dtype)) {
+      r = lt_binary_scalar_int(op, res, a, lua_tointeger(L, i), false);
     } else if (lua_type(L, i) == LUA_TNUMBER || lua_isboolean(L, i)) {
       double v = checkvalue(L, i);
       /* a negative shift count on an integer tensor gives what a count past the width
@@ -208,7 +122,7 @@ static int compare(lua_State *L, lt_binary_op op) {
   int resi = 0, i = 1;
   if (top >= 3) { res = ltb_checktensor(L, 1); resi = 1; i = 2; }
   lt_tensor *a = ltb_checktensor(L, i), *b = ltb_totensor(L, i + 1);
-  lt_tensor *r = b ? lt_binary(op, res, a, b, 1) : lt_binary_scalar(op, res, a, checkvalue(L, i + 1), false);
+  lt_tensor *r = b ? lt_binary(op, res, a, b, 1) : with_number(L, op, res, a, i + 1, false);
   ltb_push_result(L, r, resi);
   return 1;
 }
@@ -224,7 +138,16 @@ static int m_clamp(lua_State *L) {
   if (ltb_totensor(L, 2)) { res = ltb_checktensor(L, 1); resi = 1; a = ltb_totensor(L, 2); i = 3; }
   else if (LTB_METHOD(L)) { res = a = ltb_checktensor(L, 1); resi = 1; i = 2; }
   else { a = ltb_checktensor(L, 1); i = 2; }
-  ltb_push_result(L, lt_clamp(res, a, optbound(L, i), optbound(L, i + 1)), resi);
+  double lo = optbound(L, i), hi = optbound(L, i + 1);
+  if (lua_isinteger(L, i) || lua_isinteger(L, i + 1)) {   /* exact, beyond 2^53 too */
+    int64_t ilo = lua_tointeger(L, i), ihi = lua_tointeger(L, i + 1);
+    bool whole_lo = isnan(lo) || lua_isinteger(L, i), whole_hi = isnan(hi) || lua_isinteger(L, i + 1);
+    if (whole_lo && whole_hi) {
+      ltb_push_result(L, lt_clamp_int(res, a, isnan(lo) ? NULL : &ilo, isnan(hi) ? NULL : &ihi), resi);
+      return 1;
+    }
+  }
+  ltb_push_result(L, lt_clamp(res, a, lo, hi), resi);
   return 1;
 }
 
@@ -261,18 +184,10 @@ static int m_addcdiv(lua_State *L) { return addc(L, false); }
 static int op_binary(lua_State *L, lt_binary_op op) {
   lt_tensor *a = ltb_totensor(L, 1), *b = ltb_totensor(L, 2);
   lt_tensor *r;
-  /* + - * of an integer tensor and a whole number: the number's low bits in the tensor's
-   * type, as the methods take it (ByteTensor{1} + 300 is 45, as :add(300); the double
-   * path would saturate 300 to 255): arithmetic modulo 2^k is exact either way round */
-  bool ring = op == LT_ADD || op == LT_SUB || op == LT_MUL;
-  lt_tensor *sc = NULL;
   if (a && b) r = lt_binary(op, NULL, a, b, 1);
-  else if (a && ring && (sc = exact_bits_scalar(L, op, a, 2))) r = lt_binary(op, NULL, a, sc, 1);
-  else if (a) r = lt_binary_scalar(op, NULL, a, luaL_checknumber(L, 2), false);
-  else if (b && ring && (sc = exact_bits_scalar(L, op, b, 1))) r = lt_binary(op, NULL, sc, b, 1);
-  else if (b) r = lt_binary_scalar(op, NULL, b, luaL_checknumber(L, 1), true);
+  else if (a) { luaL_checknumber(L, 2); r = with_number(L, op, NULL, a, 2, false); }
+  else if (b) { luaL_checknumber(L, 1); r = with_number(L, op, NULL, b, 1, true); }
   else return luaL_error(L, "tensor operator: a tensor operand expected");
-  lt_release(sc);
   ltb_push(L, r);
   return 1;
 }

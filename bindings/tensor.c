@@ -8,6 +8,11 @@ double ltb_checkvalue(lua_State *L, int idx) {
   return luaL_checknumber(L, idx);
 }
 
+int ltb_fill(lua_State *L, lt_tensor *t, int idx) {
+  if (lua_isinteger(L, idx)) return lt_fill_int(t, lua_tointeger(L, idx));
+  return lt_fill(t, ltb_checkvalue(L, idx));
+}
+
 static void push_number(lua_State *L, lt_dtype dt, double v, int64_t iv) {
   if (lt_dtype_is_float(dt)) lua_pushnumber(L, v);
   else if (dt == LT_BOOL) lua_pushboolean(L, iv != 0);
@@ -210,19 +215,25 @@ static int fill_new(lua_State *L, double v, int last_is_value) {
   int opt = 0;
   if (top >= first && is_options_table(L, top)) opt = top--;
   double val = v;
+  bool vint = false;   /* torch.full's value is a Lua integer: ival, exactly */
+  lua_Integer ival = 0;
   if (last_is_value) {
     if (top < first) return luaL_error(L, "bad arguments to 'full' (sizes and a value expected)");
-    val = ltb_checkvalue(L, top--);
+    val = ltb_checkvalue(L, top);
+    vint = lua_isinteger(L, top);
+    ival = lua_tointeger(L, top);
+    lua_pushnil(L);   /* the sizes end before it (ltb_checksizes reads numbers to the top) */
+    lua_replace(L, top--);
   }
   int nd = checksizes_only(L, first, top, size);
   if (res) {
-    if (lt_resize(res, nd, size) < 0 || lt_fill(res, val) < 0) return ltb_fail(L);
+    if (lt_resize(res, nd, size) < 0 || (vint ? lt_fill_int(res, ival) : lt_fill(res, val)) < 0) return ltb_fail(L);
     if (opt) apply_options(L, opt, res);
     lua_pushvalue(L, 1);
     return 1;
   }
   lt_tensor *t = lt_empty(nd, size, ltb_default_dtype, lt_cpu());
-  if (!t || lt_fill(t, val) < 0) { lt_release(t); return ltb_fail(L); }
+  if (!t || (vint ? lt_fill_int(t, ival) : lt_fill(t, val)) < 0) { lt_release(t); return ltb_fail(L); }
   if (opt) apply_options(L, opt, t);
   ltb_push(L, t);
   return 1;
@@ -243,7 +254,7 @@ static int t_onesLike(lua_State *L) { ltb_push(L, like_new(L, 1)); return 1; }
 
 static int t_fill(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
-  if (lt_fill(t, ltb_checkvalue(L, 2)) < 0) return ltb_fail(L);
+  if (ltb_fill(L, t, 2) < 0) return ltb_fail(L);
   lua_settop(L, 1);
   return 1;
 }

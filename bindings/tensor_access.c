@@ -217,7 +217,7 @@ int ltb_tensor_index(lua_State *L) {
 
 static void assign(lua_State *L, lt_tensor *v, int vi) {
   lt_tensor *src = ltb_totensor(L, vi);
-  int rc = src ? lt_copy(v, src) : lt_fill(v, ltb_checkvalue(L, vi));
+  int rc = src ? lt_copy(v, src) : ltb_fill(L, v, vi);
   if (rc < 0) ltb_fail(L);
 }
 
@@ -252,20 +252,12 @@ int ltb_tensor_newindex(lua_State *L) {
     if (elem) {
       if (t->device.type != LT_CPU) {
         /* the value is checked before the alias is made: a bad one raises, which would leak it */
-        bool exact = t->dtype == LT_INT64 && lua_isinteger(L, 3);
-        double val = exact ? 0 : ltb_checkvalue(L, 3);
+        if (!lua_isinteger(L, 3)) ltb_checkvalue(L, 3);   /* before the alias: an error would leak it */
         lt_tensor *e = lt_alias(t);
         if (!e) return ltb_fail(L);
         for (int d = 0; d < t->ndim; d++) e->offset += idx[d] * t->stride[d];
         e->ndim = 0;
-        int rc;
-        if (exact) {   /* exact past 2^53: copy the int64 up */
-          lt_tensor *c = lt_empty(0, NULL, LT_INT64, lt_cpu());
-          if (c) *(int64_t *)lt_data(c) = (int64_t)lua_tointeger(L, 3);
-          rc = c ? lt_copy(e, c) : -1;
-          lt_release(c);
-        } else
-          rc = lt_fill(e, val);
+        int rc = ltb_fill(L, e, 3);
         lt_release(e);
         if (rc < 0) return ltb_fail(L);
         return 0;
@@ -299,13 +291,16 @@ int ltb_tensor_newindex(lua_State *L) {
   if (k) {
     lt_tensor *src = ltb_totensor(L, 3);
     if (is_mask(k)) {
-      int rc = src ? lt_masked_copy(t, k, src) : lt_masked_fill(t, k, ltb_checkvalue(L, 3));
+      int rc = src ? lt_masked_copy(t, k, src)
+                   : lua_isinteger(L, 3) ? lt_masked_fill_int(t, k, lua_tointeger(L, 3))
+                   : lt_masked_fill(t, k, ltb_checkvalue(L, 3));
       if (rc < 0) return ltb_fail(L);
       return 0;
     }
     double v = src ? 0 : ltb_checkvalue(L, 3);   /* before the indices: a bad value would leak them */
     lt_tensor *ix = ltb_checkindices(L, 2);
-    int rc = src ? lt_index_copy(t, 0, ix, src) : lt_index_fill(t, 0, ix, v);
+    int rc = src ? lt_index_copy(t, 0, ix, src)
+             : lua_isinteger(L, 3) ? lt_index_fill_int(t, 0, ix, lua_tointeger(L, 3)) : lt_index_fill(t, 0, ix, v);
     lt_release(ix);
     if (rc < 0) return ltb_fail(L);
     return 0;

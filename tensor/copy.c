@@ -20,10 +20,11 @@ static inline int64_t f2i(double v, double lo, double hi) {
 }
 #define CV_FLOAT32(v) ((float)(v))
 #define CV_FLOAT64(v) ((double)(v))
-#define CV_INT64(v) ((int64_t)f2i((double)(v), -9.2233720368547758e18, 9.2233720368547758e18))
-#define CV_INT32(v) ((int32_t)f2i((double)(v), -2147483648.0, 2147483647.0))
-/* narrow integer results: from floats saturate (no UB), from integers wrap (C, Torch7) */
+/* integer results: from floats saturate (no UB), from integers wrap (C, Torch7), as the
+ * integer arithmetic does (LongTensor{2^32+5}:int() is 5) */
 #define IS_FP(v) _Generic((v), float: 1, double: 1, default: 0)
+#define CV_INT64(v) (IS_FP(v) ? f2i((double)(v), -9.2233720368547758e18, 9.2233720368547758e18) : (int64_t)(v))
+#define CV_INT32(v) (IS_FP(v) ? (int32_t)f2i((double)(v), -2147483648.0, 2147483647.0) : (int32_t)(v))
 #define CV_INT16(v) (IS_FP(v) ? (int16_t)f2i((double)(v), -32768.0, 32767.0) : (int16_t)(v))
 #define CV_INT8(v) (IS_FP(v) ? (int8_t)f2i((double)(v), -128.0, 127.0) : (int8_t)(v))
 #define CV_UINT8(v) (IS_FP(v) ? (uint8_t)f2i((double)(v), 0.0, 255.0) : (uint8_t)(v))

@@ -56,6 +56,11 @@ lt_tensor *lt_prepare_out(const char *op, lt_tensor *out, int ndim, const int64_
  * written into out (resized) when out is given, else returned converted to dtype.
  * Takes r's reference; r may be NULL (an error already set). */
 lt_tensor *lt_deliver(lt_tensor *out, lt_tensor *r, lt_dtype dtype);
+/* scalar_exact.c: a whole double s with an integer tensor that the plain scalar path
+ * (the value stored in the tensor's type) would get wrong: outside the type's range */
+bool lt_scalar_needs_exact(lt_binary_op op, lt_dtype t, double s);
+lt_tensor *lt_binary_scalar_whole(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s,
+                                  bool reversed);
 /* Torch7's histogram range rule (histc.c), for histc and bhistc: lo == hi takes the n
  * doubles x's non-NaN range, an empty range is widened by 1; -1 (naming fn) if not finite. */
 int lt_histc_range(const char *fn, const double *x, int64_t n, double *lo, double *hi);

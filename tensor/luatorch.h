@@ -206,6 +206,13 @@ lt_tensor *lt_binary(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const 
 lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s,
                             bool reversed);
 /* comparisons write into out of dtype BOOL or UINT8 (Torch7 ByteTensor) when given */
+/* A whole number with an integer tensor is exact: comparisons exact (beyond the type's
+ * range too), cmax/cmin saturate it into the type, other arithmetic takes the exact result's
+ * low bits in the type (scalar_exact.c). These take an int64 exactly (beyond 2^53); the
+ * double forms above apply the same rules to whole doubles. */
+lt_tensor *lt_binary_scalar_int(lt_binary_op op, lt_tensor *out, const lt_tensor *a, int64_t s,
+                                bool reversed);
+lt_tensor *lt_clamp_int(lt_tensor *out, const lt_tensor *a, const int64_t *lo, const int64_t *hi); /* NULL = no bound */
 lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi); /* NAN = no bound */
 lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c);
 lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c);
@@ -373,6 +380,11 @@ int lt_scatter_add(lt_tensor *t, int dim, const lt_tensor *index, const lt_tenso
 int lt_scatter_fill(lt_tensor *t, int dim, const lt_tensor *index, double v);
 /* masks are BOOL or UINT8 tensors, broadcastable to t */
 int lt_masked_fill(lt_tensor *t, const lt_tensor *mask, double v);
+/* the fills with an int64 value, exact beyond 2^53 in an INT64 tensor */
+int lt_fill_int(lt_tensor *t, int64_t v);
+int lt_masked_fill_int(lt_tensor *t, const lt_tensor *mask, int64_t v);
+int lt_index_fill_int(lt_tensor *t, int dim, const lt_tensor *index, int64_t v);
+int lt_scatter_fill_int(lt_tensor *t, int dim, const lt_tensor *index, int64_t v);
 lt_tensor *lt_masked_select(lt_tensor *out, const lt_tensor *a, const lt_tensor *mask);
 int lt_masked_copy(lt_tensor *t, const lt_tensor *mask, const lt_tensor *src);
 lt_tensor *lt_nonzero(lt_tensor *out, const lt_tensor *a);   /* n x ndim INT64, 0-based */

@@ -311,6 +311,8 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
   if (!a->storage) return empty_result(out, cmp ? LT_UINT8 : a->dtype, a->device);
   if (lt_dtype_is_float(a->dtype) && op >= LT_BITAND && op <= LT_BITXOR)   /* before half -> float */
     LT_FAIL(NULL, "%s: not defined for %sTensor (integer types only)", name, lt_dtype_name(a->dtype));
+  if (!lt_dtype_is_float(a->dtype) && lt_scalar_needs_exact(op, a->dtype, s))
+    return lt_binary_scalar_whole(op, out, a, s, reversed);
   if (lt_is_half(a->dtype) || (cmp && !lt_dtype_is_float(a->dtype) && s != floor(s))) {
     /* compute in float: half storage, or an integer tensor compared with a fraction */
     lt_dtype ft = lt_is_half(a->dtype) ? LT_FLOAT32 : LT_FLOAT64;

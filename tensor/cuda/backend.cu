@@ -102,12 +102,12 @@ __device__ static double binary_math(int op, double x, double y, double alpha, b
 }
 
 // ---- kernels ----
-// integer to integer conversions as on the CPU (copy.c): exact through int64, int32
-// saturating, the narrower types wrapping (C casts), bool as != 0
+// integer to integer conversions as on the CPU (copy.c): exact through int64, the
+// narrower types wrapping (C casts), bool as != 0
 __device__ static inline void store_int(int dt, char *p, int64_t v) {
   switch (dt) {
   case LT_INT64: *(int64_t *)p = v; break;
-  case LT_INT32: *(int32_t *)p = v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v; break;
+  case LT_INT32: *(int32_t *)p = (int32_t)v; break;
   case LT_INT16: *(int16_t *)p = (int16_t)v; break;
   case LT_INT8: *(int8_t *)p = (int8_t)v; break;
   case LT_UINT8: *(uint8_t *)p = (uint8_t)v; break;

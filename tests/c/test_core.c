@@ -78,3 +78,34 @@ TEST(core_devname_several_in_one_message) {
   snprintf(msg, sizeof msg, "%s %s %s %s", lt_devname(c0), lt_devname(c1), lt_devname(cpu), lt_devname(c2));
   CHECK(strcmp(msg, "cuda:0 cuda:1 cpu cuda:12") == 0);
 }
+
+/* whole scalars with integer tensors are exact (scalar_exact.c): int64 beyond 2^53,
+ * comparisons with values outside the type, fills */
+TEST(core_integer_scalars_exact) {
+  const int64_t B = (int64_t)1 << 60;
+  int64_t two = 2, k0 = 0, k1 = 1;
+  lt_tensor *a = TMP(lt_empty(1, &two, LT_INT64, lt_cpu()));
+  CHECK(lt_fill_int(a, B + 1) == 0 && lt_get_int(a, &k0) == B + 1 && lt_get_int(a, &k1) == B + 1);
+  lt_tensor *e = TMP(lt_binary_scalar_int(LT_EQ, NULL, a, B + 1, false));
+  lt_tensor *n = TMP(lt_binary_scalar_int(LT_EQ, NULL, a, B, false));
+  CHECK(e && n && lt_get(e, &k0) == 1 && lt_get(n, &k0) == 0);   /* as doubles both are 2^60 */
+  lt_tensor *d = TMP(lt_binary_scalar_int(LT_SUB, NULL, a, B, false));
+  CHECK(d && lt_get_int(d, &k0) == 1);
+  lt_tensor *q = TMP(lt_binary_scalar_int(LT_DIV, NULL, a, B + 1, false));
+  CHECK(q && lt_get_int(q, &k0) == 1);
+  /* int32: 2^31 - 1 is not 2^32 (stored into int32, 2^32 saturated to 2^31 - 1) */
+  lt_tensor *i = TMP(lt_empty(1, &two, LT_INT32, lt_cpu()));
+  CHECK(lt_fill(i, 2147483647.0) == 0);
+  lt_tensor *c1 = TMP(lt_binary_scalar(LT_EQ, NULL, i, 4294967296.0, false));
+  lt_tensor *c2 = TMP(lt_binary_scalar_int(LT_LT, NULL, i, (int64_t)1 << 32, false));
+  lt_tensor *c3 = TMP(lt_binary_scalar_int(LT_GT, NULL, i, (int64_t)1 << 32, true));   /* 2^32 > i */
+  CHECK(c1 && lt_get(c1, &k0) == 0 && c2 && lt_get(c2, &k0) == 1 && c3 && lt_get(c3, &k0) == 1);
+  /* fmod by a divisor outside int32: exact (7), not by its low bits (0) */
+  CHECK(lt_fill(i, 7) == 0);
+  lt_tensor *f = TMP(lt_binary_scalar_int(LT_FMOD, NULL, i, (int64_t)1 << 40, false));
+  CHECK(f && f->dtype == LT_INT32 && lt_get_int(f, &k0) == 7);
+  /* cmax saturates into the type */
+  lt_tensor *m = TMP(lt_binary_scalar_int(LT_MAX, NULL, i, (int64_t)1 << 40, false));
+  CHECK(m && lt_get_int(m, &k0) == 2147483647);
+  CHECK_ERR(lt_binary_scalar(LT_DIV, NULL, i, 1e300, false) != NULL, "beyond the int64 range");
+}
