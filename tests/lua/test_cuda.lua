@@ -106,7 +106,7 @@ end
 
 -- same-dtype copies of strided views move bytes: int64 values past 2^53 stay exact
 -- (clone of a non-contiguous tensor, cat, flip, roll, repeatTensor); integer conversions
--- follow the CPU's rules (int32 saturates, the narrower types wrap)
+-- follow the CPU's rules (integer to narrower integer wraps; floats saturate)
 function T.int64_strided_copies_exact()
   local big = 9007199254740993
   local x = torch.LongTensor{{big, big + 2, -big - 4}, {math.maxinteger, math.mininteger, 7}}
@@ -128,7 +128,7 @@ function T.int64_strided_copies_exact()
   same(g:repeatTensor(2, 2), x:repeatTensor(2, 2), 'repeatTensor')
   same(torch.CudaLongTensor(3, 2):copy(g:t()), x:t():clone(), 'copy into a strided destination')
   -- conversions on the GPU (:int(), :short() ... would convert on the CPU)
-  same(g:t():type('torch.CudaIntTensor'):type('torch.CudaLongTensor'), x:t():int():long(), 'int64 -> int32 saturates as on the CPU')
+  same(g:t():type('torch.CudaIntTensor'):type('torch.CudaLongTensor'), x:t():int():long(), 'int64 -> int32 wraps as on the CPU')
   tester:eq(g:t():type('torch.CudaShortTensor'):cpu(), x:t():short(), 0, 'int64 -> int16 wraps as on the CPU')
   local f = torch.Tensor{{300, -300}, {0 / 0, 1e10}}
   tester:eq(f:cuda():t():type('torch.CudaByteTensor'):cpu(), f:t():byte(), 0, 'float -> uint8 saturates as on the CPU')
