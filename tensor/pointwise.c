@@ -345,6 +345,18 @@ lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi) {
   if (!isnan(lo) && !isnan(hi) && lo > hi) LT_FAIL(NULL, "clamp: min %g is larger than max %g", lo, hi);
   if (out && lt_same_size(out, a) && lt_check_writable("clamp", out_what(out, a, NULL), out) < 0) return NULL;
   if (LT_AG_OUT(out, a->requires_grad)) return lt_ag_clamp(out, a, lo, hi);
+  if (!isnan(lo) && !isnan(hi) && a->storage && a->device.type == LT_CPU && lt_clamp_loops[a->dtype] &&
+      (!out || out->dtype == a->dtype)) {
+    /* both bounds on the CPU: one pass (the bounds stored in the type as cmax/cmin store
+     * them: rounded, saturated) */
+    lt_tensor *o = target_out("clamp", out, a->ndim, a->size, a->dtype, a->device, a, NULL, NULL);
+    if (!o) return NULL;
+    _Alignas(8) char bounds[16];
+    lt_store(a->dtype, bounds, lo);
+    lt_store(a->dtype, bounds + 8, hi);
+    run_loop(lt_clamp_loops[a->dtype], 2, (const lt_tensor *[]){o, a}, bounds);
+    return finish_out(out, o);
+  }
   lt_tensor *r = NULL;
   if (!isnan(lo)) r = lt_binary_scalar(LT_MAX, out, a, lo, false);
   else { r = out ? (lt_copy(out, a) < 0 ? NULL : (lt_retain(out), out)) : lt_clone(a); }

@@ -160,6 +160,30 @@ COMPARE_OPS(B_CMP, FLOAT64, double)
 #define B_INT_ALL(TE, T) BINARY_INT_OPS(B_INT, TE, T) COMPARE_OPS(B_CMP, TE, T)
 INT_TYPES(B_INT_ALL)
 
+/* ---- clamp in one pass ----
+ * ctx: lo at byte 0 and hi at byte 8, each stored in the element type. The comparisons of
+ * cmax(x, lo) then cmin(., hi), so the result is the two passes' (NaN stays NaN). */
+#define DEF_CLAMP_LOOP(TE, T)                                                              \
+  static void c_CLAMP_##TE(char **d, const int64_t *s, int64_t n, void *ctx) {             \
+    const T lo = *(const T *)ctx, hi = *(const T *)((const char *)ctx + 8);                \
+    if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                          \
+      T *o = (T *)d[0];                                                                    \
+      const T *a = (const T *)d[1];                                                        \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        T x = a[i], y = (x > lo || x != x) ? x : lo;                                       \
+        o[i] = (y < hi || y != y) ? y : hi;                                                \
+      }                                                                                    \
+    } else {                                                                               \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        T x = *(const T *)(d[1] + i * s[1]), y = (x > lo || x != x) ? x : lo;              \
+        *(T *)(d[0] + i * s[0]) = (y < hi || y != y) ? y : hi;                             \
+      }                                                                                    \
+    }                                                                                      \
+  }
+#define CLAMP_TYPES(X) X(FLOAT32, float) X(FLOAT64, double) X(INT64, int64_t) X(INT32, int32_t) \
+  X(INT16, int16_t) X(INT8, int8_t) X(UINT8, uint8_t)
+CLAMP_TYPES(DEF_CLAMP_LOOP)
+
 #ifndef LT_PW_AVX2   /* what follows is built once (pointwise_kernels_avx2.c stops here) */
 
 /* ---- vectorized float32 exp, tanh and sigmoid (x86-64 with AVX2: glibc's libmvec) ----
@@ -251,7 +275,9 @@ int64_t lt_set_stream_min(int64_t n) { (void)n; return INT64_MAX; }   /* no vect
 /* ---- tables ---- */
 lt_loop_fn lt_unary_loops[LT_NUNARY][LT_NDTYPES];
 lt_loop_fn lt_binary_loops[LT_NBINARY][LT_NDTYPES];
+lt_loop_fn lt_clamp_loops[LT_NDTYPES];
 #endif   /* LT_PW_AVX2 */
+#define R_CLAMP(TE, T) lt_clamp_loops[LT_##TE] = c_CLAMP_##TE;
 
 #define R_U(E, EXPR, TE, T) lt_unary_loops[LT_##E][LT_##TE] = u_##E##_##TE;
 #define R_B(E, EXPR, TE, T) lt_binary_loops[LT_##E][LT_##TE] = b_##E##_##TE;
@@ -273,6 +299,7 @@ static void register_scalar_loops(void) {
   COMPARE_OPS(R_B, FLOAT32, float)
   COMPARE_OPS(R_B, FLOAT64, double)
   INT_TYPES(R_INT_ALL)
+  CLAMP_TYPES(R_CLAMP)
 }
 
 #ifndef LT_PW_AVX2

@@ -198,6 +198,49 @@ function T.clamp_lerp_addc()
   same(torch.addcdiv(torch.Tensor{1, 1}, torch.Tensor{6, 8}, torch.Tensor{2, 4}), torch.Tensor{4, 3})
 end
 
+-- clamp with both bounds runs one pass on the CPU: the same values as cmax then cmin in
+-- every type (NaN kept, bounds stored in the type: rounded, truncated, saturated), for
+-- strided inputs, a result tensor, in place and above the threading grain
+function T.clamp_one_pass_as_two()
+  local nan = 0 / 0
+  local function two(x, lo, hi) return x:clone():cmax(lo):cmin(hi) end
+  local function agree(x, lo, hi, msg)
+    local got, want = torch.clamp(x, lo, hi), two(x, lo, hi)
+    tester:eq(got:type(), x:type(), msg .. ' type')
+    local g, w = got:double(), want:double()
+    local gn, wn = g:ne(g), w:ne(w)
+    tester:assert(gn:equal(wn), msg .. ': NaN positions')
+    g[gn] = 0; w[wn] = 0
+    tester:eq(g, w, 0, msg)
+  end
+  local f = torch.DoubleTensor{-3, -1, -0.5, 0, 0.25, 1, 7, nan, -1/0, 1/0}
+  for _, tp in ipairs{'torch.DoubleTensor', 'torch.FloatTensor', 'torch.LongTensor', 'torch.IntTensor',
+                      'torch.ShortTensor', 'torch.CharTensor', 'torch.ByteTensor'} do
+    local x = f:clone()
+    if tp ~= 'torch.DoubleTensor' and tp ~= 'torch.FloatTensor' then x[x:ne(x)] = 3; x:clamp(-100, 100) end
+    x = x:type(tp)
+    agree(x, -1, 1, tp)
+    agree(x, -0.5, 0.75, tp .. ' fractional bounds')
+    agree(x, -1000, 1000, tp .. ' bounds beyond the type')
+  end
+  tester:eq(torch.clamp(torch.Tensor{nan, -2, 2}, -1, 1):totable()[2], -1, 'value')
+  tester:assert(torch.clamp(torch.Tensor{nan}, -1, 1)[1] ~= torch.clamp(torch.Tensor{nan}, -1, 1)[1], 'NaN stays NaN')
+  tester:eq(torch.clamp(torch.ByteTensor{0, 100, 255}, 10, 300), torch.ByteTensor{10, 100, 255}, 'uint8 to 300')
+  -- strided and large (threaded), in place and into a result tensor
+  local m = torch.FloatTensor(300, 300):uniform(-2, 2)
+  local v = m:t()
+  agree(v, -1, 1, 'transposed')
+  local res = torch.FloatTensor(5)
+  res:clamp(v, -0.5, 0.5)
+  tester:eq(res, two(v, -0.5, 0.5), 0, 'result form')
+  local ip = v:clone()
+  ip:clamp(-0.1, 0.1)
+  tester:eq(ip, two(v, -0.1, 0.1), 0, 'in place')
+  local big = torch.DoubleTensor(100000):uniform(-3, 3)
+  tester:eq(torch.clamp(big, -1, 2), two(big, -1, 2), 0, 'above the grain')
+  tester:assert(torch.clamp(big, -1, 2):max() == 2 and torch.clamp(big, -1, 2):min() == -1, 'bounds reached')
+end
+
 function T.half_precision_compute_through_float()
   local h = torch.Tensor{1, 2, 3}:half()
   local r = h + h
