@@ -13,12 +13,6 @@
 
 static bool is_tensor(lua_State *L, int i) { return ltb_totensor(L, i) != NULL; }
 
-/* numbers: Lua integers for integer tensors, floats otherwise */
-static void push_number(lua_State *L, double v, lt_dtype dt) {
-  if (lt_dtype_is_float(dt)) lua_pushnumber(L, v);
-  else lua_pushinteger(L, (lua_Integer)v);
-}
-
 /* ---- plain products: [res,] a, b ---- */
 typedef lt_tensor *(*prod_fn)(lt_tensor *, const lt_tensor *, const lt_tensor *);
 
@@ -100,9 +94,15 @@ static int l_dot(lua_State *L) {
     ltb_push(L, lt_dot_tensor(a, b));
     return 1;
   }
+  if (!lt_dtype_is_float(a->dtype)) {   /* exact int64, beyond 2^53 too */
+    int64_t iv;
+    if (lt_dot_int(a, b, &iv) < 0) return ltb_fail(L);
+    lua_pushinteger(L, iv);
+    return 1;
+  }
   double r;
   if (lt_dot(a, b, &r) < 0) return ltb_fail(L);
-  push_number(L, r, a->dtype);
+  lua_pushnumber(L, r);
   return 1;
 }
 
@@ -112,9 +112,15 @@ static int l_trace(lua_State *L) {
     ltb_push(L, lt_trace_tensor(a));
     return 1;
   }
+  if (!lt_dtype_is_float(a->dtype)) {
+    int64_t iv;
+    if (lt_trace_int(a, &iv) < 0) return ltb_fail(L);
+    lua_pushinteger(L, iv);
+    return 1;
+  }
   double r;
   if (lt_trace(a, &r) < 0) return ltb_fail(L);
-  push_number(L, r, a->dtype);
+  lua_pushnumber(L, r);
   return 1;
 }
 

@@ -211,10 +211,15 @@ static int op_mul(lua_State *L) {
       ltb_push(L, lt_dot_tensor(a, b));
       return 1;
     }
+    if (!lt_dtype_is_float(a->dtype)) {   /* exact int64, beyond 2^53 too */
+      int64_t iv;
+      if (lt_dot_int(a, b, &iv) < 0) return ltb_fail(L);
+      lua_pushinteger(L, iv);
+      return 1;
+    }
     double r;
     if (lt_dot(a, b, &r) < 0) return ltb_fail(L);
-    if (lt_dtype_is_float(a->dtype)) lua_pushnumber(L, r);
-    else lua_pushinteger(L, (lua_Integer)r);
+    lua_pushnumber(L, r);
     return 1;
   }
   if (a->ndim == 2 && b->ndim == 1) { ltb_push(L, lt_mv(NULL, a, b)); return 1; }

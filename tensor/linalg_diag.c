@@ -37,7 +37,7 @@ static bool flat_stride(const lt_tensor *t, int64_t *s) {
 }
 
 /* dot on a device: a kernel over both views (flattened first when their shapes differ) */
-static int dot_device(const lt_tensor *a, const lt_tensor *b, int64_t n, double *result) {
+static int dot_device(const lt_tensor *a, const lt_tensor *b, int64_t n, double *f, int64_t *iv) {
   const lt_backend *be = lt_backend_for(a->device);
   if (!be) return -1;
   if (!be->dot) LT_FAIL(-1, "dot: not available for %s tensors", lt_devname(a->device));
@@ -51,16 +51,14 @@ static int dot_device(const lt_tensor *a, const lt_tensor *b, int64_t n, double 
     pa = &av;
     pb = &bv;
   }
-  double f;
-  int64_t i;
-  int rc = be->dot(pa, pb, &f, &i);
-  if (rc == 0) *result = lt_dtype_is_float(a->dtype) ? f : (double)i;
+  int rc = be->dot(pa, pb, f, iv);
   lt_release(ac);
   lt_release(bc);
   return rc;
 }
 
-int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result) {
+/* the dot product: *f for floating types, *iv (exact, int64) for integer ones */
+static int dot_impl(const lt_tensor *a, const lt_tensor *b, double *f, int64_t *iv) {
   const char *op = "dot";
   char b1[128], b2[128];
   if (check_same_type(op, "a", a, "b", b) < 0) return -1;
@@ -71,13 +69,14 @@ int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result) {
   lt_dtype dt = a->dtype;
   if (lt_is_half(dt)) {
     lt_tensor *af = lt_to_dtype(a, LT_FLOAT32), *bf = af ? lt_to_dtype(b, LT_FLOAT32) : NULL;
-    int rc = bf ? lt_dot(af, bf, result) : -1;
+    int rc = bf ? dot_impl(af, bf, f, iv) : -1;
     lt_release(af); lt_release(bf);
     return rc;
   }
-  *result = 0;
+  *f = 0;
+  *iv = 0;
   if (n == 0) return 0;
-  if (a->device.type != LT_CPU) return dot_device(a, b, n, result);
+  if (a->device.type != LT_CPU) return dot_device(a, b, n, f, iv);
   int64_t as, bs;
   lt_tensor *ac = NULL, *bc = NULL;
   bool blas = blas_type(dt);
@@ -112,27 +111,40 @@ int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result) {
     case LT_INT8: r = dot_i8(n, pa, as, pb, bs); break;
     default: r = dot_u8(n, pa, as, pb, bs); break;   /* uint8, bool */
     }
-    s = (double)r;
+    *iv = r;
   }
   lt_release(ac);
   lt_release(bc);
-  *result = s;
+  *f = s;
   return 0;
 }
 
-int lt_trace(const lt_tensor *a, double *result) {
+int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result) {
+  double f;
+  int64_t iv;
+  if (dot_impl(a, b, &f, &iv) < 0) return -1;
+  *result = lt_dtype_is_float(a->dtype) ? f : (double)iv;
+  return 0;
+}
+
+int lt_dot_int(const lt_tensor *a, const lt_tensor *b, int64_t *result) {
+  if (lt_dtype_is_float(a->dtype)) LT_FAIL(-1, "dot: an integer result of %sTensor operands", lt_dtype_name(a->dtype));
+  double f;
+  return dot_impl(a, b, &f, result);
+}
+
+/* the trace: *f for floating types, *iv (exact, int64) for integer ones */
+static int trace_impl(const lt_tensor *a, double *f, int64_t *iv) {
   if (need_dims("trace", "the argument", a, 2, "matrix") < 0) return -1;
+  *f = 0;
+  *iv = 0;
   if (a->device.type != LT_CPU) {   /* the sum of the diagonal view */
     const lt_backend *be = lt_backend_for(a->device);
     if (!be) return -1;
     if (!be->dot) LT_FAIL(-1, "trace: not available for %s tensors", lt_devname(a->device));
     lt_tensor d;
     diag_view(a, 0, &d);
-    double f;
-    int64_t i;
-    if (be->dot(&d, NULL, &f, &i) < 0) return -1;
-    *result = lt_dtype_is_float(a->dtype) ? f : (double)i;
-    return 0;
+    return be->dot(&d, NULL, f, iv);
   }
   int64_t n = LT_MIN(a->size[0], a->size[1]), step = a->stride[0] + a->stride[1];
   int64_t es = (int64_t)lt_dtype_size(a->dtype);
@@ -140,27 +152,52 @@ int lt_trace(const lt_tensor *a, double *result) {
   if (lt_dtype_is_float(a->dtype)) {
     double s = 0;
     for (int64_t i = 0; i < n; i++) s += lt_load(a->dtype, p + i * step * es);
-    *result = s;
+    *f = s;
   } else {
     int64_t s = 0;
     for (int64_t i = 0; i < n; i++) s += lt_load_int(a->dtype, p + i * step * es);
-    *result = (double)s;
+    *iv = s;
   }
   return 0;
+}
+
+int lt_trace(const lt_tensor *a, double *result) {
+  double f;
+  int64_t iv;
+  if (trace_impl(a, &f, &iv) < 0) return -1;
+  *result = lt_dtype_is_float(a->dtype) ? f : (double)iv;
+  return 0;
+}
+
+int lt_trace_int(const lt_tensor *a, int64_t *result) {
+  if (lt_dtype_is_float(a->dtype)) LT_FAIL(-1, "trace: an integer result of a %sTensor", lt_dtype_name(a->dtype));
+  double f;
+  return trace_impl(a, &f, result);
+}
+
+/* a 0-dim tensor of a's type holding an integer result exactly */
+static lt_tensor *int_scalar(const lt_tensor *a, int64_t v) {
+  lt_tensor *t = lt_scalar_tensor(0, a->dtype, a->device);
+  if (t && lt_fill_int(t, v) < 0) { lt_release(t); return NULL; }
+  return t;
 }
 
 /* the same as 0-dim tensors (recorded when an input requires grad) */
 lt_tensor *lt_dot_tensor(const lt_tensor *a, const lt_tensor *b) {
   if (LT_AG2(a, b)) return lt_ag_dot(a, b);
   double v;
-  if (lt_dot(a, b, &v) < 0) return NULL;
+  int64_t iv;
+  if (dot_impl(a, b, &v, &iv) < 0) return NULL;
+  if (!lt_dtype_is_float(a->dtype)) return int_scalar(a, iv);
   return lt_scalar_tensor(v, a->dtype, a->device);
 }
 
 lt_tensor *lt_trace_tensor(const lt_tensor *a) {
   if (LT_AG1(a)) return lt_ag_trace(a);
   double v;
-  if (lt_trace(a, &v) < 0) return NULL;
+  int64_t iv;
+  if (trace_impl(a, &v, &iv) < 0) return NULL;
+  if (!lt_dtype_is_float(a->dtype)) return int_scalar(a, iv);
   return lt_scalar_tensor(v, a->dtype, a->device);
 }
 

@@ -307,6 +307,9 @@ lt_tensor *lt_ger(lt_tensor *out, const lt_tensor *x, const lt_tensor *y);
 lt_tensor *lt_matmul(lt_tensor *out, const lt_tensor *A, const lt_tensor *B); /* PyTorch rules */
 int lt_dot(const lt_tensor *a, const lt_tensor *b, double *result);
 int lt_trace(const lt_tensor *a, double *result);
+/* integer tensors: the exact int64 sum (the double forms round beyond 2^53) */
+int lt_dot_int(const lt_tensor *a, const lt_tensor *b, int64_t *result);
+int lt_trace_int(const lt_tensor *a, int64_t *result);
 lt_tensor *lt_diag(lt_tensor *out, const lt_tensor *a, int64_t k);
 lt_tensor *lt_tril(lt_tensor *out, const lt_tensor *a, int64_t k);
 lt_tensor *lt_triu(lt_tensor *out, const lt_tensor *a, int64_t k);

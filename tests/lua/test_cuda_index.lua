@@ -1,6 +1,7 @@
--- The CUDA paths of indexing, masks, joining and sorting (tensor/index.c, shape.c, sort.c,
--- tensor/cuda/index.cu): every op on the GPU against the same op on the CPU, on contiguous
--- and non-contiguous inputs, along every dim, in several dtypes. Skipped without a GPU.
+-- The CUDA paths of indexing, masks, joining and sorting (tensor/index.c, gather.c,
+-- mask.c, shape.c, sort.c, tensor/cuda/index.cu): every op on the GPU against the same op
+-- on the CPU, on contiguous and non-contiguous inputs, along every dim, in several dtypes.
+-- Skipped without a GPU.
 local tester = torch.Tester()
 local ok, why = torch.cudaAvailable()
 if not ok then

@@ -1,4 +1,4 @@
--- Indexing, masks and sorting (bindings/index.c, tensor/index.c, tensor/sort.c).
+-- Indexing, masks and sorting (bindings/index.c, tensor/index.c, gather.c, mask.c, tensor/sort.c).
 local tester = torch.Tester()
 local T = torch.TestSuite()
 

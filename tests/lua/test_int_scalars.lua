@@ -149,6 +149,16 @@ function T.integer_conversions_wrap()
   check(torch.DoubleTensor{1e10}:int(), {2147483647}, 'double -> int32 saturates')
 end
 
+function T.dot_trace_exact()
+  local a = torch.LongTensor{B + 1, 3}
+  tester:assert(a:dot(torch.LongTensor{1, 1}) == B + 4, 'dot')
+  tester:assert(torch.dot(a, torch.LongTensor{2, 0}) == 2 * B + 2, 'torch.dot')
+  tester:assert(a * torch.LongTensor{1, 0} == B + 1, 'operator * of 1-D tensors')
+  tester:assert(math.type(a:dot(a)) == 'integer', 'an integer')
+  tester:assert(torch.LongTensor{{B + 1, 0}, {0, 2}}:trace() == B + 3, 'trace')
+  tester:assert(torch.IntTensor{2147483647, 1}:dot(torch.IntTensor{1, 1}) == 2147483648, 'int32 dot sums in int64')
+end
+
 function T.float_tensors_unchanged()
   check(torch.DoubleTensor{1}:add(B + 1), {1.0 + B}, 'a double tensor rounds the number')
   check(torch.FloatTensor{3}:eq(3), {1}, 'float eq')

@@ -1,5 +1,6 @@
--- Linear algebra (bindings/linalg.c, tensor/linalg.c): products in every Torch7 form,
--- against hand-computed values and float64 references; transposed and narrowed operands.
+-- Linear algebra (bindings/linalg.c, tensor/linalg.c, linalg_diag.c, linalg_cross.c):
+-- products in every Torch7 form, against hand-computed values and float64 references;
+-- transposed and narrowed operands.
 local tester = torch.Tester()
 local T = torch.TestSuite()
 
