@@ -62,7 +62,10 @@ __attribute__((constructor)) static void register_conv(void) { CONV_TYPES(REG_FR
   static void move_##N(char **d, const int64_t *s, int64_t n, void *ctx) {              \
     (void)ctx;                                                                          \
     if (s[0] == N && s[1] == N) memcpy(d[0], d[1], (size_t)n * N);                       \
-    else for (int64_t i = 0; i < n; i++) *(T *)(d[0] + i * s[0]) = *(const T *)(d[1] + i * s[1]); \
+    else if (s[0] == N && s[1] == 0) { /* an expanded source: a fill the compiler vectorizes */ \
+      T v = *(const T *)d[1], *o = (T *)d[0];                                           \
+      for (int64_t i = 0; i < n; i++) o[i] = v;                                         \
+    } else for (int64_t i = 0; i < n; i++) *(T *)(d[0] + i * s[0]) = *(const T *)(d[1] + i * s[1]); \
   }
 DEF_MOVE(1, uint8_t)
 DEF_MOVE(2, uint16_t)

@@ -26,6 +26,15 @@
 #define LT_POOLS 1
 #endif
 
+/* A hot loop outside the pointwise tables built twice, for AVX2 and for the base target
+ * (x86-64-v2), and chosen at load time (GCC's target_clones). Only for code whose results
+ * do not depend on the vector width: no reductions the compiler may reorder. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LT_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LT_AVX2_CLONES
+#endif
+
 /* Work above this many elements is split across OpenMP threads. */
 #define LT_PARALLEL_GRAIN 32768
 

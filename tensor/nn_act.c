@@ -427,6 +427,21 @@ static void outer_inner(const lt_tensor *t, int dim, int64_t *outer, int64_t *n,
 SOFTMAX_BW_LINE(float, expf)
 SOFTMAX_BW_LINE(double, exp)
 
+/* float log-softmax lines along a contiguous dim: the sum with eight partial sums and the
+ * exps by the vector exp (lt_expsum_f32), where the line above makes a dependent addition
+ * chain and a scalar expf per element; others go there */
+static void softmax_bw_line_f32(const float *g, const float *y, float *r, int64_t n, int64_t st, bool lg) {
+  if (!lg || st != 1) { softmax_bw_line_float(g, y, r, n, st, lg); return; }
+  double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) p[k] += g[i + k];
+  for (; i < n; i++) p[0] += g[i];
+  float ts = (float)(((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])));
+  lt_expsum_f32(y, 0.0f, r, n);   /* r = exp(y) */
+  for (i = 0; i < n; i++) r[i] = g[i] - r[i] * ts;
+}
+
 /* run LINE over every line of the (outer, n, inner) layout; contiguous operands */
 #define OVER_LINES(T, CALL)                                                           \
   do {                                                                                \
@@ -489,7 +504,7 @@ static lt_tensor *softmax_bw_compute(const lt_tensor *g, const lt_tensor *y, int
     } else {
       const float *gp = lt_data(gc), *yp = lt_data(yc);
       float *rp = lt_data(o);
-      OVER_LINES(float, softmax_bw_line_float(gp + off, yp + off, rp + off, n, inner, lg));
+      OVER_LINES(float, softmax_bw_line_f32(gp + off, yp + off, rp + off, n, inner, lg));
     }
   }
   lt_release(yc);

@@ -105,7 +105,7 @@ static inline double expsum_double(const double *x, double mx, double *y, int64_
  * two parts in turn, as log-softmax does), softmax_line returns log(sum(exp(x))). Sums are
  * accumulated in double. */
 #define SOFTMAX_LINE(T)                                                               \
-  static inline double softmax_parts_##T(const T *x, T *y, int64_t n, int64_t st, bool lg, \
+  LT_AVX2_CLONES static double softmax_parts_##T(const T *x, T *y, int64_t n, int64_t st, bool lg, \
                                          double *mxp) {                               \
     T mx = -INFINITY;                                                                 \
     if (st == 1) {                                                                    \

@@ -318,7 +318,7 @@ __attribute__((constructor)) static void register_loops(void) {
   register_vector_loops();
 }
 #define EXPSUM_CHUNK 1024
-double lt_expsum_f32(const float *x, float c, float *y, int64_t n) {
+LT_AVX2_CLONES double lt_expsum_f32(const float *x, float c, float *y, int64_t n) {
   float buf[EXPSUM_CHUNK];
   static const int64_t strides[2] = {sizeof(float), sizeof(float)};
   lt_loop_fn ex = lt_unary_loops[LT_EXP][LT_FLOAT32];

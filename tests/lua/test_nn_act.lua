@@ -310,6 +310,24 @@ function T.softmax_grad()
   end
 end
 
+-- float32 log-softmax backward along a contiguous dim (vector exp, eight partial sums):
+-- against the float64 formula g - exp(y) sum(g), for a line length that is not a multiple
+-- of 8 and spans several 1024-element chunks; and with sum()'s expanded gradient
+function T.logsoftmax_float_backward_lines()
+  local x = torch.randn(7, 2053):float():setRequiresGrad(true)
+  local g = torch.randn(7, 2053):float()
+  local y = torch.logSoftmax(x, 2)
+  y:backward(g)
+  local y64, g64 = y:detach():double(), g:double()
+  local want = g64 - torch.cmul(torch.exp(y64), g64:sum(2):expand(7, 2053))
+  tester:eq(x.grad:double(), want, 2e-5, 'float32 gradient')
+  local x2 = torch.randn(5, 9):float():setRequiresGrad(true)
+  local y2 = torch.logSoftmax(x2, 2)
+  y2:sum():backward()
+  local want2 = torch.ones(5, 9):double() - torch.exp(y2:detach():double()) * 9
+  tester:eq(x2.grad:double(), want2, 2e-5, 'the expanded gradient of sum()')
+end
+
 function T.softmax_errors()
   tester:assertErrorPattern(function() torch.softmax(torch.randn(2, 3), 3) end, 'out of range', 'bad dim')
   tester:assertErrorPattern(function() torch.logSoftmax(torch.LongTensor{ 1, 2 }) end, 'floating', 'integer input')

@@ -300,5 +300,22 @@ function T.transposed_copies()
   end
 end
 
+-- a copy from an expanded (stride 0) source fills: every element the value, in every
+-- element size, contiguous and into a strided destination
+function T.copy_from_expanded_source()
+  for _, tp in ipairs{'torch.ByteTensor', 'torch.ShortTensor', 'torch.FloatTensor', 'torch.DoubleTensor',
+                      'torch.LongTensor'} do
+    local v = torch.Tensor{7}:type(tp)
+    local e = v:expand(5, 33)
+    local c = e:contiguous()
+    tester:assert(c:isContiguous() and c:min() == 7 and c:max() == 7, tp .. ' contiguous')
+    local d = torch.Tensor(33, 5):type(tp):zero()
+    d:t():copy(e)
+    tester:assert(d:min() == 7 and d:max() == 7, tp .. ' into a transposed view')
+  end
+  local row = torch.Tensor{1, 2, 3}:view(1, 3):expand(4, 3):contiguous()
+  tester:eq(row, torch.Tensor{{1, 2, 3}, {1, 2, 3}, {1, 2, 3}, {1, 2, 3}}, 0, 'an expanded row')
+end
+
 tester:add(T)
 return tester
