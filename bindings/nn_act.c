@@ -4,7 +4,8 @@
  *   torch.leakyRelu([res,] x[, slope][, inplace])  torch.elu([res,] x[, alpha][, inplace])
  *   torch.gelu([res,] x)   torch.silu([res,] x)    torch.softplus([res,] x[, beta[, threshold]])
  *   torch.hardtanh([res,] x[, min, max][, inplace])   torch.prelu(x, weight)
- *     inplace: write into x unless x is part of a graph being recorded (then a new tensor)
+ *     inplace: write into x and return it; while recording, only into a non-leaf that no
+ *     recorded op used yet (its history becomes the activation's), else a new tensor
  *   torch.softmax([res,] x[, dim])  torch.logSoftmax([res,] x[, dim])  (default: the last dim)
  *     x:softmax([dim]), x:logSoftmax([dim]) return new tensors
  *   torch.nllLoss(logp, target[, {weight=, ignoreIndex=, reduction=}])
@@ -63,7 +64,13 @@ static int activation(lua_State *L, lt_act_op op, int nparam, double d0, double 
   if (ip && res) luaL_argerror(L, 1, "a result tensor and inplace together");
   lt_tensor *out = res;
   int same = res ? 1 : 0;
-  if (ip && !(lt_grad_enabled() && x->requires_grad)) { out = x; same = xi; }
+  /* in place when nothing is recorded, or when x is a non-leaf no recorded op used yet:
+   * the write is then recorded and x's history becomes the activation's (PyTorch's relu_);
+   * a leaf that requires grad, a view, or a tensor already used keeps its values */
+  if (ip && (!(lt_grad_enabled() && x->requires_grad) || (!lt_is_leaf(x) && lt_ag_can_overwrite(x)))) {
+    out = x;
+    same = xi;
+  }
   ltb_push_result(L, lt_activation(op, out, x, p0, p1), same);
   return 1;
 }
@@ -85,6 +92,19 @@ static int l_threshold(lua_State *L) {
 static int l_prelu(lua_State *L) {
   lt_tensor *x = ltb_checktensor(L, 1), *w = ltb_checktensor(L, 2);
   ltb_push(L, lt_prelu(x, w));
+  return 1;
+}
+
+/* torch._canOverwrite(t): lt_ag_can_overwrite (nn's in-place flags) */
+static int l_can_overwrite(lua_State *L) {
+  lua_pushboolean(L, lt_ag_can_overwrite(ltb_checktensor(L, 1)));
+  return 1;
+}
+
+/* torch._refuseLeafWrites(on): nn's forward, while it records; returns the previous setting */
+static int l_refuse_leaf_writes(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TBOOLEAN);
+  lua_pushboolean(L, lt_set_refuse_leaf_writes(lua_toboolean(L, 1)));
   return 1;
 }
 
@@ -265,6 +285,7 @@ void ltb_open_nn_act(lua_State *L) {
     {"prelu", l_prelu}, {"softmax", l_softmax}, {"logSoftmax", l_logsoftmax},
     {"nllLoss", l_nll}, {"crossEntropy", l_ce}, {"mseLoss", l_mse}, {"l1Loss", l_l1},
     {"smoothL1Loss", l_smoothl1}, {"klDiv", l_kldiv}, {"bceLoss", l_bce},
-    {"bceWithLogits", l_bcelogits}, {NULL, NULL}};
+    {"bceWithLogits", l_bcelogits}, {"_canOverwrite", l_can_overwrite},
+    {"_refuseLeafWrites", l_refuse_leaf_writes}, {NULL, NULL}};
   ltb_register(L, methods, functions);
 }

@@ -15,7 +15,10 @@ function HardTanh:__init(min_value, max_value, ip)
 end
 
 function HardTanh:updateOutput(input)
-  local ok, out = pcall(torch.hardtanh, input, self.min_val, self.max_val, self.inplace)
+  local lo, hi = self.min_val, self.max_val
+  local ok, out = pcall(nn._inplace, self, input,
+                        function(x) return torch.hardtanh(x, lo, hi) end,
+                        function(r, x) return torch.hardtanh(r, x, lo, hi) end)
   if not ok then error(torch.typename(self) .. ': ' .. tostring(out), 3) end
   self.output = out
   return self.output

@@ -90,6 +90,10 @@ local function is_float(t)
   return tp:find('Float') or tp:find('Double') or tp:find('Half') or tp:find('BFloat16') or tp == 'torch.CudaTensor'
 end
 
+-- the leaves made by as_graph_input (weak keys): their data is the caller's tensor, which
+-- requires no grad, so an in-place module may write into it (nn._inplace)
+local made_leaves = setmetatable({}, { __mode = 'k' })
+
 -- the input as the graph should see it: float tensors without a history become leaves
 -- that require grad (sharing the data), tables are walked; anything else as it is. A
 -- tensor found twice in a table gets its own (recorded) view the second time, so that
@@ -101,7 +105,9 @@ local function as_graph_input(x, seen)
       seen[x] = true
     end
     if torch.isGradEnabled() and not x.requiresGrad and is_float(x) then
-      return x:detach():setRequiresGrad()
+      local leaf = x:detach():setRequiresGrad()
+      made_leaves[leaf] = true
+      return leaf
     end
     return x
   elseif type(x) == 'table' and getmetatable(x) == nil then
@@ -192,6 +198,14 @@ local function run_update_output(self, x)
   return self:updateOutput(x)
 end
 
+-- the output's storage version once forward has returned: a later in-place write into it
+-- (an in-place module after this one, out:mul(2) on a non-leaf) replaces or invalidates
+-- the history this module's backward would read, so graph_usable then recomputes
+-- (only a recorded forward's: graph_usable recomputes after an unrecorded one anyway)
+local function output_version(self, out)
+  return self._recorded and torch.isTensor(out) and torch._version(out) or nil
+end
+
 -- containers call this on their children: the input is already on the graph
 function Module:_forward(input)
   link_once(self)
@@ -199,6 +213,7 @@ function Module:_forward(input)
   self._inputRaw = input
   self._recorded = torch.isGradEnabled()
   self.output = run_update_output(self, input)
+  self._outVersion = output_version(self, self.output)
   return self.output
 end
 
@@ -244,9 +259,14 @@ function Module:forward(input)
   self._input = x
   self._inputRaw = input
   self._recorded = torch.isGradEnabled()
+  -- while recording, an in-place write into a leaf that requires grad (self.weight:add(1),
+  -- input:mul(2)) is an error: it would not be recorded and the gradients would be wrong
+  local prev = self._recorded and torch._refuseLeafWrites(true)
   local ok, out = pcall(run_update_output, self, x)
+  if self._recorded then torch._refuseLeafWrites(prev) end
   if not ok then named_error(self, out, input) end
   self.output = out
+  self._outVersion = output_version(self, out)
   return out
 end
 
@@ -255,7 +275,46 @@ function Module:__call__(input)
   if input == nil then
     error((torch.typename(self) or 'nn.Module') .. ': expected a tensor input, got nil', 2)
   end
-  return self:_forward(input)
+  if not torch.isGradEnabled() then return self:_forward(input) end
+  local prev = torch._refuseLeafWrites(true)
+  local ok, out = pcall(self._forward, self, input)
+  torch._refuseLeafWrites(prev)
+  if not ok then error(out, 0) end
+  return out
+end
+
+-- Torch7's in-place flag (self.inplace): the output is written into the input's storage
+-- and shares it. fresh(x) returns f(x) as a new tensor, into(res, x) writes f(x) into res
+-- (res may share x's storage). The input is overwritten when that cannot change a
+-- gradient: it requires no grad; it is a leaf forward made from a tensor that requires
+-- none (the output is then a new tensor on the same storage, recorded from a copy of the
+-- input); or it is a non-leaf that no recorded op used yet (the write is recorded, and
+-- the input's history becomes this module's). Otherwise (a leaf of yours that requires
+-- grad, a view, a tensor another op already used or saved) f(x) is a new tensor. After
+-- an in-place forward, backward computes again from the input it is given (which is the
+-- output now): f must be one whose gradient the output determines.
+function nn._inplace(self, input, fresh, into)
+  if not torch.isTensor(input) then
+    error(string.format('expected a tensor input, got %s', torch.type(input)), 0)
+  end
+  local done = false
+  local out
+  if not self.inplace or self._recomputing then
+    out = fresh(input)
+  elseif not input.requiresGrad then
+    out = into(input, input)
+    done = true
+  elseif torch.isGradEnabled() and made_leaves[input] and torch._canOverwrite(input) then
+    out = into(input.new():set(input), input)
+    done = true
+  elseif torch.isGradEnabled() and not input:isLeaf() and torch._canOverwrite(input) then
+    out = into(input, input)
+    done = true
+  else
+    out = fresh(input)
+  end
+  self._inplaceDone = done
+  return out
 end
 
 -- ---- backward through the recorded graph ----
@@ -330,6 +389,11 @@ local function graph_usable(self, input, wantInput)
     return false
   end
   if not self._recorded then return false end
+  -- forward wrote into its input (nn._inplace), or the output was changed in place since
+  if self._inplaceDone then return false end
+  if self._outVersion and torch.isTensor(self.output) and torch._version(self.output) ~= self._outVersion then
+    return false
+  end
   if input ~= nil and not rawequal(input, self._inputRaw) and not rawequal(input, x)
      and not same_input(input, self._inputRaw) and not same_input(input, x) then
     return false
@@ -356,6 +420,22 @@ function Module:_recompute(input)
   if not ok then error(err, 0) end
 end
 
+-- the tensors this module and those inside it read from fields as inputs of the last
+-- forward (module._graphStops, set by updateOutput) that have a history
+local function field_stops(self)
+  local list = {}
+  self:apply(function(m)
+    local f = rawget(m, '_graphStops')
+    if f then
+      -- (a leaf has no graph below it: it keeps accumulating its .grad)
+      for _, t in pairs(f) do
+        if torch.isTensor(t) and t.requiresGrad and not t:isLeaf() then list[#list + 1] = t end
+      end
+    end
+  end)
+  return list
+end
+
 function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
   if not graph_usable(self, input, wantInput) then self:_recompute(input) end
   local x = self._input
@@ -374,6 +454,16 @@ function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
   local params = wantParams and (self:parameters()) or {}
   local targets, nin = {}, #ins
   for _, t in ipairs(ins) do targets[#targets + 1] = t end
+  -- states a module read from its fields (nn.RNN's h0/c0) are inputs of this call too:
+  -- the graph is cut there, so a state carried over from the last call (m.h0 = m.hN)
+  -- does not send this call's gradients into the last call's graph
+  local cut = ins
+  local stops = field_stops(self)
+  if #stops > 0 then
+    cut = {}
+    for _, t in ipairs(ins) do cut[#cut + 1] = t end
+    for _, t in ipairs(stops) do cut[#cut + 1] = t; targets[#targets + 1] = t end
+  end
   local pidx = {}
   for i, p in ipairs(params) do
     if p.requiresGrad then targets[#targets + 1] = p; pidx[#targets] = i end
@@ -387,7 +477,7 @@ function Module:_gradients(input, gradOutput, wantInput, wantParams, accumulate)
     -- the parameters (leaves) add their gradients straight into .grad (= gradWeight ...)
     local _, grads = self:parameters()
     if #live_outs > 0 then
-      gs = torch.grad(live_outs, ins, live_gouts, { retainGraph = true, stopAtInputs = true, accumulate = true })
+      gs = torch.grad(live_outs, cut, live_gouts, { retainGraph = true, stopAtInputs = true, accumulate = true })
     elseif (#ins > 0 or (grads and #grads > 0)) and not self._recorded then
       error(torch.typename(self) .. ': backward: forward ran with grad mode off, so nothing was recorded', 3)
     end

@@ -1,5 +1,5 @@
--- nn.MulConstant(scalar[, inplace]): output = input * scalar (Torch7's MulConstant; the
--- in-place flag is accepted, the result is always a new tensor).
+-- nn.MulConstant(scalar[, inplace]): output = input * scalar (Torch7's MulConstant; with
+-- inplace the output is written into the input, as nn.ReLU(true) does: nn._inplace).
 local nn = require 'nn'
 local MulConstant, parent = torch.class('nn.MulConstant', 'nn.Module')
 
@@ -9,12 +9,15 @@ function MulConstant:__init(constant_scalar, ip)
     error('nn.MulConstant(scalar, inplace): expected a number, got ' .. torch.type(constant_scalar), 2)
   end
   self.constant_scalar = constant_scalar
+  if ip ~= nil and type(ip) ~= 'boolean' then error('nn.MulConstant: the in-place flag must be a boolean, got ' .. type(ip), 2) end
   self.inplace = ip or false
 end
 
 function MulConstant:updateOutput(input)
   if not torch.isTensor(input) then error('nn.MulConstant: expected a tensor input, got ' .. torch.type(input), 3) end
-  self.output = torch.mul(input, self.constant_scalar)
+  local c = self.constant_scalar
+  self.output = nn._inplace(self, input, function(x) return torch.mul(x, c) end,
+                            function(r, x) return torch.mul(r, x, c) end)
   return self.output
 end
 

@@ -143,6 +143,11 @@ function RNN:updateOutput(input)
     if input[2] ~= nil then h0 = input[2] end
     if input[3] ~= nil then c0 = input[3] end
   end
+  -- states from the fields are inputs of this call: backward cuts the graph there
+  -- (Module.lua's field_stops), as it does at the input
+  self._graphStops = {}
+  if rawequal(h0, self.h0) then self._graphStops[1] = h0 end
+  if rawequal(c0, self.c0) then self._graphStops[2] = c0 end
   if not torch.isTensor(x) then
     error(string.format('%s: expected a tensor seqLen x batch x %d (or a table {input, h0%s}), got %s', name,
                         self.inputSize, self.gates == 4 and ', c0' or '', type(x)), 3)
@@ -167,6 +172,10 @@ function RNN:updateOutput(input)
   if lstm and c0 ~= nil then c0 = self:_checkState(c0, 'c0', B, unbatched) end
   local hN, cN = {}, {}
   local layerIn = x
+  -- the dropout masks: backward computing forward again (after the call form m(x),
+  -- :double(), clearState() or clone()) reuses the last forward's
+  local oldMasks = self._recomputing and self._dropMasks or nil
+  local masks = {}
   for l = 0, L - 1 do
     local wih, whh = self['weight_ih_l' .. l], self['weight_hh_l' .. l]
     local bih, bhh = self['bias_ih_l' .. l], self['bias_hh_l' .. l]
@@ -188,7 +197,11 @@ function RNN:updateOutput(input)
     layerIn = torch.stack(outs, 1)
     if self.dropout > 0 and self.train ~= false and l < L - 1 then
       local keep = 1 - self.dropout
-      local mask = torch.noGrad(function() return layerIn.new(layerIn:size()):bernoulli(keep):div(keep) end)
+      local mask = oldMasks and oldMasks[l + 1]
+      if not (torch.isTensor(mask) and mask:isSameSizeAs(layerIn) and mask:type() == layerIn:type()) then
+        mask = torch.noGrad(function() return layerIn.new(layerIn:size()):bernoulli(keep):div(keep) end)
+      end
+      masks[l + 1] = mask
       layerIn = torch.cmul(layerIn, mask)
     end
   end
@@ -200,10 +213,12 @@ function RNN:updateOutput(input)
     if cs then cs = cs:view(L, H) end
   end
   self.output, self.hN, self.cN = out, hs, cs
+  self._dropMasks = masks
   return self.output
 end
 
--- drops the final states too
+-- drops the final states too (the dropout masks stay: backward after clearState() is
+-- still the gradient of the last forward)
 function RNN:clearState()
   self.hN, self.cN = nil, nil
   return parent.clearState(self)

@@ -1,5 +1,6 @@
 -- nn.Threshold(th, v[, ip]): y = x > th ? x : v (Torch7's; th defaults to 1e-6, v to 0).
--- ip (in place) writes into the input when it is not part of a graph being recorded.
+-- ip (in place): Torch7's, the output is written into the input and shares its storage
+-- (see nn._inplace in Module.lua for when the input keeps its values instead).
 local nn = require 'nn'
 local Threshold, parent = torch.class('nn.Threshold', 'nn.Module')
 
@@ -23,7 +24,10 @@ function Threshold:validateParameters()
 end
 
 function Threshold:updateOutput(input)
-  local ok, out = pcall(torch.threshold, input, self.threshold, self.val, self.inplace)
+  local th, v = self.threshold, self.val
+  local ok, out = pcall(nn._inplace, self, input,
+                        function(x) return torch.threshold(x, th, v) end,
+                        function(r, x) return torch.threshold(r, x, th, v) end)
   if not ok then error(torch.typename(self) .. ': ' .. tostring(out), 3) end
   self.output = out
   return self.output

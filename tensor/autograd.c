@@ -249,6 +249,12 @@ lt_tensor *lt_node_attach(lt_node *node, lt_tensor *r) {
 
 /* ---- the out/in-place policy ---- */
 
+/* nn's forward sets this while it records: an in-place write into a leaf that requires
+ * grad (a parameter, or the input forward made a leaf) is then an error, not a value
+ * update (lt_ag_begin) */
+static bool refuse_leaf_writes = false;
+bool lt_set_refuse_leaf_writes(bool on) { bool p = refuse_leaf_writes; refuse_leaf_writes = on; return p; }
+
 static bool shares(const lt_tensor *a, const lt_tensor *b) {
   return a && b && a->storage && a->storage == b->storage;
 }
@@ -265,6 +271,13 @@ int lt_ag_begin(lt_ag_ctx *c, const char *op, lt_tensor *out, int n, const lt_te
   for (int i = 0; i < n; i++)
     if (ins[i] && ins[i]->requires_grad && !shares(ins[i], out)) others = true;
   if (leafish(out)) {
+    if (refuse_leaf_writes) {
+      lt_grad_resume(c->prev);
+      LT_FAIL(-1, "%s: in-place operation on a leaf tensor that requires grad (a module's "
+              "parameter, or its input) inside a module's forward while grad mode is on: it "
+              "would not be recorded; compute into a new tensor (out-of-place form), or "
+              "update parameters outside forward or under torch.noGrad", op);
+    }
     if (others) {
       lt_grad_resume(c->prev);
       LT_FAIL(-1, "%s: the result would be written into a leaf tensor that requires grad "
@@ -394,6 +407,25 @@ int lt_set_requires_grad(lt_tensor *t, bool on) {
 }
 
 bool lt_is_leaf(const lt_tensor *t) { return !t->grad_fn || t->grad_fn->is_acc; }
+
+/* Whether t's values can be overwritten now without changing a gradient that a recorded
+ * op will compute: grad mode is off, t needs no gradient, or t is not a view and no
+ * recorded op has used it yet (a leaf whose accumulator no graph holds; a non-leaf whose
+ * node only t holds, and whose op did not save its own output: tanh, sigmoid, exp ...).
+ * Conservative: an op that used t without saving it (an add) also counts as a use. */
+bool lt_ag_can_overwrite(const lt_tensor *t) {
+  if (!lt_grad_on || !t->requires_grad) return true;
+  if (t->is_view) return false;
+  if (!t->grad_fn) return !t->grad_acc || t->grad_acc->refcount == 1;
+  const lt_node *n = t->grad_fn;
+  if (n->is_acc || n->refcount != 1) return false;
+  for (int i = 0; i < n->nsaved; i++) {
+    const lt_tensor *s = n->saved[i];
+    if (s && s->storage && t->storage && lt_storage_root(s->storage) == lt_storage_root(t->storage))
+      return false;
+  }
+  return true;
+}
 
 const char *lt_grad_fn_name(const lt_tensor *t) {
   return t->grad_fn && !t->grad_fn->is_acc ? t->grad_fn->name : NULL;

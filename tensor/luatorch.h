@@ -430,6 +430,13 @@ int lt_set_requires_grad(lt_tensor *t, bool on);      /* leaves of a floating ty
 bool lt_is_leaf(const lt_tensor *t);
 lt_tensor *lt_detach(const lt_tensor *t);             /* same data, no history */
 const char *lt_grad_fn_name(const lt_tensor *t);      /* NULL for leaves */
+/* whether t's values can be overwritten now without changing a gradient a recorded op
+ * will compute (grad mode off, t needs no gradient, or t is not a view and no recorded op
+ * used it yet); nn's in-place flags ask it */
+bool lt_ag_can_overwrite(const lt_tensor *t);
+/* nn's forward: while on, an in-place write into a leaf that requires grad (under grad
+ * mode) is an error rather than an unrecorded value update; returns the previous setting */
+bool lt_set_refuse_leaf_writes(bool on);
 /* Backward from outputs[0..n-1]; grad_outputs[i] may be NULL for one-element outputs.
  * Gradients accumulate into the leaves' grad. */
 int lt_backward(int n, lt_tensor *const *outputs, lt_tensor *const *grad_outputs,

@@ -152,14 +152,25 @@ function T.activation_inplace()
   torch.leakyRelu(e, true)
   torch.threshold(e, 0.5, 7, true)
   tester:eq(e, D{ 7, 1 }, 1e-12, 'threshold in place')
-  -- a tensor on a graph: computed out of place, x untouched, gradient right
+  -- a non-leaf no recorded op used yet: written in place and recorded (its history is
+  -- the relu's), gradient right
   local a = D{ -1, 2, -3 }:setRequiresGrad()
   local b = a * 2
   local r = torch.relu(b, true)
-  tester:assert(r ~= b, 'recorded: a new tensor')
-  tester:eq(b:detach(), D{ -2, 4, -6 }, 0, 'recorded: input untouched')
+  tester:assert(r == b, 'recorded: b itself')
+  tester:eq(b:detach(), D{ 0, 4, 0 }, 0, 'recorded: b written')
   r:sum():backward()
   tester:eq(a.grad, D{ 0, 2, 0 }, 0, 'gradient through the in-place flag')
+  -- one an op already used (here saved), or a leaf that requires grad: a new tensor
+  local b2 = a * 2
+  local used = torch.cmul(b2, b2)
+  local r2 = torch.relu(b2, true)
+  tester:assert(r2 ~= b2, 'used by a recorded op: a new tensor')
+  tester:eq(b2:detach(), D{ -2, 4, -6 }, 0, 'used: untouched')
+  tester:eq(used:detach(), D{ 4, 16, 36 }, 0, 'used: its consumer intact')
+  local r3 = torch.relu(a, true)
+  tester:assert(r3 ~= a, 'leaf: a new tensor')
+  tester:eq(a:detach(), D{ -1, 2, -3 }, 0, 'leaf untouched')
   -- a write into a tensor a graph saved is refused when used
   local w = D{ 1, 2, 3 }:setRequiresGrad()
   local v = D{ -1, 1, -1 }
@@ -615,7 +626,7 @@ function T.module_inplace()
   tester:eq(x, torch.Tensor{ 0, 2 }, 0, 'written')
   local x2 = torch.Tensor{ -1, 2 }
   local y2 = m:forward(x2)
-  tester:eq(x2, torch.Tensor{ -1, 2 }, 0, 'recorded: the input is kept')
+  tester:eq(x2, torch.Tensor{ 0, 2 }, 0, 'recorded: written too (Torch7)')
   tester:eq(m:backward(x2, torch.Tensor{ 5, 7 }), torch.Tensor{ 0, 7 }, 0, 'and backward works')
   tester:eq(y2, torch.Tensor{ 0, 2 }, 0, 'output')
   tester:assertErrorPattern(function() nn.Threshold(0, 1, true) end, 'in%-place', 'Threshold in place with val > th')

@@ -257,5 +257,300 @@ function T.maptable_get()
   tester:assert(u:get(2) ~= nil and u:get(2) ~= u:get(1), 'not shared: the clone')
 end
 
+-- ---- in-place flags (Torch7: the output is written into the input and shares it) ----
+
+local function shares(a, b) return torch.pointer(a:storage()) == torch.pointer(b:storage()) end
+
+function T.inplace_flags_write_the_input()
+  local x0 = D{ -2, -0.5, 0.3, 0.7, 1.5 }
+  local go = D{ 1, 2, 3, 4, 5 }
+  local e = function(v) return 0.7 * (math.exp(v) - 1) end
+  local cases = {
+    { 'ReLU', function(ip) return nn.ReLU(ip) end, D{ 0, 0, 0.3, 0.7, 1.5 }, D{ 0, 0, 3, 4, 5 } },
+    { 'Threshold', function(ip) return nn.Threshold(0.5, 0.1, ip) end, D{ 0.1, 0.1, 0.1, 0.7, 1.5 }, D{ 0, 0, 0, 4, 5 } },
+    { 'HardTanh', function(ip) return nn.HardTanh(-1, 1, ip) end, D{ -1, -0.5, 0.3, 0.7, 1 }, D{ 0, 2, 3, 4, 0 } },
+    { 'LeakyReLU', function(ip) return nn.LeakyReLU(0.1, ip) end, D{ -0.2, -0.05, 0.3, 0.7, 1.5 }, D{ 0.1, 0.2, 3, 4, 5 } },
+    { 'ELU', function(ip) return nn.ELU(0.7, ip) end, D{ e(-2), e(-0.5), 0.3, 0.7, 1.5 },
+      D{ 0.7 * math.exp(-2), 2 * 0.7 * math.exp(-0.5), 3, 4, 5 } },
+    { 'MulConstant', function(ip) return nn.MulConstant(3, ip) end, x0 * 3, go * 3 },
+    { 'AddConstant', function(ip) return nn.AddConstant(2, ip) end, x0 + 2, go },
+  }
+  for _, c in ipairs(cases) do
+    local name, mk, want, wantGi = c[1], c[2], c[3], c[4]
+    for _, ip in ipairs { false, true } do
+      local what = name .. (ip and '(inplace)' or '')
+      -- forward with grad mode on, and under noGrad (nothing recorded: backward computes again)
+      for _, nograd in ipairs { false, true } do
+        local w2 = what .. (nograd and ' noGrad' or '')
+        local m = mk(ip):double()
+        local x = x0:clone()
+        local y = nograd and torch.noGrad(function() return m:forward(x) end) or m:forward(x)
+        tester:eq(y, want, 1e-12, w2 .. ': output')
+        tester:eq(x, ip and want or x0, 1e-12, w2 .. (ip and ': the input was overwritten' or ': the input is kept'))
+        tester:assert(shares(y, x) == ip, w2 .. ': the output shares the input\'s storage only in place')
+        tester:eq(m:backward(x, go:clone()), wantGi, 1e-12, w2 .. ': gradInput')
+      end
+    end
+  end
+end
+
+function T.inplace_relu_after_linear_hand_values()
+  for _, ip in ipairs { false, true } do
+    local m = nn.Sequential():add(nn.Linear(2, 2)):add(nn.ReLU(ip)):double()
+    local lin = m.modules[1]
+    lin.weight:copy(D{ { 1, 0 }, { 0, -1 } })
+    lin.bias:zero()
+    m:zeroGradParameters()
+    local x = D{ 1, 2 }
+    -- h = W x = (1, -2); relu: (1, 0)
+    tester:eq(m:forward(x), D{ 1, 0 }, 0, 'output ' .. tostring(ip))
+    tester:eq(lin.output, ip and D{ 1, 0 } or D{ 1, -2 }, 0, 'the Linear\'s output ' .. tostring(ip))
+    tester:eq(x, D{ 1, 2 }, 0, 'the network\'s input is the Linear\'s: kept ' .. tostring(ip))
+    -- d/dh = (3, 0); gradInput = W^T (3, 0) = (3, 0); gradWeight = (3, 0) x^T
+    tester:eq(m:backward(x, D{ 3, 4 }), D{ 3, 0 }, 0, 'gradInput ' .. tostring(ip))
+    tester:eq(lin.gradWeight, D{ { 3, 6 }, { 0, 0 } }, 0, 'gradWeight ' .. tostring(ip))
+    tester:eq(lin.gradBias, D{ 3, 0 }, 0, 'gradBias ' .. tostring(ip))
+    -- module by module
+    lin:zeroGradParameters()
+    local g = m.modules[2]:backward(lin.output, D{ 3, 4 })
+    tester:eq(g, D{ 3, 0 }, 0, 'ReLU\'s own gradInput ' .. tostring(ip))
+    tester:eq(lin:backward(x, g), D{ 3, 0 }, 0, 'the Linear\'s own gradInput ' .. tostring(ip))
+    tester:eq(lin.gradWeight, D{ { 3, 6 }, { 0, 0 } }, 0, 'the Linear\'s own gradWeight ' .. tostring(ip))
+  end
+end
+
+function T.inplace_relu_in_a_network()
+  local X, Y = torch.randn(6, 4):double(), torch.randn(6, 3):double()
+  local function net(ip)
+    torch.manualSeed(5)
+    return nn.Sequential():add(nn.Linear(4, 5)):add(nn.ReLU(ip)):add(nn.Linear(5, 3))
+      :add(nn.LeakyReLU(0.2, ip)):add(nn.MulConstant(0.5, ip)):double()
+  end
+  local nets = { net(false), net(true) }
+  for _, m in ipairs(nets) do
+    local crit = nn.MSECriterion():double()
+    for _ = 1, 4 do
+      m:zeroGradParameters()
+      local o = m:forward(X)
+      crit:forward(o, Y)
+      m:backward(X, crit:backward(o, Y))
+      m:updateParameters(0.1)
+    end
+  end
+  local p1, p2 = nets[1]:getParameters(), nets[2]:getParameters()
+  tester:eq(p2, p1, 1e-12, 'training with ReLU(true) gives the weights ReLU() gives')
+  -- the Linear's output was overwritten by the ReLU(true) after it, and is its output
+  local m = nets[2]
+  m:forward(X)
+  tester:assert(m.modules[2].output == m.modules[1].output, 'ReLU(true): output is its input')
+  tester:eq(m.modules[1].output:min(), 0, 0, 'the Linear\'s output holds the relu')
+  -- module by module backward (Torch7 style) equals the whole network's
+  local ref = nets[1]
+  ref:forward(X)
+  local g = torch.randn(6, 3):double()
+  local gi, giRef = m:backward(X, g):clone(), ref:backward(X, g)
+  tester:eq(gi, giRef, 1e-12, 'network gradInput')
+  local gcur = g
+  for i = #m.modules, 1, -1 do
+    local inp = i == 1 and X or m.modules[i - 1].output
+    m.modules[i]:zeroGradParameters()
+    gcur = m.modules[i]:backward(inp, gcur)
+  end
+  tester:eq(gcur, giRef, 1e-12, 'module by module: gradInput')
+  ref.modules[1]:zeroGradParameters()
+  local gr = g
+  for i = #ref.modules, 1, -1 do
+    gr = ref.modules[i]:backward(i == 1 and X or ref.modules[i - 1].output, gr)
+  end
+  tester:eq(m.modules[1].gradWeight, ref.modules[1].gradWeight, 1e-12,
+            'module by module: the Linear before ReLU(true) (its output was overwritten)')
+  -- the autograd style: loss:backward()
+  for _, n in ipairs { m, ref } do n:zeroGradParameters() end
+  for _, n in ipairs { m, ref } do torch.cmul(n(X), g):sum():backward() end
+  tester:eq(m.modules[1].gradWeight, ref.modules[1].gradWeight, 1e-12, 'loss:backward() through ReLU(true)')
+end
+
+function T.inplace_keeps_the_copy_when_unsafe()
+  -- a leaf of the user's that requires grad
+  local x = D{ -1, 2 }:setRequiresGrad()
+  local m = nn.ReLU(true)
+  local y = m:forward(x)
+  tester:eq(x:detach(), D{ -1, 2 }, 0, 'a leaf requiring grad keeps its values')
+  tester:assert(not shares(y, x), 'a leaf: a new output')
+  tester:eq(m:backward(x, D{ 5, 7 }), D{ 0, 7 }, 0, 'a leaf: gradInput')
+  -- after a module whose backward needs its output (Sigmoid): not overwritten
+  local s = nn.Sequential():add(nn.Sigmoid()):add(nn.MulConstant(2, true)):double()
+  local x2 = D{ -1, 0, 1 }
+  local out = s:forward(x2)
+  local sg = torch.sigmoid(D{ -1, 0, 1 })
+  tester:eq(s.modules[1].output, sg, 1e-12, 'Sigmoid\'s output kept')
+  tester:eq(out, sg * 2, 1e-12, 'output')
+  tester:eq(s:backward(x2, D{ 1, 1, 1 }), torch.cmul(sg, 1 - sg) * 2, 1e-12, 'gradient through Sigmoid')
+  -- an input another branch already used: not overwritten, gradients right
+  local function branches(ip)
+    torch.manualSeed(2)
+    return nn.Sequential():add(nn.Linear(3, 3))
+      :add(nn.ConcatTable():add(nn.Linear(3, 2)):add(nn.ReLU(ip))):add(nn.JoinTable(1)):double()
+  end
+  local a, b = branches(false), branches(true)
+  local x3 = torch.randn(3):double()
+  local g = torch.randn(5):double()
+  a:forward(x3)
+  b:forward(x3)
+  tester:eq(b:backward(x3, g), a:backward(x3, g), 1e-12, 'a used input: gradInput')
+  tester:eq(b.modules[2].modules[1].gradWeight, a.modules[2].modules[1].gradWeight, 1e-12,
+            'a used input: the other branch\'s gradWeight')
+end
+
+function T.inplace_addconstant_broadcast()
+  -- a constant larger than the input: the sum is a new tensor, the input keeps its size
+  local x = torch.ones(3)
+  local y = nn.AddConstant(torch.ones(2, 3), true):forward(x)
+  tester:eq(x, torch.ones(3), 0, 'input kept')
+  tester:eq(y, torch.Tensor(2, 3):fill(2), 0, 'output')
+  -- one that broadcasts to the input: written into it
+  local x2 = torch.ones(2, 3)
+  nn.AddConstant(torch.Tensor{ 1, 2, 3 }, true):forward(x2)
+  tester:eq(x2, torch.Tensor{ { 2, 3, 4 }, { 2, 3, 4 } }, 0, 'broadcast constant: in place')
+  tester:assertErrorPattern(function() nn.ReLU(true):forward('x') end, 'nn.ReLU: expected a tensor input, got string',
+                            'not a tensor')
+  tester:assertErrorPattern(function() nn.MulConstant(2, 'yes') end, 'in%-place flag must be a boolean', 'flag type')
+end
+
+function T.inplace_nonleaf_function_form()
+  -- torch.relu(x, true) on a non-leaf nothing used yet: recorded in place
+  local a = D{ -1, 2 }:setRequiresGrad()
+  local h = a * 3
+  tester:assert(torch.relu(h, true) == h, 'the same tensor')
+  h:sum():backward()
+  tester:eq(a.grad, D{ 0, 3 }, 0, 'its gradient')
+end
+
+-- ---- in-place writes into leaves inside a module's forward ----
+
+function T.leaf_write_in_forward_refused()
+  local W, parentW = torch.class('nn._EdgeBumpWeight', 'nn.Linear')
+  function W:updateOutput(input) self.weight:add(1); return parentW.updateOutput(self, input) end
+  local I = torch.class('nn._EdgeDoubleInput', 'nn.Module')
+  function I:updateOutput(input) input:mul(2); self.output = input * 3; return self.output end
+  local m = nn._EdgeBumpWeight(2, 2)
+  local w0 = m.weight:clone()
+  tester:assertErrorPattern(function() m:forward(torch.randn(2)) end,
+    'nn._EdgeBumpWeight: .*add: in%-place operation on a leaf tensor that requires grad', 'parameter, forward')
+  tester:eq(m.weight, w0, 0, 'refused before writing')
+  tester:assertErrorPattern(function() m(torch.randn(2)) end, 'add: in%-place operation on a leaf', 'call form')
+  tester:assertErrorPattern(function() nn.Sequential():add(nn.Identity()):add(m):forward(torch.randn(2)) end,
+    'add: in%-place operation on a leaf', 'inside a container')
+  local x = D{ 1, 2 }
+  tester:assertErrorPattern(function() nn._EdgeDoubleInput():forward(x) end,
+    'mul: in%-place operation on a leaf tensor that requires grad', 'the input')
+  tester:eq(x, D{ 1, 2 }, 0, 'the input untouched')
+  -- under noGrad nothing is recorded: allowed; and outside forward a leaf update is allowed
+  torch.noGrad(function() m:forward(torch.randn(2)) end)
+  tester:eq(m.weight, w0 + 1, 1e-6, 'under noGrad: written')
+  local p = torch.randn(3):setRequiresGrad()
+  p:add(1)
+  m.weight:fill(0.5)
+  tester:eq(m.weight, torch.Tensor(2, 2):fill(0.5), 0, 'outside forward: a value update (an optimizer step)')
+  -- a real optimizer step and updateParameters still work
+  local lin = nn.Linear(2, 1)
+  local crit = nn.MSECriterion()
+  local o = lin:forward(torch.ones(2))
+  crit:forward(o, torch.zeros(1))
+  lin:zeroGradParameters()
+  lin:backward(torch.ones(2), crit:backward(o, torch.zeros(1)))
+  lin:updateParameters(0.1)
+  local params, grads = lin:getParameters()
+  optim.sgd(function() return 0, grads end, params, { learningRate = 0.1 })
+end
+
+-- a module's output changed in place after forward: backward computes forward again
+function T.output_changed_after_forward()
+  local lin = nn.Linear(3, 2):double()
+  local x = torch.randn(3):double():setRequiresGrad()
+  local out = lin(x)
+  out:mul(2)   -- recorded in place: out's history now includes the * 2
+  local g = D{ 1, -1 }
+  local gi = lin:backward(x, g)
+  tester:eq(gi, lin.weight:t() * g, 1e-12, 'the Linear\'s own gradient (not times 2)')
+end
+
+-- ---- RNN / LSTM / GRU under backward's recomputation ----
+
+local function rnn_grads(m)
+  local _, gs = m:parameters()
+  local t = {}
+  for i, g in ipairs(gs) do t[i] = g:clone() end
+  return t
+end
+
+local function rnn_make(cls, drop)
+  torch.manualSeed(3)
+  if cls == 'RNN' then return nn.RNN(3, 4, 2, 'tanh', drop):double() end
+  return nn[cls](3, 4, 2, drop):double()
+end
+
+function T.rnn_backward_after_recompute()
+  for _, cls in ipairs { 'RNN', 'LSTM', 'GRU' } do
+    for _, drop in ipairs { 0, 0.5 } do
+      local m = rnn_make(cls, drop)
+      local x, go = torch.randn(5, 2, 3):double(), torch.randn(5, 2, 4):double()
+      local cases = {
+        { 'call form', function() m(x); return m end },
+        { ':double()', function() m:forward(x); return m:double() end },
+        { 'clearState()', function() m:forward(x); return m:clearState() end },
+        { 'clone()', function() m:forward(x); local c = m:clone(); c:zeroGradParameters(); return c end },
+      }
+      for _, c in ipairs(cases) do
+        local what = string.format('%s dropout %g %s', cls, drop, c[1])
+        local r = m:clone()
+        r:zeroGradParameters()
+        torch.manualSeed(11)
+        r:forward(x)
+        local rgi, rg = r:backward(x, go):clone(), rnn_grads(r)
+        m:zeroGradParameters()
+        torch.manualSeed(11)
+        local mm = c[2]()
+        tester:eq(mm:backward(x, go), rgi, 1e-10, what .. ': gradInput')
+        local gs = rnn_grads(mm)
+        for i = 1, #gs do tester:eq(gs[i], rg[i], 1e-10, what .. ': parameter gradient ' .. i) end
+      end
+    end
+  end
+end
+
+function T.rnn_carried_state()
+  for _, cls in ipairs { 'RNN', 'LSTM', 'GRU' } do
+    for _, inSeq in ipairs { false, true } do
+      local m = rnn_make(cls, 0)
+      local net = inSeq and nn.Sequential():add(m) or m
+      local x1, x2 = torch.randn(4, 2, 3):double(), torch.randn(4, 2, 3):double()
+      local go = torch.randn(4, 2, 4):double()
+      net:forward(x1)
+      net:backward(x1, go)
+      -- the state carried over into the next call
+      m.h0, m.c0 = m.hN, m.cN
+      local r = m:clone()
+      r.h0, r.c0 = m.hN:detach():clone(), m.cN and m.cN:detach():clone()
+      r:zeroGradParameters()
+      r:forward(x2)
+      local rgi, rg = r:backward(x2, go):clone(), rnn_grads(r)
+      net:zeroGradParameters()
+      net:forward(x2)
+      local what = cls .. (inSeq and ' in a Sequential' or '') .. ' carried state'
+      tester:eq(net:backward(x2, go), rgi, 1e-10, what .. ': gradInput')
+      local gs = rnn_grads(m)
+      for i = 1, #gs do tester:eq(gs[i], rg[i], 1e-10, what .. ': parameter gradient ' .. i) end
+    end
+  end
+  -- a leaf state that requires grad (a learnt initial state) still gets its .grad
+  local m = nn.RNN(2, 3):double()
+  m.h0 = torch.zeros(1, 2, 3):double():setRequiresGrad()
+  local x = torch.randn(4, 2, 2):double()
+  m:forward(x)
+  m:backward(x, torch.ones(4, 2, 3):double())
+  tester:assert(m.h0.grad ~= nil and m.h0.grad:abs():sum() > 0, 'a leaf h0 field accumulates its gradient')
+end
+
 tester:add(T)
 return tester
