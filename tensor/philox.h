@@ -25,7 +25,9 @@
  *    the 64-bit numbers (lanes 0,1) and (lanes 2,3). The first uniform of a pair is
  *    mapped to (0,1] (it goes through log), the second to [0,1); the even element gets
  *    r*cos(theta), the odd one r*sin(theta). Narrow normals compute in float
- *    (lt_box_muller_f: the lane uniforms rounded to float), wide ones in double.
+ *    (lt_box_muller_f: the lane uniforms rounded to float), wide ones in double. (The
+ *    CPU's float32 fills take the float log, sqrt, cos and sin from the pointwise
+ *    table's vector loops: within a few ulp of these, as a device's libm is.)
  *  - Integers in [lo, lo+range): lo + x % range, x the lane (narrow) or pair (wide).
  */
 #ifndef LT_PHILOX_H
@@ -165,11 +167,10 @@ typedef struct {
   uint64_t range;
 } lt_rng_spec;
 
-/* Values of block blk (elements blk*per ...) of a real-valued fill as doubles; returns the
- * count (2 wide, 4 narrow). LT_RK_BERNOULLI_T gives the uniforms (the caller knows each
- * element's p). */
-LT_HD static inline int lt_rng_real_block(const lt_rng_spec *s, uint64_t blk, double *v) {
-  lt_u32x4 r = lt_philox_block(s->seed, s->base + blk);
+/* Values of a block whose Philox output is r (elements blk*per ...) of a real-valued fill
+ * as doubles; returns the count (2 wide, 4 narrow). LT_RK_BERNOULLI_T gives the uniforms
+ * (the caller knows each element's p). */
+LT_HD static inline int lt_rng_real_lanes(const lt_rng_spec *s, lt_u32x4 r, double *v) {
   int m = s->wide ? 2 : 4;
   if (s->kind == LT_RK_NORMAL || s->kind == LT_RK_LOGNORMAL) {
     if (s->wide) {
@@ -205,6 +206,11 @@ LT_HD static inline int lt_rng_real_block(const lt_rng_spec *s, uint64_t blk, do
     }
   }
   return m;
+}
+
+/* the same for block blk of the fill's stream */
+LT_HD static inline int lt_rng_real_block(const lt_rng_spec *s, uint64_t blk, double *v) {
+  return lt_rng_real_lanes(s, lt_philox_block(s->seed, s->base + blk), v);
 }
 
 /* LT_RK_INT: the integer of lane k (0..per-1) of block r */

@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "philox.h"
+#include "pointwise.h"   /* the float log/sqrt/cos/sin loops of the normal fills */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -93,18 +94,199 @@ typedef lt_rng_spec gen_spec;
 #define CONV_UINT8(v) SATCAST(uint8_t, 0, UINT8_MAX, v)
 #define CONV_BOOL(v) ((uint8_t)((v) != 0))
 
+/* Philox blocks first .. first+nb-1 (nb <= PHILOX_BATCH) of seed's stream, in element
+ * order (lane k of block j at out[4j + k]): lt_philox4x32_10's rounds over arrays of
+ * blocks, 8 per AVX2 vector where the processor has it, else in loops the compiler
+ * vectorizes (the same integer arithmetic, the same numbers either way) */
+#define PHILOX_BATCH 64
+typedef struct { uint32_t c0[PHILOX_BATCH], c1[PHILOX_BATCH], c2[PHILOX_BATCH], c3[PHILOX_BATCH]; } philox_lanes;
+
+/* the counters of blocks first .. first+nb-1, rounded up to a whole 8 */
+LT_AVX2_CLONES static void philox_counters(philox_lanes *l, uint64_t first, int nb) {
+  for (int j = 0; j < (nb + 7) / 8 * 8; j++) {
+    uint64_t b = first + (uint64_t)j;
+    l->c0[j] = (uint32_t)b;
+    l->c1[j] = (uint32_t)(b >> 32);
+    l->c2[j] = 0;
+    l->c3[j] = 0;
+  }
+}
+
+/* lanes into element order */
+LT_AVX2_CLONES static void philox_interleave(const philox_lanes *l, int nb, uint32_t *out) {
+  for (int j = 0; j < nb; j++) {
+    out[4 * j] = l->c0[j];
+    out[4 * j + 1] = l->c1[j];
+    out[4 * j + 2] = l->c2[j];
+    out[4 * j + 3] = l->c3[j];
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* The rounds on 8 blocks per 256-bit vector. _mm256_mul_epu32 multiplies the even 32-bit
+ * lanes into 64-bit products; the odd lanes are shifted down for a second one, and the
+ * high and low halves of both are blended back into 8 lanes. */
+__attribute__((target("avx2"))) static void philox_rounds_avx2(philox_lanes *l, int nb, uint64_t seed) {
+  const __m256i m0 = _mm256_set1_epi32((int)LT_PHILOX_M0), m1 = _mm256_set1_epi32((int)LT_PHILOX_M1);
+  const __m256i w0 = _mm256_set1_epi32((int)LT_PHILOX_W0), w1 = _mm256_set1_epi32((int)LT_PHILOX_W1);
+  for (int v = 0; v < nb; v += 8) {
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)(l->c0 + v));
+    __m256i x1 = _mm256_loadu_si256((const __m256i *)(l->c1 + v));
+    __m256i x2 = _mm256_loadu_si256((const __m256i *)(l->c2 + v));
+    __m256i x3 = _mm256_loadu_si256((const __m256i *)(l->c3 + v));
+    __m256i k0 = _mm256_set1_epi32((int)(uint32_t)seed), k1 = _mm256_set1_epi32((int)(uint32_t)(seed >> 32));
+    for (int round = 0; round < 10; round++) {
+      __m256i pe0 = _mm256_mul_epu32(x0, m0), po0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), m0);
+      __m256i pe2 = _mm256_mul_epu32(x2, m1), po2 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), m1);
+      __m256i hi0 = _mm256_blend_epi32(_mm256_srli_epi64(pe0, 32), po0, 0xAA);
+      __m256i lo0 = _mm256_blend_epi32(pe0, _mm256_slli_epi64(po0, 32), 0xAA);
+      __m256i hi2 = _mm256_blend_epi32(_mm256_srli_epi64(pe2, 32), po2, 0xAA);
+      __m256i lo2 = _mm256_blend_epi32(pe2, _mm256_slli_epi64(po2, 32), 0xAA);
+      __m256i n0 = _mm256_xor_si256(_mm256_xor_si256(hi2, x1), k0);
+      __m256i n2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), k1);
+      x1 = lo2;
+      x3 = lo0;
+      x0 = n0;
+      x2 = n2;
+      k0 = _mm256_add_epi32(k0, w0);
+      k1 = _mm256_add_epi32(k1, w1);
+    }
+    _mm256_storeu_si256((__m256i *)(l->c0 + v), x0);
+    _mm256_storeu_si256((__m256i *)(l->c1 + v), x1);
+    _mm256_storeu_si256((__m256i *)(l->c2 + v), x2);
+    _mm256_storeu_si256((__m256i *)(l->c3 + v), x3);
+  }
+}
+static bool have_avx2(void) {
+  static int has = -1;
+  if (has < 0) {
+    __builtin_cpu_init();
+    has = __builtin_cpu_supports("avx2") ? 1 : 0;
+  }
+  return has == 1;
+}
+#endif
+
+static void philox_batch(uint64_t seed, uint64_t first, int nb, uint32_t *out) {
+  philox_lanes l;
+  philox_counters(&l, first, nb);
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (have_avx2()) {
+    philox_rounds_avx2(&l, nb, seed);
+    philox_interleave(&l, nb, out);
+    return;
+  }
+#endif
+  uint32_t *c0 = l.c0, *c1 = l.c1, *c2 = l.c2, *c3 = l.c3;
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  for (int round = 0; round < 10; round++) {
+    for (int j = 0; j < nb; j++) {
+      uint64_t p0 = (uint64_t)LT_PHILOX_M0 * c0[j], p1 = (uint64_t)LT_PHILOX_M1 * c2[j];
+      uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k1;
+      c1[j] = (uint32_t)p1;
+      c3[j] = (uint32_t)p0;
+      c0[j] = n0;
+      c2[j] = n2;
+    }
+    k0 += LT_PHILOX_W0;   /* (the bump after the last round is unused) */
+    k1 += LT_PHILOX_W1;
+  }
+  philox_interleave(&l, nb, out);
+}
+
+/* run BODY for every block blk of [b0, b1) with r its Philox output, PHILOX_BATCH at once */
+#define FOR_BLOCKS(...)                                                             \
+  do {                                                                              \
+    uint32_t el_[4 * PHILOX_BATCH];                                                 \
+    for (int64_t bb_ = b0; bb_ < b1; bb_ += PHILOX_BATCH) {                         \
+      int nb_ = (int)LT_MIN((int64_t)PHILOX_BATCH, b1 - bb_);                       \
+      philox_batch(s->seed, s->base + (uint64_t)bb_, nb_, el_);                     \
+      for (int j_ = 0; j_ < nb_; j_++) {                                            \
+        int64_t blk = bb_ + j_;                                                     \
+        lt_u32x4 r = {{el_[4 * j_], el_[4 * j_ + 1], el_[4 * j_ + 2], el_[4 * j_ + 3]}}; \
+        __VA_ARGS__;                                                                \
+      }                                                                             \
+    }                                                                               \
+  } while (0)
+
+/* float32 uniform and bernoulli fills (narrow: one lane per element), a batch of lanes x
+ * at once: lt_rng_real_lanes's arithmetic per element (the same values) in a loop the
+ * compiler vectorizes */
+/* x as a double through the signed conversion the processor has (exact either way) */
+static inline double u32_to_d(uint32_t x) { return (double)(int32_t)(x ^ 0x80000000u) + 2147483648.0; }
+LT_AVX2_CLONES static void narrow_f32(const gen_spec *s, const uint32_t *x, int64_t cnt, float *o) {
+  const double a = s->a, w = s->b - s->a, cap = s->cap, lo = cap > a ? cap : a;
+  if (s->kind == LT_RK_UNIFORM)
+    for (int64_t e = 0; e < cnt; e++) {
+      double v = a + w * (u32_to_d(x[e]) * 0x1p-32);
+      double c = v > cap ? lo : v;   /* (no branch: the loop vectorizes) */
+      o[e] = (float)c;
+    }
+  else
+    for (int64_t e = 0; e < cnt; e++) o[e] = u32_to_d(x[e]) * 0x1p-32 < a ? 1.0f : 0.0f;
+}
+
+/* float32 normal fills (narrow: elements 2i, 2i+1 are the Box-Muller pair of lanes x[2i],
+ * x[2i+1]), a batch at once: lt_box_muller_f's steps over arrays, the logarithms, square
+ * roots and trigonometric functions by the pointwise table's float loops (glibc's vector
+ * functions where the processor has them: within a few ulp of the scalar ones the
+ * per-block rule uses) */
+static void narrow_normal_f32(const gen_spec *s, const uint32_t *x, int64_t cnt, float *o) {
+  enum { P = 2 * PHILOX_BATCH };
+  float u1[P], th[P], r[P], c[P], sn[P], buf[2 * P];
+  /* whole vectors of 8 pairs (the table's loops take shorter runs through the scalar
+   * functions): an element's value must not depend on where a fill or a thread's part of
+   * it ends */
+  int64_t np = (cnt + 1) / 2, npv = (np + 7) / 8 * 8;
+  for (int64_t i = 0; i < np; i++) {
+    u1[i] = (float)((u32_to_d(x[2 * i]) + 1.0) * 0x1p-32);
+    th[i] = 6.28318530717958647692f * (float)(u32_to_d(x[2 * i + 1]) * 0x1p-32);
+  }
+  for (int64_t i = np; i < npv; i++) u1[i] = 1.0f, th[i] = 0.0f;
+  np = npv;
+  static const int64_t st[2] = {sizeof(float), sizeof(float)};
+  char *d[2] = {(char *)r, (char *)u1};
+  lt_unary_loops[LT_LOG][LT_FLOAT32](d, st, np, NULL);
+  for (int64_t i = 0; i < np; i++) r[i] = -2.0f * r[i];
+  d[1] = (char *)r;
+  lt_unary_loops[LT_SQRT][LT_FLOAT32](d, st, np, NULL);
+  d[0] = (char *)c;
+  d[1] = (char *)th;
+  lt_unary_loops[LT_COS][LT_FLOAT32](d, st, np, NULL);
+  d[0] = (char *)sn;
+  lt_unary_loops[LT_SIN][LT_FLOAT32](d, st, np, NULL);
+  const double a = s->a, b = s->b;
+  for (int64_t i = 0; i < np; i++) {
+    buf[2 * i] = (float)(a + b * (double)(r[i] * c[i]));
+    buf[2 * i + 1] = (float)(a + b * (double)(r[i] * sn[i]));
+  }
+  memcpy(o, buf, sizeof(float) * (size_t)cnt);
+}
+
 /* elements of blocks [b0, b1) into data (n elements of dtype dt, contiguous) */
 static void gen_range(const gen_spec *s, lt_dtype dt, void *data, int64_t n, int64_t b0, int64_t b1) {
   int per = s->wide ? 2 : 4;
+  if (!s->wide && dt == LT_FLOAT32 &&
+      (s->kind == LT_RK_UNIFORM || s->kind == LT_RK_BERNOULLI || s->kind == LT_RK_NORMAL)) {
+    uint32_t el[4 * PHILOX_BATCH];
+    for (int64_t bb = b0; bb < b1; bb += PHILOX_BATCH) {
+      int nb = (int)LT_MIN((int64_t)PHILOX_BATCH, b1 - bb);
+      philox_batch(s->seed, s->base + (uint64_t)bb, nb, el);
+      int64_t cnt = LT_MIN(4 * (int64_t)nb, n - 4 * bb);
+      if (s->kind == LT_RK_NORMAL) narrow_normal_f32(s, el, cnt, (float *)data + 4 * bb);
+      else narrow_f32(s, el, cnt, (float *)data + 4 * bb);
+    }
+    return;
+  }
   if (s->kind == LT_RK_INT) {
 #define INT_LOOP(E, T)                                                              \
   case LT_##E: {                                                                    \
     T *o = (T *)data;                                                               \
-    for (int64_t blk = b0; blk < b1; blk++) {                                       \
-      lt_u32x4 r = lt_philox_block(s->seed, s->base + (uint64_t)blk);              \
+    FOR_BLOCKS({                                                                    \
       int64_t e0 = blk * per, m = LT_MIN((int64_t)per, n - e0);                     \
       for (int64_t k = 0; k < m; k++) o[e0 + k] = (T)lt_rng_int_lane(s, &r, (int)k); \
-    }                                                                               \
+    });                                                                             \
     break;                                                                          \
   }
     switch (dt) { LT_ARITH_TYPES(INT_LOOP) default: break; }
@@ -114,14 +296,14 @@ static void gen_range(const gen_spec *s, lt_dtype dt, void *data, int64_t n, int
 #define REAL_LOOP(E, T)                                                             \
   case LT_##E: {                                                                    \
     T *o = (T *)data;                                                               \
-    for (int64_t blk = b0; blk < b1; blk++) {                                       \
+    FOR_BLOCKS({                                                                    \
       double v[4];                                                                  \
-      lt_rng_real_block(s, (uint64_t)blk, v);                                       \
+      lt_rng_real_lanes(s, r, v);                                                   \
       int64_t e0 = blk * per, m = LT_MIN((int64_t)per, n - e0);                     \
       if (s->kind == LT_RK_BERNOULLI_T)                                             \
         for (int64_t k = 0; k < m; k++) v[k] = lt_rng_bernoulli(v[k], s->p[e0 + k]); \
       for (int64_t k = 0; k < m; k++) o[e0 + k] = CONV_##E(v[k]);                   \
-    }                                                                               \
+    });                                                                             \
     break;                                                                          \
   }
   switch (dt) { LT_ARITH_TYPES(REAL_LOOP) default: break; }

@@ -349,3 +349,57 @@ TEST(random_scalars) {
   uint64_t seed = lt_generator_random_seed(d);
   CHECK(d->seed == seed && d->offset == 0);
 }
+
+/* The float32 uniform, bernoulli and normal fills run Philox on batches of blocks (8 per
+ * AVX2 vector) and transform whole batches: every element still follows the per-block
+ * rule of philox.h (uniform and bernoulli exactly; normal within the vector functions'
+ * few ulp), from a generator offset that is not a batch boundary, across batches, with a
+ * partial last block, on one thread and on two */
+TEST(random_batched_fills_follow_the_block_rule) {
+  lt_generator g;
+  const int64_t n = 4 * 64 * 3 + 13;
+  int nt = lt_get_num_threads();
+  for (int threads = 1; threads <= 2; threads++) {
+    lt_set_num_threads(threads);
+    for (int kind = 0; kind < 3; kind++) {
+      lt_tensor *pre = vec(LT_FLOAT32, 5), *t = vec(LT_FLOAT32, n);
+      lt_generator_seed(&g, 1234 + (uint64_t)kind);
+      lt_uniform(pre, &g, 0, 1);   /* the fill below starts at block 2 */
+      lt_rng_spec sp = {.wide = false, .seed = g.seed, .base = g.offset};
+      if (kind == 0) {
+        CHECK(lt_uniform(t, &g, -2, 3) == 0);
+        sp.kind = LT_RK_UNIFORM; sp.a = -2; sp.b = 3; sp.cap = nextafterf(3.0f, 0.0f);
+      } else if (kind == 1) {
+        CHECK(lt_bernoulli(t, &g, 0.3) == 0);
+        sp.kind = LT_RK_BERNOULLI; sp.a = 0.3;
+      } else {
+        CHECK(lt_normal(t, &g, 1, 2) == 0);
+        sp.kind = LT_RK_NORMAL; sp.a = 1; sp.b = 2;
+      }
+      CHECK(g.offset == sp.base + (uint64_t)(n + 3) / 4);
+      int bad = 0;
+      for (int64_t i = 0; i < n; i++) {
+        double v[4];
+        lt_rng_real_block(&sp, (uint64_t)(i / 4), v);
+        float want = (float)v[i % 4], got = (float)at(t, i);
+        if (kind < 2 ? got != want : fabsf(got - want) > 1e-5f * (1 + fabsf(want))) bad++;
+      }
+      CHECK(bad == 0);
+      lt_release(pre);
+      lt_release(t);
+    }
+  }
+  /* a fill large enough to be split between threads: the same normals either way (each
+   * thread's part ends at a block that is not a batch boundary) */
+  lt_tensor *one = vec(LT_FLOAT32, 120001), *two = vec(LT_FLOAT32, 120001);
+  lt_set_num_threads(1);
+  lt_generator_seed(&g, 77);
+  lt_normal(one, &g, 0, 1);
+  lt_set_num_threads(2);
+  lt_generator_seed(&g, 77);
+  lt_normal(two, &g, 0, 1);
+  CHECK(equal_tensors(one, two));
+  lt_release(one);
+  lt_release(two);
+  lt_set_num_threads(nt);
+}
