@@ -389,17 +389,45 @@ TEST(random_batched_fills_follow_the_block_rule) {
       lt_release(t);
     }
   }
+  /* DoubleTensors (wide: two elements per block) likewise */
+  for (int kind = 0; kind < 2; kind++) {
+    lt_tensor *pre = vec(LT_FLOAT64, 3), *t = vec(LT_FLOAT64, n);
+    lt_generator_seed(&g, 99 + (uint64_t)kind);
+    lt_uniform(pre, &g, 0, 1);
+    lt_rng_spec sp = {.wide = true, .seed = g.seed, .base = g.offset};
+    if (kind == 0) {
+      CHECK(lt_uniform(t, &g, -2, 3) == 0);
+      sp.kind = LT_RK_UNIFORM; sp.a = -2; sp.b = 3; sp.cap = nextafter(3.0, 0.0);
+    } else {
+      CHECK(lt_normal(t, &g, 1, 2) == 0);
+      sp.kind = LT_RK_NORMAL; sp.a = 1; sp.b = 2;
+    }
+    CHECK(g.offset == sp.base + (uint64_t)(n + 1) / 2);
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+      double v[4];
+      lt_rng_real_block(&sp, (uint64_t)(i / 2), v);
+      double want = v[i % 2], got = at(t, i);
+      if (kind == 0 ? got != want : fabs(got - want) > 1e-13 * (1 + fabs(want))) bad++;
+    }
+    CHECK(bad == 0);
+    lt_release(pre);
+    lt_release(t);
+  }
   /* a fill large enough to be split between threads: the same normals either way (each
    * thread's part ends at a block that is not a batch boundary) */
-  lt_tensor *one = vec(LT_FLOAT32, 120001), *two = vec(LT_FLOAT32, 120001);
-  lt_set_num_threads(1);
-  lt_generator_seed(&g, 77);
-  lt_normal(one, &g, 0, 1);
-  lt_set_num_threads(2);
-  lt_generator_seed(&g, 77);
-  lt_normal(two, &g, 0, 1);
-  CHECK(equal_tensors(one, two));
-  lt_release(one);
-  lt_release(two);
+  for (int wide = 0; wide < 2; wide++) {
+    lt_dtype dt = wide ? LT_FLOAT64 : LT_FLOAT32;
+    lt_tensor *one = vec(dt, 120001), *two = vec(dt, 120001);
+    lt_set_num_threads(1);
+    lt_generator_seed(&g, 77);
+    lt_normal(one, &g, 0, 1);
+    lt_set_num_threads(2);
+    lt_generator_seed(&g, 77);
+    lt_normal(two, &g, 0, 1);
+    CHECK(equal_tensors(one, two));
+    lt_release(one);
+    lt_release(two);
+  }
   lt_set_num_threads(nt);
 }
