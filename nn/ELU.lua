@@ -10,32 +10,10 @@ function ELU:__init(alpha, ip)
   self.inplace = ip or false
 end
 
--- backward after an in-place forward: the input given holds the output y (Torch7's ELU
--- backward works from it), whose derivative is 1 where y > 0 and y + alpha elsewhere;
--- recorded as y times that slope plus a constant, so the values stay y
-local function from_output(x, alpha)
-  local slope, rest = torch.noGrad(function()
-    local pos = x:gt(0):type(x:type())
-    local d = torch.add(x, alpha):cmul(torch.mul(pos, -1):add(1)):add(pos)
-    return d, torch.add(x, -1, torch.cmul(x, d))
-  end)
-  return torch.cmul(x, slope):add(rest)
-end
-
 function ELU:updateOutput(input)
-  local alpha = self.alpha
-  if self._recomputing and self._inplaceDone and torch.isTensor(input) and alpha > 0 then
-    local ok, out = pcall(from_output, input, alpha)
-    if not ok then error(torch.typename(self) .. ': ' .. tostring(out), 3) end
-    self._inplaceDone = false
-    self.output = out
-    return out
-  end
-  local fresh = function(x) return torch.elu(x, alpha) end
-  local into = function(r, x) return torch.elu(r, x, alpha) end
-  -- in place only with alpha > 0 (the output's sign must tell which side x was on)
-  if alpha <= 0 then into = function(_, x) return fresh(x) end end
-  local ok, out = pcall(nn._inplace, self, input, fresh, into)
+  -- (the in-place flag is accepted; the output is a new tensor: ELU is not idempotent, so
+  -- a backward that computes forward again from an overwritten input would be wrong)
+  local ok, out = pcall(torch.elu, input, self.alpha)
   if not ok then error(torch.typename(self) .. ': ' .. tostring(out), 3) end
   self.output = out
   return self.output

@@ -11,13 +11,8 @@ function LeakyReLU:__init(negval, ip)
 end
 
 function LeakyReLU:updateOutput(input)
-  local a = self.negval
-  local fresh = function(x) return torch.leakyRelu(x, a) end
-  local into = function(r, x) return torch.leakyRelu(r, x, a) end
-  -- in place only with negval >= 0: the output's sign must tell which side x was on
-  -- (backward after an in-place forward works from the output)
-  if a < 0 then into = function(_, x) return fresh(x) end end
-  local ok, out = pcall(nn._inplace, self, input, fresh, into)
+  -- (the in-place flag is accepted; the output is a new tensor, as ELU's)
+  local ok, out = pcall(torch.leakyRelu, input, self.negval)
   if not ok then error(torch.typename(self) .. ': ' .. tostring(out), 3) end
   self.output = out
   return self.output

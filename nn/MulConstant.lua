@@ -1,5 +1,6 @@
--- nn.MulConstant(scalar[, inplace]): output = input * scalar (Torch7's MulConstant; with
--- inplace the output is written into the input, as nn.ReLU(true) does: nn._inplace).
+-- nn.MulConstant(scalar[, inplace]): output = input * scalar (Torch7's MulConstant; the
+-- in-place flag is accepted, the output is a new tensor: a backward that computes forward
+-- again from an input multiplied in place would multiply it twice).
 local nn = require 'nn'
 local MulConstant, parent = torch.class('nn.MulConstant', 'nn.Module')
 
@@ -15,9 +16,7 @@ end
 
 function MulConstant:updateOutput(input)
   if not torch.isTensor(input) then error('nn.MulConstant: expected a tensor input, got ' .. torch.type(input), 3) end
-  local c = self.constant_scalar
-  self.output = nn._inplace(self, input, function(x) return torch.mul(x, c) end,
-                            function(r, x) return torch.mul(r, x, c) end)
+  self.output = torch.mul(input, self.constant_scalar)
   return self.output
 end
 

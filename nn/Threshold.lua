@@ -24,6 +24,7 @@ function Threshold:validateParameters()
 end
 
 function Threshold:updateOutput(input)
+  self:validateParameters()   -- (Torch7's: inplace or val may have changed since __init)
   local th, v = self.threshold, self.val
   local ok, out = pcall(nn._inplace, self, input,
                         function(x) return torch.threshold(x, th, v) end,

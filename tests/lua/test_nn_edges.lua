@@ -266,23 +266,26 @@ function T.inplace_flags_write_the_input()
   local go = D{ 1, 2, 3, 4, 5 }
   local e = function(v) return 0.7 * (math.exp(v) - 1) end
   local cases = {
-    { 'ReLU', function(ip) return nn.ReLU(ip) end, D{ 0, 0, 0.3, 0.7, 1.5 }, D{ 0, 0, 3, 4, 5 } },
-    { 'Threshold', function(ip) return nn.Threshold(0.5, 0.1, ip) end, D{ 0.1, 0.1, 0.1, 0.7, 1.5 }, D{ 0, 0, 0, 4, 5 } },
-    { 'HardTanh', function(ip) return nn.HardTanh(-1, 1, ip) end, D{ -1, -0.5, 0.3, 0.7, 1 }, D{ 0, 2, 3, 4, 0 } },
-    { 'LeakyReLU', function(ip) return nn.LeakyReLU(0.1, ip) end, D{ -0.2, -0.05, 0.3, 0.7, 1.5 }, D{ 0.1, 0.2, 3, 4, 5 } },
+    { 'ReLU', function(ip) return nn.ReLU(ip) end, D{ 0, 0, 0.3, 0.7, 1.5 }, D{ 0, 0, 3, 4, 5 }, true },
+    { 'Threshold', function(ip) return nn.Threshold(0.5, 0.1, ip) end, D{ 0.1, 0.1, 0.1, 0.7, 1.5 }, D{ 0, 0, 0, 4, 5 }, true },
+    { 'HardTanh', function(ip) return nn.HardTanh(-1, 1, ip) end, D{ -1, -0.5, 0.3, 0.7, 1 }, D{ 0, 2, 3, 4, 0 }, true },
+    -- not idempotent: the flag is accepted, the output is a new tensor (a backward that
+    -- computes forward again from an overwritten input would apply them twice)
+    { 'LeakyReLU', function(ip) return nn.LeakyReLU(0.1, ip) end, D{ -0.2, -0.05, 0.3, 0.7, 1.5 }, D{ 0.1, 0.2, 3, 4, 5 }, false },
     { 'ELU', function(ip) return nn.ELU(0.7, ip) end, D{ e(-2), e(-0.5), 0.3, 0.7, 1.5 },
-      D{ 0.7 * math.exp(-2), 2 * 0.7 * math.exp(-0.5), 3, 4, 5 } },
-    { 'MulConstant', function(ip) return nn.MulConstant(3, ip) end, x0 * 3, go * 3 },
-    { 'AddConstant', function(ip) return nn.AddConstant(2, ip) end, x0 + 2, go },
+      D{ 0.7 * math.exp(-2), 2 * 0.7 * math.exp(-0.5), 3, 4, 5 }, false },
+    { 'MulConstant', function(ip) return nn.MulConstant(3, ip) end, x0 * 3, go * 3, false },
+    { 'AddConstant', function(ip) return nn.AddConstant(2, ip) end, x0 + 2, go, false },
   }
   for _, c in ipairs(cases) do
-    local name, mk, want, wantGi = c[1], c[2], c[3], c[4]
-    for _, ip in ipairs { false, true } do
-      local what = name .. (ip and '(inplace)' or '')
+    local name, mk, want, wantGi, writes = c[1], c[2], c[3], c[4], c[5]
+    for _, flag in ipairs { false, true } do
+      local ip = flag and writes
+      local what = name .. (flag and '(inplace)' or '')
       -- forward with grad mode on, and under noGrad (nothing recorded: backward computes again)
       for _, nograd in ipairs { false, true } do
         local w2 = what .. (nograd and ' noGrad' or '')
-        local m = mk(ip):double()
+        local m = mk(flag):double()
         local x = x0:clone()
         local y = nograd and torch.noGrad(function() return m:forward(x) end) or m:forward(x)
         tester:eq(y, want, 1e-12, w2 .. ': output')
@@ -408,13 +411,55 @@ function T.inplace_addconstant_broadcast()
   local y = nn.AddConstant(torch.ones(2, 3), true):forward(x)
   tester:eq(x, torch.ones(3), 0, 'input kept')
   tester:eq(y, torch.Tensor(2, 3):fill(2), 0, 'output')
-  -- one that broadcasts to the input: written into it
+  -- one that broadcasts to the input: a new tensor too (AddConstant never writes in place)
   local x2 = torch.ones(2, 3)
-  nn.AddConstant(torch.Tensor{ 1, 2, 3 }, true):forward(x2)
-  tester:eq(x2, torch.Tensor{ { 2, 3, 4 }, { 2, 3, 4 } }, 0, 'broadcast constant: in place')
+  local y2 = nn.AddConstant(torch.Tensor{ 1, 2, 3 }, true):forward(x2)
+  tester:eq(y2, torch.Tensor{ { 2, 3, 4 }, { 2, 3, 4 } }, 0, 'broadcast constant')
+  tester:eq(x2, torch.ones(2, 3), 0, 'broadcast constant: input kept')
   tester:assertErrorPattern(function() nn.ReLU(true):forward('x') end, 'nn.ReLU: expected a tensor input, got string',
                             'not a tensor')
   tester:assertErrorPattern(function() nn.MulConstant(2, 'yes') end, 'in%-place flag must be a boolean', 'flag type')
+end
+
+-- backward after the call form computes forward again from the network's input: with an
+-- in-place module first, that input now holds its output. Only idempotent modules (ReLU,
+-- Threshold, HardTanh) write in place, so the gradients stay right; MulConstant (x2 would
+-- become x4) and an ELU in the middle (fed a fresh pre-activation) used to be wrong
+function T.inplace_then_recompute_from_the_input()
+  local function pair(mk)
+    torch.manualSeed(3)
+    local a = nn.Sequential():add(mk(false)):add(nn.Linear(3, 2)):double()
+    torch.manualSeed(3)
+    local b = nn.Sequential():add(mk(true)):add(nn.Linear(3, 2)):double()
+    return a, b
+  end
+  local x0, g = D{ -1, 0.5, 2 }, D{ 1, -2 }
+  for _, c in ipairs { { 'MulConstant', function(ip) return nn.MulConstant(2, ip) end },
+                       { 'AddConstant', function(ip) return nn.AddConstant(1, ip) end },
+                       { 'ReLU', function(ip) return nn.ReLU(ip) end },
+                       { 'HardTanh', function(ip) return nn.HardTanh(-0.5, 0.5, ip) end } } do
+    local a, b = pair(c[2])
+    local xa, xb = x0:clone(), x0:clone()
+    a(xa); b(xb)
+    local ga, gb = a:backward(xa, g), b:backward(xb, g)
+    tester:eq(b.modules[2].gradWeight, a.modules[2].gradWeight, 1e-12, c[1] .. ': gradWeight after the call form')
+    tester:eq(gb, ga, 1e-12, c[1] .. ': gradInput after the call form')
+  end
+  for _, ip in ipairs { false, true } do
+    torch.manualSeed(4)
+    local m = nn.Sequential():add(nn.Linear(3, 3)):add(nn.ELU(1, ip)):add(nn.Linear(3, 2)):double()
+    local ref = m:clone()
+    m(x0:clone())
+    m:backward(x0:clone(), g)
+    ref:forward(x0:clone())
+    ref:backward(x0:clone(), g)
+    tester:eq(m.modules[1].gradWeight, ref.modules[1].gradWeight, 1e-12, 'ELU in the middle, call form ' .. tostring(ip))
+  end
+  -- Threshold checks val <= threshold at every forward (Torch7), not only in __init
+  local t = nn.Threshold(0, 5)
+  t.inplace = true
+  tester:assertErrorPattern(function() t:forward(D{ -1, 1 }) end, 'in%-place processing requires value',
+                            'Threshold with val > threshold made in place later')
 end
 
 function T.inplace_nonleaf_function_form()
