@@ -359,7 +359,7 @@ lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi) {
   }
   lt_tensor *r = NULL;
   if (!isnan(lo)) r = lt_binary_scalar(LT_MAX, out, a, lo, false);
-  else { r = out ? (lt_copy(out, a) < 0 ? NULL : (lt_retain(out), out)) : lt_clone(a); }
+  else r = out ? (lt_resize_as(out, a) < 0 || lt_copy(out, a) < 0 ? NULL : (lt_retain(out), out)) : lt_clone(a);
   if (r && !isnan(hi)) {
     lt_tensor *r2 = lt_binary_scalar(LT_MIN, r, r, hi, false);
     lt_release(r);

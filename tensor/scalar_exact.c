@@ -19,12 +19,17 @@
 #define TWO63 9223372036854775808.0
 
 /* a whole scalar: its value in int64 when side == 0; else a double beyond int64 on that
- * side (+1 above, -1 below) whose low 64 bits are bits */
-typedef struct { int64_t bits; int side; } wide;
+ * side (+1 above, -1 below; infinities too) whose low 64 bits are bits; num, the number
+ * as given (for messages) */
+typedef struct { int64_t bits; int side; double num; } wide;
 
 static bool int_type(lt_dtype t) {
   return t == LT_INT64 || t == LT_INT32 || t == LT_INT16 || t == LT_INT8 || t == LT_UINT8;
 }
+static bool is_cmp(lt_binary_op op) { return op >= LT_EQ && op <= LT_GE; }
+/* the types this file serves for op: the integer types; a BoolTensor (0 and 1) for the
+ * comparisons (BoolTensor{true}:eq(2) is 0) */
+static bool served(lt_binary_op op, lt_dtype t) { return int_type(t) || (t == LT_BOOL && is_cmp(op)); }
 
 static void type_range(lt_dtype t, int64_t *lo, int64_t *hi) {
   switch (t) {
@@ -32,6 +37,7 @@ static void type_range(lt_dtype t, int64_t *lo, int64_t *hi) {
   case LT_INT16: *lo = INT16_MIN; *hi = INT16_MAX; break;
   case LT_INT8: *lo = INT8_MIN; *hi = INT8_MAX; break;
   case LT_UINT8: *lo = 0; *hi = UINT8_MAX; break;
+  case LT_BOOL: *lo = 0; *hi = 1; break;
   default: *lo = INT64_MIN; *hi = INT64_MAX; break;
   }
 }
@@ -86,8 +92,12 @@ static lt_tensor *apply(lt_binary_op op, lt_tensor *out, const lt_tensor *a, int
     bool cmp = op >= LT_EQ && op <= LT_GE;
     if (fits) r = lt_binary(op, out, reversed ? s : a64, reversed ? a64 : s, 1);
     else {
-      r = lt_binary(op, NULL, reversed ? s : a64, reversed ? a64 : s, 1);
-      r = lt_deliver(out, r, cmp ? LT_UINT8 : a->dtype);   /* int64 -> narrower wraps */
+      /* computed in int64, then its low bits in a's type (int64 -> narrower wraps), and
+       * only then into out, whatever out's type */
+      lt_tensor *r64 = lt_binary(op, NULL, reversed ? s : a64, reversed ? a64 : s, 1);
+      r = r64 ? lt_to_dtype(r64, cmp ? LT_UINT8 : a->dtype) : NULL;
+      lt_release(r64);
+      r = lt_deliver(out, r, cmp ? LT_UINT8 : a->dtype);
     }
   }
   lt_release(s);
@@ -110,6 +120,10 @@ static lt_tensor *compare_beyond(lt_binary_op op, lt_tensor *out, const lt_tenso
 }
 
 static lt_tensor *binary_wide(lt_binary_op op, lt_tensor *out, const lt_tensor *a, wide s, bool reversed) {
+  const char *name = lt_binary_name(op);
+  /* a result that cannot hold one (stride 0, from expand) is refused up front, naming the
+   * op (the steps below would name theirs) */
+  if (out && lt_same_size(out, a) && lt_check_writable(name, out == a ? "self" : "res", out) < 0) return NULL;
   int64_t lo, hi;
   type_range(a->dtype, &lo, &hi);
   switch (op) {
@@ -130,29 +144,34 @@ static lt_tensor *binary_wide(lt_binary_op op, lt_tensor *out, const lt_tensor *
     return apply(op, out, a, s.bits, reversed);
   case LT_LSHIFT: case LT_RSHIFT:
     if (s.side && !reversed) return apply(op, out, a, 64, false);   /* a count past the width */
+    /* a number beyond int64 shifted left keeps its low bits' low bits; shifted right, the
+     * bits above 2^64 would come down: refused, as div */
+    if (s.side && op == LT_RSHIFT) goto beyond;
     return apply(op, out, a, s.bits, reversed);
   case LT_DIV: case LT_FMOD: case LT_REMAINDER:
-    if (s.side)
-      LT_FAIL(NULL, "%s: the number %g is beyond the int64 range (an integer %sTensor's operand "
-              "must lie within -2^63 .. 2^63-1)", lt_binary_name(op), s.side > 0 ? TWO63 : -TWO63,
-              lt_dtype_name(a->dtype));
+    if (s.side) goto beyond;
     return apply(op, out, a, s.bits, reversed);
   default:   /* atan2 and the logical ops take the double path (lt_scalar_needs_exact) */
     return lt_binary_scalar(op, out, a, (double)s.bits, reversed);
   }
+beyond:
+  LT_FAIL(NULL, "%s: the number %g is beyond the int64 range (an integer %sTensor's operand "
+          "must lie within -2^63 .. 2^63-1)", name, s.num, lt_dtype_name(a->dtype));
 }
 
 bool lt_scalar_needs_exact(lt_binary_op op, lt_dtype t, double s) {
-  if (!int_type(t) || !isfinite(s) || s != floor(s) || op == LT_ATAN2 || op == LT_LOGICAL_AND || op == LT_LOGICAL_OR)
-    return false;
+  if (!served(op, t) || op == LT_ATAN2 || op == LT_LOGICAL_AND || op == LT_LOGICAL_OR) return false;
+  if (isinf(s)) return is_cmp(op);   /* (stored in the type an infinity would saturate) */
+  if (s != floor(s)) return false;   /* (NaN too) */
   int64_t lo, hi;
   type_range(t, &lo, &hi);
   return !(s >= (double)lo && s <= (double)hi) || (t == LT_INT64 && s >= TWO63);
 }
 
 lt_tensor *lt_binary_scalar_whole(lt_binary_op op, lt_tensor *out, const lt_tensor *a, double s, bool reversed) {
-  wide w = {0, 0};
+  wide w = {0, 0, s};
   if (s >= -TWO63 && s < TWO63) w.bits = (int64_t)s;
+  else if (isinf(s)) w.side = s > 0 ? 1 : -1;
   else {
     /* the low 64 bits, exactly (fmod of doubles is exact) */
     double m = fmod(s, 18446744073709551616.0);
@@ -164,10 +183,10 @@ lt_tensor *lt_binary_scalar_whole(lt_binary_op op, lt_tensor *out, const lt_tens
 }
 
 lt_tensor *lt_binary_scalar_int(lt_binary_op op, lt_tensor *out, const lt_tensor *a, int64_t s, bool reversed) {
-  if (!int_type(a->dtype) || !a->storage || op == LT_ATAN2 || op == LT_LOGICAL_AND || op == LT_LOGICAL_OR || plain_ok(a->dtype, s))
+  if (!served(op, a->dtype) || !a->storage || op == LT_ATAN2 || op == LT_LOGICAL_AND || op == LT_LOGICAL_OR || plain_ok(a->dtype, s))
     return lt_binary_scalar(op, out, a, (double)s, reversed);
   if ((unsigned)op >= LT_NBINARY) LT_FAIL(NULL, "binary: unknown op %d", (int)op);
-  return binary_wide(op, out, a, (wide){s, 0}, reversed);
+  return binary_wide(op, out, a, (wide){s, 0, (double)s}, reversed);
 }
 
 /* ---- fills: an int64 value beyond 2^53 ----
@@ -175,8 +194,25 @@ lt_tensor *lt_binary_scalar_int(lt_binary_op op, lt_tensor *out, const lt_tensor
  * indicator * v is added: each step exact, and each reuses the fill's own checks. */
 typedef int (*mark_fn)(lt_tensor *t, const void *ctx, double v);
 
-static int fill_exact(lt_tensor *t, int64_t v, mark_fn mark, const void *ctx) {
+typedef struct { const char *name; int dim; const lt_tensor *index, *mask; } fill_ctx;
+
+static int fill_exact(lt_tensor *t, int64_t v, mark_fn mark, const fill_ctx *ctx) {
   if (t->dtype != LT_INT64 || plain_ok(LT_INT64, v) || !t->storage) return mark(t, ctx, (double)v);
+  if (lt_internal_overlap(t)) {
+    /* several elements at one address (stride 0, from expand): a fill gives them all the
+     * value, so fill the view with one element per address; the other fills are refused
+     * before anything is written */
+    if (!ctx->mask && !ctx->index) {
+      lt_tensor *d = lt_alias(t);
+      if (!d) return -1;
+      for (int i = 0; i < d->ndim; i++)
+        if (d->stride[i] == 0) d->size[i] = 1;
+      int rc = lt_internal_overlap(d) ? 1 : fill_exact(d, v, mark, ctx);
+      lt_release(d);
+      if (rc <= 0) return rc;
+    }
+    if (lt_check_writable(ctx->name, "self", t) < 0) return -1;
+  }
   if (mark(t, ctx, 0) < 0) return -1;
   lt_tensor *ind = lt_zeros(t->ndim, t->size, LT_INT64, t->device);
   lt_tensor *s = ind ? scalar_of(LT_INT64, v, t->device) : NULL;
@@ -193,7 +229,6 @@ static int fill_exact(lt_tensor *t, int64_t v, mark_fn mark, const void *ctx) {
   return rc;
 }
 
-typedef struct { int dim; const lt_tensor *index, *mask; } fill_ctx;
 static int mark_all(lt_tensor *t, const void *c, double v) { (void)c; return lt_fill(t, v); }
 static int mark_masked(lt_tensor *t, const void *c, double v) {
   return lt_masked_fill(t, ((const fill_ctx *)c)->mask, v);
@@ -214,7 +249,7 @@ lt_tensor *lt_clamp_int(lt_tensor *out, const lt_tensor *a, const int64_t *lo, c
     return lt_clamp(out, a, lo ? (double)*lo : NAN, hi ? (double)*hi : NAN);
   lt_tensor *r;
   if (lo) r = lt_binary_scalar_int(LT_MAX, out, a, *lo, false);
-  else r = out ? (lt_copy(out, a) < 0 ? NULL : (lt_retain(out), out)) : lt_clone(a);
+  else r = out ? (lt_resize_as(out, a) < 0 || lt_copy(out, a) < 0 ? NULL : (lt_retain(out), out)) : lt_clone(a);
   if (r && hi) {
     lt_tensor *r2 = lt_binary_scalar_int(LT_MIN, r, r, *hi, false);
     lt_release(r);
@@ -223,13 +258,13 @@ lt_tensor *lt_clamp_int(lt_tensor *out, const lt_tensor *a, const int64_t *lo, c
   return r;
 }
 
-int lt_fill_int(lt_tensor *t, int64_t v) { return fill_exact(t, v, mark_all, NULL); }
+int lt_fill_int(lt_tensor *t, int64_t v) { return fill_exact(t, v, mark_all, &(fill_ctx){"fill", 0, NULL, NULL}); }
 int lt_masked_fill_int(lt_tensor *t, const lt_tensor *mask, int64_t v) {
-  return fill_exact(t, v, mark_masked, &(fill_ctx){0, NULL, mask});
+  return fill_exact(t, v, mark_masked, &(fill_ctx){"maskedFill", 0, NULL, mask});
 }
 int lt_index_fill_int(lt_tensor *t, int dim, const lt_tensor *index, int64_t v) {
-  return fill_exact(t, v, mark_index, &(fill_ctx){dim, index, NULL});
+  return fill_exact(t, v, mark_index, &(fill_ctx){"indexFill", dim, index, NULL});
 }
 int lt_scatter_fill_int(lt_tensor *t, int dim, const lt_tensor *index, int64_t v) {
-  return fill_exact(t, v, mark_scatter, &(fill_ctx){dim, index, NULL});
+  return fill_exact(t, v, mark_scatter, &(fill_ctx){"scatter", dim, index, NULL});
 }

@@ -106,8 +106,46 @@ function T.arithmetic_outside_narrow_types()
   check(torch.IntTensor{1}:lshift(2^40), {0}, 'int32 lshift by 2^40')
   -- the number beyond int64 with div/fmod/remainder is an error naming it
   tester:assertErrorPattern(function() torch.IntTensor{7}:fmod(1e300) end,
-    'fmod: the number 9.22337e%+18 is beyond the int64 range')
+    'fmod: the number 1e%+300 is beyond the int64 range')
+  -- shifted right, a number beyond int64 would bring its high bits down: refused too
+  tester:assertErrorPattern(function() torch.rshift(2^64, torch.ByteTensor{60}) end,
+    'rshift: the number 1.84467e%+19 is beyond the int64 range')
+  check(torch.lshift(2^64 + 2^12, torch.LongTensor{1}), {1 << 13}, 'lshift keeps the low bits')
   tester:assertErrorPattern(function() torch.LongTensor{7}:div(-2^64) end, 'div: the number .* is beyond the int64 range')
+end
+
+-- the exact result in the tensor's type first, then into a result tensor of another type
+-- (2^40 - 7 is -7 in 32 bits, whatever the result tensor holds)
+function T.result_tensors_of_another_type()
+  local r = torch.LongTensor()
+  torch.remainder(r, torch.IntTensor{-7}, 1 << 40)
+  check(r, {-7}, 'an IntTensor remainder into a LongTensor')
+  local d = torch.DoubleTensor()
+  torch.remainder(d, torch.IntTensor{-7}, 1 << 40)
+  check(d, {-7.0}, 'into a DoubleTensor')
+  local p = torch.LongTensor()
+  torch.pow(p, torch.IntTensor{3}, (1 << 32) + 40)
+  local low = ipow(3, (1 << 32) + 40) & 0xFFFFFFFF
+  if low >= 1 << 31 then low = low - (1 << 32) end   -- as an int32
+  check(p, {low}, 'pow into a LongTensor: the int32 result')
+  -- a result with stride 0 is refused naming the op, before anything is written
+  tester:assertErrorPattern(function() torch.IntTensor{1}:expand(3):fmod(1 << 40) end,
+    'fmod: the result tensor self has elements that share memory')
+end
+
+-- infinities and BoolTensors compare exactly too (stored in the type an infinity or a 2
+-- became the type's largest value: ByteTensor{255}:eq(math.huge) was 1)
+function T.compare_infinities_and_bools()
+  check(torch.ByteTensor{255, 0}:eq(math.huge), {0, 0}, 'uint8 eq inf')
+  check(torch.ByteTensor{255}:lt(math.huge), {1}, 'uint8 lt inf')
+  check(torch.LongTensor{IMAX, IMIN}:eq(1 / 0), {0, 0}, 'int64 eq inf')
+  check(torch.LongTensor{IMIN}:gt(-1 / 0), {1}, 'int64 gt -inf')
+  check(torch.IntTensor{5}:ne(0 / 0), {1}, 'ne NaN')
+  check(torch.BoolTensor{true, false}:eq(2), {0, 0}, 'bool eq 2')
+  check(torch.BoolTensor{true}:eq(-1), {0}, 'bool eq -1')
+  check(torch.BoolTensor{true, false}:lt(2), {1, 1}, 'bool lt 2')
+  check(torch.BoolTensor{true, false}:eq(1), {1, 0}, 'bool eq 1')
+  check(torch.BoolTensor{true, false}:ge(0.5), {1, 0}, 'bool ge 0.5')
 end
 
 function T.fills_exact()
@@ -136,6 +174,15 @@ function T.fills_exact()
   local g = torch.full(2, 3, 7)
   tester:assert(g:dim() == 2 and g:size(1) == 2 and g:size(2) == 3 and g:min() == 7 and g:max() == 7, 'full 2x3 of 7')
   tester:assert(torch.full(2, 0.5):sum() == 1.0, 'full of 0.5')
+  -- a tensor with several elements at one address (expand): fill gives them all the
+  -- value; the masked and indexed fills are refused before anything is written
+  local e = torch.LongTensor{42}:expand(3)
+  e:fill(B + 1)
+  tester:assert(e[1] == B + 1 and e[3] == B + 1, 'fill of an expanded tensor')
+  local base = torch.LongTensor{42}
+  tester:assertErrorPattern(function() base:expand(3):maskedFill(torch.ByteTensor{1, 0, 1}, B + 1) end,
+    'maskedFill: the result tensor self has elements that share memory')
+  tester:assert(base[1] == 42, 'nothing written')
   -- narrower types keep the conversion rule (a value outside the type saturates)
   check(torch.ByteTensor(1):fill(300), {255}, 'uint8 fill 300')
 end
