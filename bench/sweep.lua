@@ -1,8 +1,9 @@
 -- bench/sweep.lua: a wider sweep of common ops than the make bench table, timed the same
 -- way as bench/sweep_torch.py times them in PyTorch; bench/sweep.sh prints both side by
--- side with the ratio (ours / PyTorch). Two threads; "ROW <tab> name <tab> seconds".
+-- side with the ratio (ours / PyTorch). Two threads (OMP_NUM_THREADS=1 for one); "ROW <tab>
+-- name <tab> seconds".
 require 'nn'
-torch.setnumthreads(2)
+torch.setnumthreads(tonumber(os.getenv('OMP_NUM_THREADS') or '') or 2)
 torch.manualSeed(0)
 local function median(t) table.sort(t) return t[(#t + 1) // 2] end
 local function row(name, f, inner)
@@ -35,6 +36,16 @@ local big = torch.rand(1024, 64)
 row('index rows 100k', function() return big:index(1, idx) end, 5)
 local g = torch.LongTensor(1024, 1024):random(1, 1024)
 row('gather 1024x1024', function() return m:gather(2, g) end, 10)
+local narrow4 = torch.rand(1024, 4)
+row('index_select 100k rows of 1024x4', function() return narrow4:index(1, idx) end, 5)
+local v1m = torch.rand(1 << 20)
+local i1m = torch.LongTensor(1 << 20):random(1, 1 << 20)
+row('index_select 1M of a 1M vector', function() return v1m:index(1, i1m) end, 5)
+local sdst = torch.zeros(1024, 1024)
+row('scatter 1024x1024', function() return sdst:scatter(2, g, m) end, 10)
+row('scatterAdd 1024x1024', function() return sdst:scatterAdd(2, g, m) end, 10)
+local adst, asrc = torch.zeros(1024, 64), torch.rand(100000, 64)
+row('indexAdd 100k rows of 64', function() return adst:indexAdd(1, idx, asrc) end, 5)
 local A, B = torch.rand(32, 64, 64), torch.rand(32, 64, 64)
 row('bmm 32x64x64', function() return torch.bmm(A, B) end, 20)
 local conv = nn.SpatialConvolution(64, 64, 3, 3, 1, 1, 1, 1)

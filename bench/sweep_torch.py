@@ -1,6 +1,6 @@
 # bench/sweep_torch.py: bench/sweep.lua's workloads in PyTorch (see bench/sweep.sh)
-import torch, time, statistics
-torch.set_num_threads(2)
+import torch, time, statistics, os
+torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS') or 2))
 torch.manual_seed(0)
 nn = torch.nn
 def row(name, f, inner):
@@ -35,6 +35,15 @@ with torch.no_grad():
   row('index rows 100k', lambda: big.index_select(0, idx), 5)
   g = torch.randint(0, 1024, (1024, 1024))
   row('gather 1024x1024', lambda: m.gather(1, g), 10)
+  narrow4 = torch.rand(1024, 4)
+  row('index_select 100k rows of 1024x4', lambda: narrow4.index_select(0, idx), 5)
+  v1m = torch.rand(1 << 20); i1m = torch.randint(0, 1 << 20, (1 << 20,))
+  row('index_select 1M of a 1M vector', lambda: v1m.index_select(0, i1m), 5)
+  sdst = torch.zeros(1024, 1024)
+  row('scatter 1024x1024', lambda: sdst.scatter_(1, g, m), 10)
+  row('scatterAdd 1024x1024', lambda: sdst.scatter_add_(1, g, m), 10)
+  adst, asrc = torch.zeros(1024, 64), torch.rand(100000, 64)
+  row('indexAdd 100k rows of 64', lambda: adst.index_add_(0, idx, asrc), 5)
   A, B = torch.rand(32, 64, 64), torch.rand(32, 64, 64)
   row('bmm 32x64x64', lambda: torch.bmm(A, B), 20)
   conv = nn.Conv2d(64, 64, 3, 1, 1)

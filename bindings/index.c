@@ -6,7 +6,8 @@
  * same as methods and as torch.X(t, ...) and return t. The ops that make a result (index,
  * gather, maskedSelect, nonzero, sort, topk) return a new tensor, or write into leading
  * result tensors: res:index(src, dim, idx), torch.index(res, src, dim, idx),
- * torch.sort(resval, resind, x). Indices are 1-based here, 0-based in the engine. */
+ * torch.sort(resval, resind, x). Indices are 1-based here, 0-based in the engine (index,
+ * gather, indexCopy/Add and scatter/scatterAdd pass a LongTensor's as they are, with base 1). */
 #include "lt_lua.h"
 #include "internal.h"   /* lt_may_overlap */
 
@@ -28,6 +29,20 @@ static lt_tensor *checkindices(lua_State *L, int idx) {
   return ltb_checkindices(L, idx);
 }
 
+/* The indices at idx for the ops that take them counted from a base (index, gather,
+ * indexCopy, indexAdd, scatter, scatterAdd: internal.h): a LongTensor as it is, *base 1
+ * (no 0-based copy of it); anything else as checkindices makes it (0-based, *base 0). */
+static lt_tensor *checkindices_based(lua_State *L, int idx, int64_t *base) {
+  lt_tensor *t = ltb_totensor(L, idx);
+  if (t && t->dtype == LT_INT64 && !(t->ndim == 0 && lt_numel(t) == 0)) {
+    lt_retain(t);
+    *base = 1;
+    return t;
+  }
+  *base = 0;
+  return checkindices(L, idx);
+}
+
 /* [res,] src, ...: the index of src (1 or 2) and res (or NULL) */
 static int result_and_source(lua_State *L, int nlead, lt_tensor **res, lt_tensor **src) {
   if (ltb_totensor(L, 1) && ltb_totensor(L, 2) && (nlead < 2 || ltb_totensor(L, 3))) {
@@ -41,34 +56,36 @@ static int result_and_source(lua_State *L, int nlead, lt_tensor **res, lt_tensor
 }
 
 /* ---- index / gather: [res,] src, dim, idx ---- */
-static int select_like(lua_State *L, lt_tensor *(*fn)(lt_tensor *, const lt_tensor *, int, const lt_tensor *)) {
+static int select_like(lua_State *L, lt_tensor *(*fn)(lt_tensor *, const lt_tensor *, int, const lt_tensor *, int64_t)) {
   lt_tensor *res, *src;
   int s = result_and_source(L, 1, &res, &src);
   int dim = ltb_checkdim(L, s + 1, src->ndim);
-  lt_tensor *ix = checkindices(L, s + 2);
-  lt_tensor *r = fn(res, src, dim, ix);
+  int64_t base;
+  lt_tensor *ix = checkindices_based(L, s + 2, &base);
+  lt_tensor *r = fn(res, src, dim, ix, base);
   lt_release(ix);
   ltb_push_result(L, r, res ? 1 : 0);
   return 1;
 }
-static int m_index(lua_State *L) { return select_like(L, lt_index_select); }
-static int m_gather(lua_State *L) { return select_like(L, lt_gather); }
+static int m_index(lua_State *L) { return select_like(L, lt_index_select_based); }
+static int m_gather(lua_State *L) { return select_like(L, lt_gather_based); }
 
 /* ---- writes into self: t, dim, idx, src|value ---- */
 /* t:indexCopy / t:indexAdd (dim, idx, src): the engine op writes src's slices into t */
-static int index_write(lua_State *L, int (*op)(lt_tensor *, int, const lt_tensor *, const lt_tensor *)) {
+static int index_write(lua_State *L, int (*op)(lt_tensor *, int, const lt_tensor *, const lt_tensor *, int64_t)) {
   lt_tensor *t = ltb_checktensor(L, 1);
   int dim = ltb_checkdim(L, 2, t->ndim);
   lt_tensor *src = ltb_checktensor(L, 4);
-  lt_tensor *ix = checkindices(L, 3);
-  int rc = op(t, dim, ix, src);
+  int64_t base;
+  lt_tensor *ix = checkindices_based(L, 3, &base);
+  int rc = op(t, dim, ix, src, base);
   lt_release(ix);
   if (rc < 0) return ltb_fail(L);
   lua_settop(L, 1);
   return 1;
 }
-static int m_indexCopy(lua_State *L) { return index_write(L, lt_index_copy); }
-static int m_indexAdd(lua_State *L) { return index_write(L, lt_index_add); }
+static int m_indexCopy(lua_State *L) { return index_write(L, lt_index_copy_based); }
+static int m_indexAdd(lua_State *L) { return index_write(L, lt_index_add_based); }
 
 static int m_indexFill(lua_State *L) {
   lt_tensor *t = ltb_checktensor(L, 1);
@@ -92,9 +109,10 @@ static int scatter_like(lua_State *L, bool add) {
     if (lua_type(L, 4) != LUA_TNUMBER && !lua_isboolean(L, 4)) return luaL_typeerror(L, 4, "tensor or number");
     v = checkvalue(L, 4);
   }
-  lt_tensor *ix = checkindices(L, 3);
-  int rc = add ? lt_scatter_add(t, dim, ix, src)
-               : src ? lt_scatter(t, dim, ix, src)
+  int64_t base = 0;   /* the fills take 0-based indices */
+  lt_tensor *ix = src ? checkindices_based(L, 3, &base) : checkindices(L, 3);
+  int rc = add ? lt_scatter_add_based(t, dim, ix, src, base)
+               : src ? lt_scatter_based(t, dim, ix, src, base)
                : lua_isinteger(L, 4) ? lt_scatter_fill_int(t, dim, ix, lua_tointeger(L, 4))
                : lt_scatter_fill(t, dim, ix, v);
   lt_release(ix);

@@ -17,9 +17,50 @@ static inline int check_indices(const char *op, const lt_tensor *index, const lt
   return 0;
 }
 
+/* v: the 0-based position (an index counted from base b is v = raw - b, wrapping) */
 static inline int bad_index(const char *op, int64_t v, int dim, int64_t size) {
   LT_FAIL(-1, "%s: index %lld out of range for dimension %d of size %lld", op, (long long)v + 1,
           dim + 1, (long long)size);
+}
+
+/* The position of the first of p[b..e) whose p[i] - base is outside [0, size), or e.
+ * Indices may count from a base (the Lua bindings pass their 1-based ones as they are, base
+ * 1, instead of copying them to 0-based ones). Blocks are tested without branches (this
+ * vectorizes; a negative position is a huge unsigned one). */
+static inline int64_t first_bad_in(const int64_t *p, int64_t b, int64_t e, int64_t size, int64_t base) {
+  if (size <= 0) return b;
+  /* p - base >= size, unsigned, as one add and one signed compare: flipping the sign bit
+   * (adding 2^63) maps the unsigned order onto the signed one */
+  const uint64_t flip = (uint64_t)1 << 63, off = flip - (uint64_t)base;
+  const int64_t last = (int64_t)(((uint64_t)size - 1) ^ flip);
+  for (; b < e; b += 4096) {
+    int64_t be = LT_MIN(e, b + 4096);
+    uint64_t bad = 0;
+    for (int64_t i = b; i < be; i++) bad |= (int64_t)((uint64_t)p[i] + off) > last;
+    if (!bad) continue;
+    for (int64_t i = b; i < be; i++)
+      if ((uint64_t)p[i] - (uint64_t)base >= (uint64_t)size) return i;
+  }
+  return e;
+}
+
+/* first_bad_in over p[0..n), split across threads when large */
+static inline int64_t first_bad_index(const int64_t *p, int64_t n, int64_t size, int64_t base) {
+  int nt = n >= LT_PARALLEL_GRAIN ? lt_threads() : 1;
+  if (nt <= 1) return first_bad_in(p, 0, n, size, base);
+  int64_t first = n;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(min : first)
+  for (int t = 0; t < nt; t++) {
+    int64_t b = n * t / nt, e = n * (t + 1) / nt, f = first_bad_in(p, b, e, size, base);
+    if (f < e && f < first) first = f;
+  }
+  return first;
+}
+
+/* index, counted from base, as a new 0-based one (for the paths that take only those:
+ * autograd, GPUs) */
+static inline lt_tensor *zero_based(const lt_tensor *index, int64_t base) {
+  return lt_binary_scalar(LT_SUB, NULL, index, (double)base, false);
 }
 
 /* a and b may share memory: one storage, or a storage view (or wrapped buffer) whose

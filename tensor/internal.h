@@ -338,4 +338,17 @@ bool lt_same_layout(const lt_tensor *a, const lt_tensor *b);
 bool lt_internal_overlap(const lt_tensor *t);
 int lt_check_writable(const char *fn, const char *what, const lt_tensor *t);
 
+/* ---- indexing with indices counted from a base (tensor/index.c, gather.c) ----
+ * The public ops with an INT64 index whose entries less `base` are the 0-based positions:
+ * the Lua bindings pass their 1-based indices as they are (base 1), with no 0-based copy.
+ * Checks, errors (the bad index named 1-based) and results are the public ops'. Autograd
+ * and GPU operands go through a 0-based copy of the index. */
+lt_tensor *lt_index_select_based(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index,
+                                 int64_t base);
+int lt_index_copy_based(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src, int64_t base);
+int lt_index_add_based(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src, int64_t base);
+lt_tensor *lt_gather_based(lt_tensor *out, const lt_tensor *a, int dim, const lt_tensor *index, int64_t base);
+int lt_scatter_based(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src, int64_t base);
+int lt_scatter_add_based(lt_tensor *t, int dim, const lt_tensor *index, const lt_tensor *src, int64_t base);
+
 #endif

@@ -496,3 +496,55 @@ TEST(index_large_parallel) {
   CHECK(bad == 0);
   lt_release(a); lt_release(idx); lt_release(r); lt_release(t); lt_release(src); lt_release(ix2);
 }
+
+/* The *_based entry points (internal.h; the Lua bindings pass 1-based LongTensors with base
+ * 1): the same results as the 0-based ops on base-shifted indices, errors naming the
+ * position 1-based, and the public ops still 0-based. */
+#include "internal.h"
+TEST(index_ops_with_a_base) {
+  const double v[] = {1, 2, 3, 4, 5, 6};
+  for (int k = 0; k < NTYPES; k++) {
+    lt_dtype dt = all_types[k];
+    lt_tensor *a = TMP(mat(dt, 2, 3, v));
+    lt_tensor *i1 = TMP(vec(LT_INT64, 3, (double[]){3, 1, 3}));   /* 1-based */
+    CHECK_VALUES(TMP(lt_index_select_based(NULL, a, 1, i1, 1)), 3, 1, 3, 6, 4, 6);
+    lt_tensor *g1 = TMP(mat(LT_INT64, 2, 2, (double[]){2, 1, 3, 3}));
+    CHECK_VALUES(TMP(lt_gather_based(NULL, a, 1, g1, 1)), 2, 1, 6, 6);
+    lt_tensor *res = TMP(lt_zeros(2, (int64_t[]){2, 2}, dt, lt_cpu()));
+    CHECK(lt_gather_based(res, a, 1, g1, 1) == res);
+    lt_release(res);
+    CHECK_VALUES(res, 2, 1, 6, 6);
+    lt_tensor *t = TMP(lt_zeros(2, (int64_t[]){2, 3}, dt, lt_cpu()));
+    lt_tensor *src = TMP(mat(dt, 2, 2, (double[]){1, 2, 3, 4}));
+    CHECK(lt_scatter_based(t, 1, g1, src, 1) == 0);
+    CHECK_VALUES(t, 2, 1, 0, 0, 0, 4);
+    CHECK(lt_scatter_add_based(t, 1, g1, src, 1) == 0);
+    CHECK_VALUES(t, 4, 2, 0, 0, 0, 11);
+    lt_tensor *i2 = TMP(vec(LT_INT64, 2, (double[]){2, 2}));
+    lt_tensor *rows = TMP(mat(dt, 2, 3, (double[]){1, 1, 1, 2, 2, 2}));
+    CHECK(lt_index_copy_based(t, 0, i2, rows, 1) == 0);
+    CHECK_VALUES(t, 4, 2, 0, 2, 2, 2);
+    CHECK(lt_index_add_based(t, 0, i2, rows, 1) == 0);
+    CHECK_VALUES(t, 4, 2, 0, 5, 5, 5);
+    /* base 0 is the public op */
+    CHECK_VALUES(TMP(lt_index_select_based(NULL, a, 0, TMP(vec(LT_INT64, 1, (double[]){1})), 0)), 4, 5, 6);
+  }
+  lt_tensor *a = TMP(mat(LT_FLOAT32, 2, 3, v));
+  lt_tensor *t = TMP(lt_zeros(2, (int64_t[]){2, 3}, LT_FLOAT32, lt_cpu()));
+  lt_tensor *zero = TMP(vec(LT_INT64, 2, (double[]){1, 0}));   /* 0: out of range with base 1 */
+  lt_tensor *big = TMP(vec(LT_INT64, 1, (double[]){4}));
+  lt_tensor *g0 = TMP(mat(LT_INT64, 1, 2, (double[]){1, 0}));
+  lt_tensor *src = TMP(lt_zeros(2, (int64_t[]){2, 3}, LT_FLOAT32, lt_cpu()));
+  CHECK_ERR(lt_index_select_based(NULL, a, 1, zero, 1) != NULL, "index: index 0 out of range for dimension 2 of size 3");
+  CHECK_ERR(lt_index_select_based(NULL, a, 1, big, 1) != NULL, "index: index 4 out of range for dimension 2 of size 3");
+  CHECK_ERR(lt_gather_based(NULL, a, 1, g0, 1) != NULL, "gather: index 0 out of range for dimension 2 of size 3");
+  CHECK_ERR(lt_scatter_based(t, 1, g0, src, 1) == 0, "scatter: index 0 out of range for dimension 2 of size 3");
+  CHECK_ERR(lt_scatter_add_based(t, 1, g0, src, 1) == 0, "scatterAdd: index 0 out of range");
+  CHECK_ERR(lt_index_copy_based(t, 1, zero, TMP(lt_zeros(2, (int64_t[]){2, 2}, LT_FLOAT32, lt_cpu())), 1) == 0,
+            "indexCopy: index 0 out of range for dimension 2 of size 3");
+  CHECK_ERR(lt_index_add_based(t, 1, zero, TMP(lt_zeros(2, (int64_t[]){2, 2}, LT_FLOAT32, lt_cpu())), 1) == 0,
+            "indexAdd: index 0 out of range for dimension 2 of size 3");
+  CHECK_VALUES(t, 0, 0, 0, 0, 0, 0);
+  /* the same indices are fine 0-based, through the public ops */
+  CHECK_VALUES(TMP(lt_index_select(NULL, a, 1, zero)), 2, 1, 5, 4);
+}

@@ -310,5 +310,171 @@ function T.gather_large_checks()
   tester:assertErrorPattern(function() m:gather(2, g) end, 'gather: index 901 out of range for dimension 2 of size 900')
 end
 
+-- index, gather, indexCopy/indexAdd and scatter/scatterAdd take a LongTensor's 1-based
+-- indices as they are (the engine subtracts the base; no 0-based copy): every dtype, short
+-- rows of every width (index's row copies: one element, fixed-size moves up to 64 bytes,
+-- memcpy beyond), strided sources and results, checked against select + copy
+local function ref_index(x, dim, idx)
+  local sz = x:size()
+  sz[dim] = idx:size(1)
+  local r = x.new():resize(sz)   -- (x.new(sz) of a LongTensor would view sz's storage)
+  for j = 1, idx:size(1) do r:select(dim, j):copy(x:select(dim, idx[j])) end
+  return r
+end
+
+function T.index_based_rows_types_layouts()
+  torch.manualSeed(7)
+  for _, tp in ipairs(types) do
+    for _, w in ipairs{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33} do
+      local base = torch.range(1, 3 * 11 * w):reshape(3, 11, w):remainder(97):type(tp)
+      local views = {contiguous = base,
+                     narrowed = torch.Tensor(3, 13, w + 2):type(tp):fill(5):narrow(2, 2, 11):narrow(3, 2, w),
+                     transposed = base:transpose(1, 3):contiguous():transpose(1, 3)}
+      views.narrowed:copy(base)
+      for name, x in pairs(views) do
+        for dim = 1, 3 do
+          local idx = torch.LongTensor(40):random(1, x:size(dim))
+          local msg = string.format('%s %s w=%d dim=%d', tp, name, w, dim)
+          same(x:index(dim, idx), ref_index(x, dim, idx), msg)
+          -- into a result that is not contiguous (the kernel writes a copy back)
+          local sz = x:size()
+          sz[dim] = 40
+          local res = x.new(sz[3], sz[2], sz[1]):transpose(1, 3)
+          torch.index(res, x, dim, idx)
+          same(res, ref_index(x, dim, idx), msg .. ' into res')
+        end
+      end
+    end
+  end
+end
+
+-- every dtype through gather, scatter, scatterAdd, indexCopy, indexAdd with 1-based
+-- LongTensor indices, against element loops; a transposed (strided) index too
+function T.gather_scatter_index_writes_based_types()
+  torch.manualSeed(11)
+  for _, tp in ipairs(types) do
+    local x = torch.range(1, 4 * 6):reshape(4, 6):type(tp)
+    for _, strided in ipairs{false, true} do
+      local g = torch.LongTensor(4, 5):random(1, 6)
+      if strided then g = g:t():contiguous():t() end
+      local r = x:gather(2, g)
+      local s = torch.range(1, 20):reshape(4, 5):type(tp)
+      local w = torch.zeros(4, 6):type(tp)
+      local a = torch.zeros(4, 6):type(tp)
+      w:scatter(2, g, s)
+      a:scatterAdd(2, g, s)
+      local ew, ea = torch.zeros(4, 6), torch.zeros(4, 6)
+      for i = 1, 4 do
+        for j = 1, 5 do
+          local k = g[i][j]
+          tester:eq(r[i][j], x[i][k], 0, tp .. ' gather')
+          ew[i][k] = s[i][j]
+          ea[i][k] = ea[i][k] + s[i][j]
+        end
+      end
+      same(w, ew:type(tp), tp .. ' scatter')
+      same(a, ea:type(tp), tp .. ' scatterAdd')
+    end
+    local ix = torch.LongTensor{3, 1, 3, 4}
+    local src = torch.range(1, 4 * 6):reshape(4, 6):type(tp)
+    local c = torch.zeros(4, 6):type(tp):indexCopy(1, ix, src)
+    local d = torch.zeros(4, 6):type(tp):indexAdd(1, ix, src)
+    local ec, ed = torch.zeros(4, 6), torch.zeros(4, 6)
+    for j = 1, 4 do
+      ec[ix[j]]:copy(src[j])
+      ed[ix[j]]:add(src[j]:double())
+    end
+    same(c, ec:type(tp), tp .. ' indexCopy')
+    same(d, ed:type(tp), tp .. ' indexAdd')
+  end
+  -- IntTensor indices still work (converted, then 0-based)
+  same(torch.Tensor{10, 20, 30}:index(1, torch.IntTensor{3, 1}), torch.Tensor{30, 10})
+end
+
+-- out-of-range indices named exactly as typed (1-based), by op and dim, for every op that
+-- takes the 1-based LongTensor as it is; the tensor written into is left as it was
+function T.based_index_errors()
+  local x = torch.Tensor{{1, 2, 3}, {4, 5, 6}}
+  local huge, tiny = math.maxinteger, math.mininteger
+  for _, v in ipairs{0, -1, 3, huge, tiny} do
+    local pat = 'index ' .. tostring(v):gsub('%-', '%%-') .. ' out of range for dimension 1 of size 2'
+    tester:assertErrorPattern(function() x:index(1, torch.LongTensor{1, v}) end, 'index: ' .. pat)
+    local res = torch.Tensor{9, 9}
+    tester:assertErrorPattern(function() torch.index(res, x, 1, torch.LongTensor{v}) end, 'index: ' .. pat)
+    same(res, torch.Tensor{9, 9}, 'index: res untouched')
+    tester:assertErrorPattern(function() x:gather(1, torch.LongTensor{{1, v}}) end, 'gather: ' .. pat)
+    local gres = torch.Tensor{7}
+    tester:assertErrorPattern(function() torch.gather(gres, x, 1, torch.LongTensor{{v}}) end, 'gather: ' .. pat)
+    same(gres, torch.Tensor{7}, 'gather: res untouched')
+    local t = x:clone()
+    tester:assertErrorPattern(function() t:indexCopy(1, torch.LongTensor{1, v}, torch.Tensor(2, 3):fill(0)) end,
+      'indexCopy: ' .. pat)
+    tester:assertErrorPattern(function() t:indexAdd(1, torch.LongTensor{1, v}, torch.Tensor(2, 3):fill(1)) end,
+      'indexAdd: ' .. pat)
+    tester:assertErrorPattern(function() t:scatter(1, torch.LongTensor{{1, v}}, torch.Tensor(1, 2):fill(0)) end,
+      'scatter: ' .. pat)
+    tester:assertErrorPattern(function() t:scatterAdd(1, torch.LongTensor{{1, v}}, torch.Tensor(1, 2):fill(1)) end,
+      'scatterAdd: ' .. pat)
+    same(t, x, 'writes: untouched')
+  end
+  -- dim 2, and strided indices (a matrix's column)
+  same(x:index(2, torch.LongTensor{{3, 0}, {1, 0}}:select(2, 1)), torch.Tensor{{3, 1}, {6, 4}})
+  tester:assertErrorPattern(function() x:index(2, torch.LongTensor{{1, 0}, {9, 0}}:select(2, 1)) end,
+    'index: index 9 out of range for dimension 2 of size 3')
+  tester:assertErrorPattern(function() x:indexFill(2, torch.LongTensor{{1, 0}, {-2, 0}}:select(2, 1), 0) end,
+    'indexFill: index %-2 out of range for dimension 2 of size 3')
+  local gt = torch.LongTensor{{1, 2}, {3, 1}}:t():contiguous():t()   -- strided: the general loop
+  same(x:gather(2, gt), torch.Tensor{{1, 2}, {6, 4}})
+  gt[2][2] = 9
+  tester:assertErrorPattern(function() x:gather(2, gt) end, 'gather: index 9 out of range for dimension 2 of size 3')
+  tester:assertErrorPattern(function() x:clone():scatter(2, gt, x:narrow(2, 1, 2)) end,
+    'scatter: index 9 out of range for dimension 2 of size 3')
+end
+
+-- a large index across threads (the kernel checks as it copies): values, and the first bad
+-- index in order is the one named
+function T.index_large_checks()
+  local nt = torch.getnumthreads()
+  torch.setnumthreads(2)
+  local x = torch.range(1, 50 * 3):reshape(50, 3)
+  local idx = torch.LongTensor(40000):random(1, 50)
+  same(x:index(1, idx), ref_index(x, 1, idx), 'rows of 3')
+  local v = torch.range(1, 1000)
+  local vi = torch.LongTensor(70000):random(1, 1000)
+  local r = v:index(1, vi)
+  same(r, vi:double(), 'one element per row')
+  local bad = vi:clone()
+  bad[60001] = 1001
+  bad[30001] = -5
+  tester:assertErrorPattern(function() v:index(1, bad) end, 'index: index %-5 out of range for dimension 1 of size 1000')
+  bad[30001] = 1
+  tester:assertErrorPattern(function() v:index(1, bad) end, 'index: index 1001 out of range')
+  torch.setnumthreads(nt)
+end
+
+-- the index may be the tensor written into (it is read as it was)
+function T.index_shares_destination()
+  local L = torch.LongTensor
+  local x = L{3, 1, 2}
+  x:indexCopy(1, x, L{7, 8, 9})
+  same(x, L{8, 9, 7}, 'indexCopy')
+  x = L{2, 1, 3}
+  x:indexAdd(1, x, L{10, 20, 30})
+  same(x, L{22, 11, 33}, 'indexAdd')
+  x = L{2, 1, 3}
+  same(x:index(1, x), L{1, 2, 3}, 'index')
+  torch.index(x, x, 1, x)
+  same(x, L{1, 2, 3}, 'index into the index')
+  local g = L{{2, 1}}
+  torch.gather(g, L{{5, 6}}, 2, g)
+  same(g, L{{6, 5}}, 'gather into the index')
+  local t = L{{2, 1, 3}}
+  t:scatter(2, t, L{{7, 8, 9}})
+  same(t, L{{8, 7, 9}}, 'scatter')
+  t = L{{2, 1, 3}}
+  t:scatterAdd(2, t, L{{7, 8, 9}})
+  same(t, L{{10, 8, 12}}, 'scatterAdd')
+end
+
 tester:add(T)
 return tester
