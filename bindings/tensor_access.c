@@ -205,6 +205,10 @@ int ltb_tensor_index(lua_State *L) {
   lt_tensor *k = ltb_totensor(L, 2);
   if (k) {
     if (is_mask(k)) { ltb_push(L, lt_masked_select(NULL, t, k)); return 1; }
+    if (k->dtype == LT_INT64 && k->ndim > 0) {   /* its 1-based indices as they are (internal.h) */
+      ltb_push(L, lt_index_select_based(NULL, t, 0, k, 1));
+      return 1;
+    }
     lt_tensor *ix = ltb_checkindices(L, 2);
     lt_tensor *r = lt_index_select(NULL, t, 0, ix);
     lt_release(ix);
@@ -298,6 +302,10 @@ int ltb_tensor_newindex(lua_State *L) {
       return 0;
     }
     double v = src ? 0 : ltb_checkvalue(L, 3);   /* before the indices: a bad value would leak them */
+    if (src && k->dtype == LT_INT64 && k->ndim > 0) {   /* 1-based indices as they are */
+      if (lt_index_copy_based(t, 0, k, src, 1) < 0) return ltb_fail(L);
+      return 0;
+    }
     lt_tensor *ix = ltb_checkindices(L, 2);
     int rc = src ? lt_index_copy(t, 0, ix, src)
              : lua_isinteger(L, 3) ? lt_index_fill_int(t, 0, ix, lua_tointeger(L, 3)) : lt_index_fill(t, 0, ix, v);

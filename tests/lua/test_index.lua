@@ -476,5 +476,27 @@ function T.index_shares_destination()
   same(t, L{{10, 8, 12}}, 'scatterAdd')
 end
 
+-- t[LongTensor] reads and t[LongTensor] = src writes take the 1-based indices as they are
+-- (no 0-based copy): values, rows of a matrix, errors naming the index 1-based, autograd
+function T.bracket_longtensor_indices()
+  local x = torch.Tensor{10, 20, 30}
+  tester:eq(x[torch.LongTensor{3, 1, 3}], torch.Tensor{30, 10, 30}, 0, 'read')
+  local m = torch.Tensor{{1, 2}, {3, 4}, {5, 6}}
+  tester:eq(m[torch.LongTensor{3, 1}], torch.Tensor{{5, 6}, {1, 2}}, 0, 'rows')
+  local y = torch.zeros(3)
+  y[torch.LongTensor{1, 3}] = torch.Tensor{7, 8}
+  tester:eq(y, torch.Tensor{7, 0, 8}, 0, 'write')
+  local r = torch.zeros(3, 2)
+  r[torch.LongTensor{2}] = torch.Tensor{{9, 9}}
+  tester:eq(r, torch.Tensor{{0, 0}, {9, 9}, {0, 0}}, 0, 'write a row')
+  tester:assertErrorPattern(function() return x[torch.LongTensor{4}] end, 'index 4 out of range for dimension 1 of size 3')
+  tester:assertErrorPattern(function() return x[torch.LongTensor{0}] end, 'index 0 out of range')
+  tester:assertErrorPattern(function() y[torch.LongTensor{5}] = torch.Tensor{1} end, 'index 5 out of range')
+  tester:eq(y, torch.Tensor{7, 0, 8}, 0, 'a bad index writes nothing')
+  local w = torch.randn(3):setRequiresGrad(true)
+  w[torch.LongTensor{1, 1, 2}]:sum():backward()
+  tester:eq(w.grad, torch.Tensor{2, 1, 0}, 0, 'gradient of a repeated index')
+end
+
 tester:add(T)
 return tester
