@@ -96,7 +96,9 @@ static int arith(lua_State *L, lt_binary_op op, bool alpha_ok) {
     } else return luaL_typeerror(L, i, "number or tensor");
   } else if (n == 2 && alpha_ok && !a_num) {
     double alpha = luaL_checknumber(L, i);
-    r = lt_binary(op, res, a, ltb_checktensor(L, i + 1), alpha);
+    lt_tensor *b = ltb_checktensor(L, i + 1);
+    r = lua_isinteger(L, i) ? lt_binary_alpha_int(op, res, a, b, lua_tointeger(L, i))   /* exact */
+                            : lt_binary(op, res, a, b, alpha);
   } else {
     return luaL_error(L, "bad arguments to '%s' (expected %s)", lt_binary_name(op),
                       alpha_ok ? "[res,] tensor, [value,] tensor|number" : "[res,] tensor, tensor|number");
@@ -172,9 +174,15 @@ static int addc(lua_State *L, bool mul) {
   else if (LTB_METHOD(L)) { res = a = ltb_checktensor(L, 1); resi = 1; i = 2; }
   else { a = ltb_checktensor(L, 1); i = 2; }
   double v = 1;
-  if (lua_type(L, i) == LUA_TNUMBER) v = lua_tonumber(L, i++);
+  int vi = 0;   /* a Lua integer value's index: exact (lt_addcmul_int) */
+  if (lua_type(L, i) == LUA_TNUMBER) { if (lua_isinteger(L, i)) vi = i; v = lua_tonumber(L, i++); }
   lt_tensor *b = ltb_checktensor(L, i), *c = ltb_checktensor(L, i + 1);
-  ltb_push_result(L, mul ? lt_addcmul(res, a, v, b, c) : lt_addcdiv(res, a, v, b, c), resi);
+  lt_tensor *r;
+  if (vi) {
+    int64_t iv = lua_tointeger(L, vi);
+    r = mul ? lt_addcmul_int(res, a, iv, b, c) : lt_addcdiv_int(res, a, iv, b, c);
+  } else r = mul ? lt_addcmul(res, a, v, b, c) : lt_addcdiv(res, a, v, b, c);
+  ltb_push_result(L, r, resi);
   return 1;
 }
 static int m_addcmul(lua_State *L) { return addc(L, true); }

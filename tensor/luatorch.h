@@ -213,6 +213,12 @@ lt_tensor *lt_binary_scalar(lt_binary_op op, lt_tensor *out, const lt_tensor *a,
 lt_tensor *lt_binary_scalar_int(lt_binary_op op, lt_tensor *out, const lt_tensor *a, int64_t s,
                                 bool reversed);
 lt_tensor *lt_clamp_int(lt_tensor *out, const lt_tensor *a, const int64_t *lo, const int64_t *hi); /* NULL = no bound */
+/* a op alpha*b (ADD, SUB), a + v*b*c, a + v*b/c with an int64 multiplier, exact for integer
+ * results beyond 2^53 */
+lt_tensor *lt_binary_alpha_int(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b,
+                               int64_t alpha);
+lt_tensor *lt_addcmul_int(lt_tensor *out, const lt_tensor *a, int64_t v, const lt_tensor *b, const lt_tensor *c);
+lt_tensor *lt_addcdiv_int(lt_tensor *out, const lt_tensor *a, int64_t v, const lt_tensor *b, const lt_tensor *c);
 lt_tensor *lt_clamp(lt_tensor *out, const lt_tensor *a, double lo, double hi); /* NAN = no bound */
 lt_tensor *lt_addcmul(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c);
 lt_tensor *lt_addcdiv(lt_tensor *out, const lt_tensor *a, double v, const lt_tensor *b, const lt_tensor *c);

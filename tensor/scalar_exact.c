@@ -189,6 +189,42 @@ lt_tensor *lt_binary_scalar_int(lt_binary_op op, lt_tensor *out, const lt_tensor
   return binary_wide(op, out, a, (wide){s, 0, (double)s}, reversed);
 }
 
+/* ---- a whole number multiplying a tensor operand: add(value, u), addcmul, addcdiv ----
+ * The engine takes the value as a double; beyond 2^53 an integer result needs the product
+ * formed exactly (its low bits in the result type), then added. */
+lt_tensor *lt_binary_alpha_int(lt_binary_op op, lt_tensor *out, const lt_tensor *a, const lt_tensor *b,
+                               int64_t alpha) {
+  lt_dtype rt = lt_promote(a->dtype, b->dtype);
+  if (!int_type(rt) || plain_ok(LT_INT64, alpha) || !a->storage || !b->storage || (op != LT_ADD && op != LT_SUB))
+    return lt_binary(op, out, a, b, (double)alpha);
+  lt_tensor *b2 = lt_to_dtype(b, rt);
+  lt_tensor *p = b2 ? lt_binary_scalar_int(LT_MUL, NULL, b2, alpha, false) : NULL;
+  lt_tensor *r = p ? lt_binary(op, out, a, p, 1) : NULL;
+  lt_release(p);
+  lt_release(b2);
+  return r;
+}
+
+static lt_tensor *addc_int(bool mul, lt_tensor *out, const lt_tensor *a, int64_t v, const lt_tensor *b,
+                           const lt_tensor *c) {
+  lt_dtype rt = lt_promote(a->dtype, lt_promote(b->dtype, c->dtype));
+  if (!int_type(rt) || plain_ok(LT_INT64, v) || !a->storage || !b->storage || !c->storage)
+    return mul ? lt_addcmul(out, a, (double)v, b, c) : lt_addcdiv(out, a, (double)v, b, c);
+  const char *name = mul ? "addcmul" : "addcdiv";
+  if (out && lt_same_size(out, a) && lt_check_writable(name, out == a ? "self" : "res", out) < 0) return NULL;
+  lt_tensor *p = lt_binary(mul ? LT_MUL : LT_DIV, NULL, b, c, 1);
+  lt_tensor *q = p ? lt_binary_alpha_int(LT_ADD, out, a, p, v) : NULL;
+  lt_release(p);
+  if (!q) lt_seterr("%s: %s", name, lt_errmsg());
+  return q;
+}
+lt_tensor *lt_addcmul_int(lt_tensor *out, const lt_tensor *a, int64_t v, const lt_tensor *b, const lt_tensor *c) {
+  return addc_int(true, out, a, v, b, c);
+}
+lt_tensor *lt_addcdiv_int(lt_tensor *out, const lt_tensor *a, int64_t v, const lt_tensor *b, const lt_tensor *c) {
+  return addc_int(false, out, a, v, b, c);
+}
+
 /* ---- fills: an int64 value beyond 2^53 ----
  * Marked positions are set to 0, marked again with 1 in an int64 indicator, and
  * indicator * v is added: each step exact, and each reuses the fill's own checks. */

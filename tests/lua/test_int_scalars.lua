@@ -206,6 +206,20 @@ function T.dot_trace_exact()
   tester:assert(torch.IntTensor{2147483647, 1}:dot(torch.IntTensor{1, 1}) == 2147483648, 'int32 dot sums in int64')
 end
 
+-- the value multiplying a tensor operand: add(value, u), csub, addcmul, addcdiv
+function T.multipliers_exact()
+  check(torch.LongTensor{0}:add(B + 1, torch.LongTensor{1}), {B + 1}, 'add(value, u)')
+  check(torch.LongTensor{1}:csub(B + 1, torch.LongTensor{1}), {-B}, 'csub(value, u)')
+  check(torch.add(torch.LongTensor{5}, B + 1, torch.IntTensor{3}), {5 + 3 * (B + 1)}, 'mixed types: int64 result')
+  check(torch.LongTensor{7}:addcmul(B + 1, torch.LongTensor{2}, torch.LongTensor{3}), {7 + 6 * (B + 1)}, 'addcmul')
+  check(torch.LongTensor{7}:addcdiv(B + 1, torch.LongTensor{7}, torch.LongTensor{2}), {7 + 3 * (B + 1)}, 'addcdiv')
+  local r = torch.LongTensor()
+  torch.addcmul(r, torch.LongTensor{1}, B + 3, torch.LongTensor{1}, torch.LongTensor{1})
+  check(r, {B + 4}, 'addcmul result form')
+  check(torch.FloatTensor{1}:add(2, torch.FloatTensor{3}), {7.0}, 'float tensors as before')
+  check(torch.IntTensor{1}:add(3, torch.IntTensor{2}), {7}, 'small values as before')
+end
+
 function T.float_tensors_unchanged()
   check(torch.DoubleTensor{1}:add(B + 1), {1.0 + B}, 'a double tensor rounds the number')
   check(torch.FloatTensor{3}:eq(3), {1}, 'float eq')
