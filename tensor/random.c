@@ -215,7 +215,8 @@ static void philox_batch(uint64_t seed, uint64_t first, int nb, uint32_t *out) {
  * compiler vectorizes */
 /* x as a double through the signed conversion the processor has (exact either way) */
 static inline double u32_to_d(uint32_t x) { return (double)(int32_t)(x ^ 0x80000000u) + 2147483648.0; }
-LT_AVX2_CLONES static void narrow_f32(const gen_spec *s, const uint32_t *x, int64_t cnt, float *o) {
+LT_AVX2_CLONES static void narrow_f32(const gen_spec *s, const uint32_t *x, int64_t cnt, void *out) {
+  float *o = out;
   const double a = s->a, w = s->b - s->a, cap = s->cap, lo = cap > a ? cap : a;
   if (s->kind == LT_RK_UNIFORM)
     for (int64_t e = 0; e < cnt; e++) {
@@ -232,7 +233,7 @@ LT_AVX2_CLONES static void narrow_f32(const gen_spec *s, const uint32_t *x, int6
  * roots and trigonometric functions by the pointwise table's float loops (glibc's vector
  * functions where the processor has them: within a few ulp of the scalar ones the
  * per-block rule uses) */
-static void narrow_normal_f32(const gen_spec *s, const uint32_t *x, int64_t cnt, float *o) {
+static void narrow_normal_f32(const gen_spec *s, const uint32_t *x, int64_t cnt, void *o) {
   enum { P = 2 * PHILOX_BATCH };
   float u1[P], th[P], r[P], c[P], sn[P], buf[2 * P];
   /* whole vectors of 8 pairs (the table's loops take shorter runs through the scalar
@@ -270,7 +271,8 @@ static void narrow_normal_f32(const gen_spec *s, const uint32_t *x, int64_t cnt,
  * part converted exactly */
 static inline double top53(uint32_t lo, uint32_t hi) { return u32_to_d(hi) * 2097152.0 + (double)(int32_t)(lo >> 11); }
 
-LT_AVX2_CLONES static void wide_uniform(const gen_spec *s, const uint32_t *x, int64_t cnt, double *o) {
+LT_AVX2_CLONES static void wide_uniform(const gen_spec *s, const uint32_t *x, int64_t cnt, void *out) {
+  double *o = out;
   const double a = s->a, w = s->b - s->a, cap = s->cap, lo = cap > a ? cap : a;
   for (int64_t e = 0; e < cnt; e++) {
     double v = a + w * (top53(x[2 * e], x[2 * e + 1]) * 0x1p-53);
@@ -303,7 +305,7 @@ static bool have_mvec(void) {
  * the pair of 64-bit numbers of block i); log, cos and sin by glibc's vector functions
  * where the processor has them, for whole vectors only, so that an element's value does
  * not depend on where a fill or a thread's part of it ends */
-static void wide_normal(const gen_spec *s, const uint32_t *x, int64_t cnt, double *o) {
+static void wide_normal(const gen_spec *s, const uint32_t *x, int64_t cnt, void *o) {
   enum { P = PHILOX_BATCH };
   double r[P], c[P], sn[P], buf[2 * P];
   int64_t np = (cnt + 1) / 2, npv = (np + 3) / 4 * 4;
@@ -334,26 +336,22 @@ static void wide_normal(const gen_spec *s, const uint32_t *x, int64_t cnt, doubl
 /* elements of blocks [b0, b1) into data (n elements of dtype dt, contiguous) */
 static void gen_range(const gen_spec *s, lt_dtype dt, void *data, int64_t n, int64_t b0, int64_t b1) {
   int per = s->wide ? 2 : 4;
-  if (!s->wide && dt == LT_FLOAT32 &&
-      (s->kind == LT_RK_UNIFORM || s->kind == LT_RK_BERNOULLI || s->kind == LT_RK_NORMAL)) {
+  /* the batched transforms: float32 (narrow) uniform, bernoulli, normal; double (wide)
+   * uniform, normal; each writes cnt elements from a batch's lanes */
+  void (*batch)(const gen_spec *, const uint32_t *, int64_t, void *) = NULL;
+  if (!s->wide && dt == LT_FLOAT32)
+    batch = s->kind == LT_RK_NORMAL ? narrow_normal_f32
+          : s->kind == LT_RK_UNIFORM || s->kind == LT_RK_BERNOULLI ? narrow_f32 : NULL;
+  else if (s->wide && dt == LT_FLOAT64)
+    batch = s->kind == LT_RK_NORMAL ? wide_normal : s->kind == LT_RK_UNIFORM ? wide_uniform : NULL;
+  if (batch) {
     uint32_t el[4 * PHILOX_BATCH];
+    size_t es = lt_dtype_size(dt);
     for (int64_t bb = b0; bb < b1; bb += PHILOX_BATCH) {
       int nb = (int)LT_MIN((int64_t)PHILOX_BATCH, b1 - bb);
       philox_batch(s->seed, s->base + (uint64_t)bb, nb, el);
-      int64_t cnt = LT_MIN(4 * (int64_t)nb, n - 4 * bb);
-      if (s->kind == LT_RK_NORMAL) narrow_normal_f32(s, el, cnt, (float *)data + 4 * bb);
-      else narrow_f32(s, el, cnt, (float *)data + 4 * bb);
-    }
-    return;
-  }
-  if (s->wide && dt == LT_FLOAT64 && (s->kind == LT_RK_UNIFORM || s->kind == LT_RK_NORMAL)) {
-    uint32_t el[4 * PHILOX_BATCH];
-    for (int64_t bb = b0; bb < b1; bb += PHILOX_BATCH) {
-      int nb = (int)LT_MIN((int64_t)PHILOX_BATCH, b1 - bb);
-      philox_batch(s->seed, s->base + (uint64_t)bb, nb, el);
-      int64_t cnt = LT_MIN(2 * (int64_t)nb, n - 2 * bb);
-      if (s->kind == LT_RK_NORMAL) wide_normal(s, el, cnt, (double *)data + 2 * bb);
-      else wide_uniform(s, el, cnt, (double *)data + 2 * bb);
+      int64_t e0 = per * bb, cnt = LT_MIN(per * (int64_t)nb, n - e0);
+      batch(s, el, cnt, (char *)data + e0 * (int64_t)es);
     }
     return;
   }
