@@ -80,6 +80,19 @@ done:
   lt_release(m);
   return rc;
 }
+/* maskedCopy's source: at least cnt elements (else the error), in t's dtype, contiguous,
+ * apart from t's memory; NULL on error */
+static lt_tensor *masked_source(const char *op, const lt_tensor *t, const lt_tensor *src, int64_t cnt) {
+  if (lt_numel(src) < cnt)
+    LT_FAIL(NULL, "%s: the source has %lld elements but the mask selects %lld", op,
+            (long long)lt_numel(src), (long long)cnt);
+  if (src->dtype == t->dtype) return shares_storage(src, t) ? lt_clone(src) : lt_contiguous(src);
+  lt_tensor *c = lt_to_dtype(src, t->dtype);
+  lt_tensor *sc = c ? lt_contiguous(c) : NULL;
+  lt_release(c);
+  return sc;
+}
+
 
 static int gpu_masked_copy(const char *op, lt_tensor *t, const lt_tensor *mask, const lt_tensor *src) {
   const lt_backend *be = lt_backend_for(t->device);
@@ -89,18 +102,7 @@ static int gpu_masked_copy(const char *op, lt_tensor *t, const lt_tensor *mask, 
   if (!m) return -1;
   if (mask_view(op, m, t->ndim, t->size, t, &mv, &hold) < 0) goto done;
   if (lt_numel(&mv) && be->count_nonzero(&mv, &cnt) < 0) goto done;
-  if (lt_numel(src) < cnt) {
-    lt_seterr("%s: the source has %lld elements but the mask selects %lld", op,
-              (long long)lt_numel(src), (long long)cnt);
-    goto done;
-  }
-  /* the source in t's dtype, contiguous, apart from t's memory */
-  if (src->dtype != t->dtype) {
-    lt_tensor *c = lt_to_dtype(src, t->dtype);
-    sc = c ? lt_contiguous(c) : NULL;
-    lt_release(c);
-  } else sc = shares_storage(src, t) ? lt_clone(src) : lt_contiguous(src);
-  if (!sc) goto done;
+  if (!(sc = masked_source(op, t, src, cnt))) goto done;
   rc = cnt ? be->mask_scan(0, t, &mv, sc) : 0;
   if (rc == 0) lt_bump_version(t);
 done:
@@ -182,18 +184,7 @@ int lt_masked_copy(lt_tensor *t, const lt_tensor *mask, const lt_tensor *src) {
   int64_t cnt = mask_count(&mv);
   int rc = -1;
   lt_tensor *sc = NULL;
-  if (lt_numel(src) < cnt) {
-    lt_seterr("%s: the source has %lld elements but the mask selects %lld", op,
-              (long long)lt_numel(src), (long long)cnt);
-    goto done;
-  }
-  /* the source in t's dtype, contiguous, apart from t's memory */
-  if (src->dtype != t->dtype) {
-    lt_tensor *c = lt_to_dtype(src, t->dtype);
-    sc = c ? lt_contiguous(c) : NULL;
-    lt_release(c);
-  } else sc = shares_storage(src, t) ? lt_clone(src) : lt_contiguous(src);
-  if (!sc) goto done;
+  if (!(sc = masked_source(op, t, src, cnt))) goto done;
   if (cnt) {
     size_t es = lt_dtype_size(t->dtype);
     lt_loop_fn fn = es == 1 ? mcopy_1 : es == 2 ? mcopy_2 : es == 4 ? mcopy_4 : mcopy_8;
